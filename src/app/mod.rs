@@ -1,0 +1,373 @@
+//! The workbench window (eframe/egui): a thin shell over the core. Panels draw and emit
+//! [`Command`]s; the app runs them after drawing, and anything slow goes through `jobs`.
+
+mod data_ui;
+mod roles_ui;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use eframe::egui;
+
+use crate::data::{ImportOptions, Inspection, RoleMapping, RoleOverrides, Validation, import};
+use crate::embedded;
+use crate::jobs::{self, Job, JobEvent};
+
+/// The steps of the flow, in order. Later steps arrive with the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Data,
+    Roles,
+}
+
+/// What a panel asks the app to do.
+#[derive(Clone, Debug)]
+pub enum Command {
+    ShowStep(Step),
+    OpenDialog,
+    Open(PathBuf),
+    /// The user edited the mapping: validate it again.
+    SetMapping(RoleMapping),
+    SaveMapping,
+    LoadMapping,
+}
+
+type OpenResult = Result<Inspection, String>;
+
+/// Work in flight, one at a time.
+enum Running {
+    Open(Job<String, OpenResult>),
+    Validate(Job<(), Validation>),
+    PickMapping(Job<(), Option<Result<RoleMapping, String>>>),
+}
+
+/// The workbench's state.
+pub struct WorkbenchApp {
+    step: Step,
+    inspection: Option<Inspection>,
+    running: Option<Running>,
+    /// The last message for the status bar (errors stay until the next action).
+    status: String,
+    notify: Option<jobs::Notify>,
+}
+
+impl WorkbenchApp {
+    /// A workbench that starts loading the embedded sample data.
+    pub fn new(ctx: Option<&egui::Context>) -> Self {
+        let notify: Option<jobs::Notify> = ctx.map(|ctx| {
+            let ctx = ctx.clone();
+            Arc::new(move || ctx.request_repaint()) as jobs::Notify
+        });
+        let mut app = Self {
+            step: Step::Data,
+            inspection: None,
+            running: None,
+            status: "Loading the sample data…".into(),
+            notify,
+        };
+        app.start_open(None);
+        app
+    }
+
+    pub fn inspection(&self) -> Option<&Inspection> {
+        self.inspection.as_ref()
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Replaces the mapping and validates it again (what editing a role does).
+    pub fn apply_mapping(&mut self, mapping: RoleMapping) {
+        self.run(Command::SetMapping(mapping));
+    }
+
+    /// Opens `path`, or the embedded sample when `None`, on a worker.
+    fn start_open(&mut self, path: Option<PathBuf>) {
+        let job = jobs::spawn("open", self.notify.clone(), move |context| {
+            let table = match &path {
+                Some(path) => {
+                    context.report(format!("Reading {}…", path.display()));
+                    import::load(path, &ImportOptions::default())
+                }
+                None => import::load_bytes(
+                    std::path::Path::new(embedded::SAMPLE_NAME),
+                    embedded::SAMPLE_CSV,
+                    &ImportOptions::default(),
+                ),
+            }
+            .map_err(|e| e.to_string())?;
+            context.report("Detecting column roles…".into());
+            Inspection::new(table, None, &RoleOverrides::default()).map_err(|e| e.to_string())
+        });
+        self.track(job.map(Running::Open));
+    }
+
+    fn start_open_dialog(&mut self) {
+        let job = jobs::spawn("open-dialog", self.notify.clone(), move |context| {
+            let picked = rfd::FileDialog::new()
+                .add_filter(
+                    "Data",
+                    &[
+                        "csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx", "xls",
+                    ],
+                )
+                .pick_file();
+            let Some(path) = picked else {
+                return Err("No file chosen.".to_owned());
+            };
+            context.report(format!("Reading {}…", path.display()));
+            let table =
+                import::load(&path, &ImportOptions::default()).map_err(|e| e.to_string())?;
+            Inspection::new(table, None, &RoleOverrides::default()).map_err(|e| e.to_string())
+        });
+        self.track(job.map(Running::Open));
+    }
+
+    fn start_validate(&mut self, mapping: RoleMapping) {
+        let Some(inspection) = &mut self.inspection else {
+            return;
+        };
+        // The mapping shows at once; its validation follows from the worker.
+        inspection.mapping = mapping.clone();
+        let table = inspection.table.clone();
+        let profiles = inspection.profiles.clone();
+        let job = jobs::spawn("validate", self.notify.clone(), move |_| {
+            crate::data::validate::validate(&table, &profiles, &mapping)
+        });
+        self.track(job.map(Running::Validate));
+    }
+
+    fn start_mapping_dialog(&mut self, save: bool) {
+        let Some(inspection) = &self.inspection else {
+            return;
+        };
+        let mapping = inspection.mapping.clone();
+        let job = jobs::spawn("mapping-dialog", self.notify.clone(), move |_| {
+            let dialog = rfd::FileDialog::new().add_filter("Mapping", &["json"]);
+            if save {
+                let path = dialog.set_file_name("mapping.json").save_file()?;
+                Some(
+                    mapping
+                        .save(&path)
+                        .map(|()| mapping)
+                        .map_err(|e| e.to_string()),
+                )
+            } else {
+                let path = dialog.pick_file()?;
+                Some(RoleMapping::load(&path).map_err(|e| e.to_string()))
+            }
+        });
+        self.track(job.map(Running::PickMapping));
+    }
+
+    fn track(&mut self, job: std::io::Result<Running>) {
+        match job {
+            Ok(running) => self.running = Some(running),
+            Err(error) => self.status = format!("Could not start the work: {error}"),
+        }
+    }
+
+    /// Takes in whatever the worker sent since the last frame.
+    fn poll_jobs(&mut self) {
+        let Some(running) = &mut self.running else {
+            return;
+        };
+        let mut finished = false;
+        match running {
+            Running::Open(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(message) => self.status = message,
+                        JobEvent::Done(Ok(inspection)) => {
+                            self.status = format!(
+                                "Opened {}: {} rows, {} columns.",
+                                inspection.table.source.display_name(),
+                                inspection.table.rows(),
+                                inspection.profiles.len()
+                            );
+                            self.inspection = Some(inspection);
+                            finished = true;
+                        }
+                        JobEvent::Done(Err(message)) | JobEvent::Crashed(message) => {
+                            self.status = message;
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::Validate(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done(validation) => {
+                            if let Some(inspection) = &mut self.inspection {
+                                inspection.validation = validation;
+                            }
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Validation failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::PickMapping(job) => {
+                let mut loaded = None;
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done(Some(Ok(mapping))) => {
+                            loaded = Some(mapping);
+                            finished = true;
+                        }
+                        JobEvent::Done(Some(Err(message))) | JobEvent::Crashed(message) => {
+                            self.status = message;
+                            finished = true;
+                        }
+                        JobEvent::Done(None) => finished = true,
+                    }
+                }
+                if finished {
+                    self.running = None;
+                }
+                if let Some(mapping) = loaded {
+                    self.status = "Mapping loaded.".into();
+                    self.start_validate(mapping);
+                }
+                return;
+            }
+        }
+        if finished {
+            self.running = None;
+        }
+    }
+
+    fn run(&mut self, command: Command) {
+        match command {
+            Command::ShowStep(step) => self.step = step,
+            Command::OpenDialog if self.running.is_none() => self.start_open_dialog(),
+            Command::Open(path) if self.running.is_none() => self.start_open(Some(path)),
+            Command::SetMapping(mapping) => self.start_validate(mapping),
+            Command::SaveMapping if self.running.is_none() => self.start_mapping_dialog(true),
+            Command::LoadMapping if self.running.is_none() => self.start_mapping_dialog(false),
+            _ => self.status = "Busy: wait for the current work to finish.".into(),
+        }
+    }
+
+    /// Draws one frame and runs the commands the panels emitted.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        self.poll_jobs();
+        let mut commands = Vec::new();
+        let dropped: Vec<PathBuf> = ui.ctx().input(|input| {
+            input
+                .raw
+                .dropped_files
+                .iter()
+                .map(|file| file.path().to_path_buf())
+                .filter(|path| !path.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            commands.push(Command::Open(path));
+        }
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut commands));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| match (&self.inspection, self.step) {
+            (None, _) => {
+                ui.centered_and_justified(|ui| {
+                    ui.label("Open a CSV, TSV, Parquet, JSON Lines or XLSX file to begin.");
+                });
+            }
+            (Some(inspection), Step::Data) => data_ui::data_ui(ui, inspection, &mut commands),
+            (Some(inspection), Step::Roles) => roles_ui::roles_ui(ui, inspection, &mut commands),
+        });
+        for command in commands {
+            self.run(command);
+        }
+        if self.running.is_some() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn top_bar_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.heading("Liftcast");
+            ui.separator();
+            if ui
+                .add_enabled(self.running.is_none(), egui::Button::new("Open…"))
+                .on_hover_text("Open a data file (or drop one on the window)")
+                .clicked()
+            {
+                commands.push(Command::OpenDialog);
+            }
+            ui.separator();
+            for (step, label) in [(Step::Data, "1 Data"), (Step::Roles, "2 Roles")] {
+                if ui.selectable_label(self.step == step, label).clicked() {
+                    commands.push(Command::ShowStep(step));
+                }
+            }
+        });
+    }
+
+    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if self.running.is_some() {
+                ui.spinner();
+            }
+            ui.label(&self.status);
+        });
+    }
+}
+
+impl eframe::App for WorkbenchApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+}
+
+/// True when a window can be opened at all.
+fn display_available() -> bool {
+    if cfg!(target_os = "linux") {
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    } else {
+        true
+    }
+}
+
+/// Opens the workbench window on the embedded sample data.
+pub fn run_workbench() -> anyhow::Result<ExitCode> {
+    if !display_available() {
+        eprintln!(
+            "liftcast: no display to open the workbench window on (neither DISPLAY nor \
+             WAYLAND_DISPLAY is set).\nUse the command line instead, e.g. `liftcast inspect \
+             FILE`; `liftcast --help` lists every command."
+        );
+        return Ok(ExitCode::from(crate::cli::EXIT_UNUSABLE));
+    }
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Liftcast")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([800.0, 500.0]),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "Liftcast",
+        options,
+        Box::new(|creation| Ok(Box::new(WorkbenchApp::new(Some(&creation.egui_ctx))))),
+    );
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(error) => {
+            eprintln!(
+                "liftcast: the workbench window could not be opened ({error}).\nThe command line \
+                 works without a window: `liftcast --help` lists every command."
+            );
+            Ok(ExitCode::from(crate::cli::EXIT_UNUSABLE))
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The command line: `liftcast` opens the workbench; verbs run the same core headless, for
+//! automation and large jobs. Exit codes: 0 success, 2 unusable input or failure.
+
+mod args;
+mod inspect;
+mod sample;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use args::{ImportArgs, RoleArgs};
+
+/// Exit code for input Liftcast cannot use, or a failed command.
+pub const EXIT_UNUSABLE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "liftcast",
+    version,
+    about = "Campaign planning: forecast orders, revenue and the lift of discounts and coupons.",
+    long_about = "Campaign planning: forecast orders, revenue and the lift of discounts and \
+                  coupons.\n\nWith no command, opens the workbench window on the sample data."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show a data file's columns, detected roles, notations and every validation problem.
+    Inspect(inspect::InspectArgs),
+    /// Write the generated sample data (shop_campaigns.csv, truth.json) into a folder.
+    Sample(sample::SampleArgs),
+}
+
+/// Runs the program; the binary's `main` is only this.
+pub fn main() -> ExitCode {
+    install_panic_message();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => crate::app::run_workbench(),
+        Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::Sample(args)) => sample::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("liftcast: {error:#}");
+            ExitCode::from(EXIT_UNUSABLE)
+        }
+    }
+}
+
+/// Panics inside third-party readers are caught and reported as errors about the file, so the
+/// default "thread panicked" text would only confuse; one plain line says what failed instead.
+/// A panic that escapes ends the program with exit code 101, which is always a bug.
+fn install_panic_message() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "liftcast: internal failure{location}: {payload} (if liftcast stops here, this is a \
+             bug: please report it with the input)"
+        );
+    }));
+}

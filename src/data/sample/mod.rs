@@ -1,0 +1,239 @@
+//! The sample data Liftcast generates itself: two years of a shop's daily campaign performance
+//! per customer segment × channel, with known true effects (`truth.json`), so tests can check
+//! that the model recovers lift. `liftcast sample --out DIR --seed N` writes it.
+
+mod schedule;
+mod truth;
+pub mod world;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::{Duration, NaiveDate};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Gamma, Poisson};
+
+pub use truth::{OutcomeTruth, ScenarioTruth, Truth};
+use world::{CHANNELS, CellDay, OfferKind, SEGMENTS};
+
+use crate::files::{self, FileError};
+
+/// The seed of the committed sample data.
+pub const DEFAULT_SEED: u64 = 7;
+/// Days of history generated.
+pub const HISTORY_DAYS: usize = 731;
+/// File names written by [`write`].
+pub const CSV_NAME: &str = "shop_campaigns.csv";
+pub const TRUTH_NAME: &str = "truth.json";
+
+/// Share of days on which a competitor runs a sale.
+const COMPETITOR_SALE_SHARE: f64 = 0.12;
+/// Gamma shape of day-to-day overdispersion in clicks (larger = less noise).
+const CLICK_NOISE_SHAPE: f64 = 50.0;
+/// Gamma shape of one basket's value around the average order value.
+const BASKET_SHAPE: f64 = 4.0;
+
+/// The generated data: the CSV text and the truth about it.
+pub struct SampleData {
+    pub csv: String,
+    pub truth: Truth,
+}
+
+/// Generates the sample data for a seed. The same seed gives the same bytes.
+pub fn generate(seed: u64) -> SampleData {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let first = world::origin();
+    let plans = schedule::build(
+        &mut rng,
+        first,
+        HISTORY_DAYS,
+        SEGMENTS.len(),
+        CHANNELS.len(),
+    );
+    let competitor_days: Vec<bool> = (0..HISTORY_DAYS)
+        .map(|_| rng.random_bool(COMPETITOR_SALE_SHARE))
+        .collect();
+
+    let mut csv = String::with_capacity(HISTORY_DAYS * plans.len() * 96);
+    csv.push_str(
+        "date,segment,channel,campaign_type,discount_pct,coupon,duration_days,creative,\
+         randomised,competitor_sale,sends,clicks,orders,revenue\n",
+    );
+    // Per cell: (day the last campaign ended, its discount rate), for the post-promotion dip.
+    let mut last_end: Vec<Option<(usize, f64)>> = vec![None; plans.len()];
+    for day in 0..HISTORY_DAYS {
+        let date = first + Duration::days(day as i64);
+        for (cell, plan) in plans.iter().enumerate() {
+            let (segment, channel) = (cell / CHANNELS.len(), cell % CHANNELS.len());
+            let today = plan[day];
+            if let (Some(yesterday), None) = (day.checked_sub(1).map(|d| plan[d]), today.campaign) {
+                if let Some(campaign) = yesterday.campaign {
+                    last_end[cell] = Some((day - 1, world::discount_rate(campaign.offer)));
+                }
+            }
+            let after_campaign = match (today.campaign, last_end[cell]) {
+                (None, Some((end, depth))) => Some(((day - end) as u32, depth)),
+                _ => None,
+            };
+            let cell_day = CellDay {
+                date,
+                segment,
+                channel,
+                campaign: today.campaign,
+                after_campaign,
+                competitor_sale: competitor_days[day],
+            };
+            let expected = world::expected(&cell_day);
+            let (clicks, orders, revenue) = draw_outcomes(&mut rng, &expected);
+            write_row(
+                &mut csv,
+                &cell_day,
+                today.randomised,
+                expected.sends,
+                clicks,
+                orders,
+                revenue,
+            );
+        }
+    }
+    SampleData {
+        csv,
+        truth: truth::compute(seed),
+    }
+}
+
+/// Draws counts and revenue around their expected values (means are preserved exactly).
+fn draw_outcomes(rng: &mut Xoshiro256PlusPlus, expected: &world::Expected) -> (u64, u64, f64) {
+    let overdispersion = Gamma::new(CLICK_NOISE_SHAPE, 1.0 / CLICK_NOISE_SHAPE)
+        .map(|g| g.sample(rng))
+        .unwrap_or(1.0);
+    let clicks = poisson(rng, expected.clicks * overdispersion);
+    let orders_per_click = if expected.clicks > 0.0 {
+        expected.orders / expected.clicks
+    } else {
+        0.0
+    };
+    let orders = poisson(rng, clicks as f64 * orders_per_click);
+    let order_value = if expected.orders > 0.0 {
+        expected.revenue / expected.orders
+    } else {
+        0.0
+    };
+    let revenue = if orders == 0 {
+        0.0
+    } else {
+        let baskets = Gamma::new(BASKET_SHAPE * orders as f64, 1.0 / BASKET_SHAPE)
+            .map(|g| g.sample(rng))
+            .unwrap_or(orders as f64);
+        (order_value * baskets * 100.0).round() / 100.0
+    };
+    (clicks, orders, revenue)
+}
+
+fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    Poisson::new(mean)
+        .map(|p| p.sample(rng) as u64)
+        .unwrap_or(0)
+}
+
+/// The lever columns as the CSV writes them: campaign_type, discount_pct, coupon,
+/// duration_days, creative.
+pub fn lever_cells(campaign: Option<world::Campaign>) -> (String, String, String, String, String) {
+    match campaign {
+        None => (
+            "none".into(),
+            "0".into(),
+            "none".into(),
+            "0".into(),
+            "none".into(),
+        ),
+        Some(campaign) => {
+            let (kind, percent, coupon) = match campaign.offer {
+                OfferKind::PercentOff { percent } => ("percent_off", percent, "none".to_owned()),
+                OfferKind::Coupon { threshold, off } => {
+                    ("coupon", 0.0, format!("{threshold:.0}:{off:.0}"))
+                }
+            };
+            (
+                kind.into(),
+                format!("{percent:.0}"),
+                coupon,
+                campaign.duration_days.to_string(),
+                campaign.creative.to_string(),
+            )
+        }
+    }
+}
+
+fn write_row(
+    csv: &mut String,
+    cell: &CellDay,
+    randomised: bool,
+    sends: f64,
+    clicks: u64,
+    orders: u64,
+    revenue: f64,
+) {
+    let (kind, percent, coupon, duration, creative) = lever_cells(cell.campaign);
+    let _ = writeln!(
+        csv,
+        "{},{},{},{kind},{percent},{coupon},{duration},{creative},{},{},{sends:.0},{clicks},{orders},{revenue:.2}",
+        cell.date.format("%Y-%m-%d"),
+        SEGMENTS[cell.segment],
+        CHANNELS[cell.channel],
+        u8::from(randomised),
+        u8::from(cell.competitor_sale),
+    );
+}
+
+/// Writes `shop_campaigns.csv` and `truth.json` into `folder`.
+pub fn write(folder: &Path, seed: u64) -> Result<SampleData, FileError> {
+    let data = generate(seed);
+    files::atomic_write(&folder.join(CSV_NAME), data.csv.as_bytes())?;
+    files::save_json(&folder.join(TRUTH_NAME), &data.truth, "sample truth")?;
+    Ok(data)
+}
+
+/// The last date of the generated history.
+pub fn last_history_date() -> NaiveDate {
+    world::origin() + Duration::days(HISTORY_DAYS as i64 - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let a = generate(3).csv;
+        assert_eq!(a, generate(3).csv);
+        assert_ne!(a, generate(4).csv);
+    }
+
+    #[test]
+    fn one_row_per_day_segment_and_channel() {
+        let data = generate(1);
+        let rows = data.csv.lines().count() - 1;
+        assert_eq!(rows, HISTORY_DAYS * SEGMENTS.len() * CHANNELS.len());
+    }
+
+    #[test]
+    fn randomised_windows_have_treated_and_held_out_cells() {
+        let data = generate(DEFAULT_SEED);
+        let randomised: Vec<&str> = data
+            .csv
+            .lines()
+            .skip(1)
+            .filter(|line| line.split(',').nth(8) == Some("1"))
+            .collect();
+        let treated = randomised
+            .iter()
+            .filter(|line| line.split(',').nth(3) != Some("none"))
+            .count();
+        assert!(treated > 0 && treated < randomised.len());
+    }
+}

@@ -1,0 +1,7 @@
+//! `liftcast`: the workbench window with no arguments, CLI verbs otherwise.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    liftcast::cli::main()
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// `../shared/data/NAME` beside the checkout (CI has it too).
+pub fn shared_data(relative: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(relative);
+    assert!(
+        path.exists(),
+        "shared data {} is missing: the tests expect ../shared/data beside the checkout",
+        path.display()
+    );
+    path
+}
+
+/// Runs the built `liftcast` binary with arguments.
+pub fn liftcast(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_liftcast"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("the liftcast binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Writes bytes to a file in a temporary folder and returns both (keep the folder alive).
+pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let path = folder.path().join(name);
+    std::fs::write(&path, bytes).expect("the test file is written");
+    (folder, path)
+}
