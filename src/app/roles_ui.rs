@@ -4,7 +4,9 @@
 use eframe::egui;
 
 use super::Command;
+use crate::data::detect::kind_label;
 use crate::data::notation::parse_offer;
+use crate::data::roles::OutcomeKind;
 use crate::data::{Inspection, Role, RoleKind};
 
 pub fn roles_ui(ui: &mut egui::Ui, inspection: &Inspection, commands: &mut Vec<Command>) {
@@ -34,7 +36,7 @@ pub fn roles_ui(ui: &mut egui::Ui, inspection: &Inspection, commands: &mut Vec<C
                 .show(ui, |ui| {
                     ui.strong("column");
                     ui.strong("role");
-                    ui.strong("baseline (no campaign)");
+                    ui.strong("baseline / kind");
                     ui.strong("detected");
                     ui.strong("values");
                     ui.end_row();
@@ -98,6 +100,24 @@ fn column_row_ui(ui: &mut egui::Ui, inspection: &Inspection, column: &str) -> Op
     }
 
     match &current {
+        Role::Outcome { kind } => {
+            let detected = inspection
+                .profiles
+                .iter()
+                .find(|p| p.name == column)
+                .map(crate::data::detect::outcome_kind);
+            let mut chosen = kind.or(detected);
+            egui::ComboBox::from_id_salt(("outcome_kind", column))
+                .selected_text(chosen.map(kind_label).unwrap_or("kind"))
+                .show_ui(ui, |ui| {
+                    for option in [OutcomeKind::Binary, OutcomeKind::Count, OutcomeKind::Amount] {
+                        ui.selectable_value(&mut chosen, Some(option), kind_label(option));
+                    }
+                });
+            if chosen != kind.or(detected) {
+                changed = Some(Role::Outcome { kind: chosen });
+            }
+        }
         Role::Lever { baseline } => {
             let mut text = baseline.clone().unwrap_or_default();
             let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(120.0));
@@ -133,9 +153,16 @@ fn column_row_ui(ui: &mut egui::Ui, inspection: &Inspection, column: &str) -> Op
             .map(|v| format!("{v}: {}", parse_offer(v).describe()))
             .collect::<Vec<_>>()
             .join("; "),
-        Some(profile) => match profile.date {
-            Some(guess) => format!("dates {}", guess.format.pattern()),
-            None => format!(
+        Some(profile) => match (profile.date, profile.min, profile.max) {
+            (Some(guess), _, _) => format!("dates {}", guess.format.pattern()),
+            (None, Some(min), Some(max)) => format!(
+                "{} · {} to {} · mean {:.3}",
+                profile.type_name,
+                trim(min),
+                trim(max),
+                profile.mean.unwrap_or_default()
+            ),
+            _ => format!(
                 "{} · {} distinct · e.g. {}",
                 profile.type_name,
                 profile.distinct,
@@ -146,4 +173,13 @@ fn column_row_ui(ui: &mut egui::Ui, inspection: &Inspection, column: &str) -> Op
     };
     ui.label(values);
     changed
+}
+
+/// Whole numbers without decimals, others with up to three.
+fn trim(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.3}")
+    }
 }

@@ -96,8 +96,8 @@ fn to_text(inspection: &Inspection) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<24} {:<9} {:>8} {:>9}  {:<30} {}",
-        "column", "type", "missing", "distinct", "role", "detected (confidence): why"
+        "{:<24} {:<9} {:>8} {:>9}  {:<30} detected (confidence): why",
+        "column", "type", "missing", "distinct", "role"
     );
     for profile in &inspection.profiles {
         let role = inspection

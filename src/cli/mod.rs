@@ -30,7 +30,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Show a data file's columns, detected roles, notations and every validation problem.
-    Inspect(inspect::InspectArgs),
+    Inspect(Box<inspect::InspectArgs>),
     /// Write the generated sample data (shop_campaigns.csv, truth.json) into a folder.
     Sample(sample::SampleArgs),
 }

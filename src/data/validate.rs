@@ -518,10 +518,10 @@ impl Checker<'_> {
             if !self.require_numeric(column, "a covariate") {
                 continue;
             }
-            if let Some(profile) = self.profile(column).cloned() {
-                if profile.integers {
-                    self.check_id_like(&profile, "a covariate");
-                }
+            if let Some(profile) = self.profile(column).cloned()
+                && profile.integers
+            {
+                self.check_id_like(&profile, "a covariate");
             }
             self.check_numbers(column, "a covariate", false);
             fields.push(column.to_owned());
@@ -604,18 +604,16 @@ impl Checker<'_> {
                 ),
             );
         }
-        if non_negative {
-            if let Some((row, value)) = first_negative {
-                self.error(
-                    ProblemCode::NegativeAmount,
-                    Some(column),
-                    Some(row),
-                    format!(
-                        "{value} is negative ({negatives} negative values), but {role} cannot be; \
-                         remove returns or corrections, or map another column"
-                    ),
-                );
-            }
+        if non_negative && let Some((row, value)) = first_negative {
+            self.error(
+                ProblemCode::NegativeAmount,
+                Some(column),
+                Some(row),
+                format!(
+                    "{value} is negative ({negatives} negative values), but {role} cannot be; \
+                     remove returns or corrections, or map another column"
+                ),
+            );
         }
     }
 

@@ -67,10 +67,9 @@ pub fn generate(seed: u64) -> SampleData {
         for (cell, plan) in plans.iter().enumerate() {
             let (segment, channel) = (cell / CHANNELS.len(), cell % CHANNELS.len());
             let today = plan[day];
-            if let (Some(yesterday), None) = (day.checked_sub(1).map(|d| plan[d]), today.campaign) {
-                if let Some(campaign) = yesterday.campaign {
-                    last_end[cell] = Some((day - 1, world::discount_rate(campaign.offer)));
-                }
+            let yesterday = day.checked_sub(1).and_then(|d| plan[d].campaign);
+            if let (Some(campaign), None) = (yesterday, today.campaign) {
+                last_end[cell] = Some((day - 1, world::discount_rate(campaign.offer)));
             }
             let after_campaign = match (today.campaign, last_end[cell]) {
                 (None, Some((end, depth))) => Some(((day - end) as u32, depth)),
