@@ -103,6 +103,15 @@ fn o2o_rows_dates_and_both_coupon_notations() {
             amount_off: 20.0
         }
     );
+    let values = liftcast::data::column::texts(&inspection.table.frame, "Discount_rate").unwrap();
+    let fields = liftcast::data::notation::offer_fields(&values);
+    assert_eq!(
+        fields.discount_rate.iter().flatten().count(),
+        113_640,
+        "every row has a rate"
+    );
+    let first = (fields.threshold[0], fields.amount_off[0]);
+    assert_eq!(first, (Some(30.0), Some(5.0)), "row 1 is 30:5");
     let distance = inspection
         .profiles
         .iter()

@@ -195,6 +195,33 @@ fn number(text: &str) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
+/// An offer column read into the numeric lever fields a model uses, one value per row
+/// (`None` where the cell is missing or the field is unknown, e.g. the rate of a flat amount off).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OfferFields {
+    /// Minimum spend to qualify (0 without a threshold).
+    pub threshold: Vec<Option<f64>>,
+    /// Money off per qualifying order.
+    pub amount_off: Vec<Option<f64>>,
+    /// Share of the price taken off (`150:20` → 0.133).
+    pub discount_rate: Vec<Option<f64>>,
+}
+
+/// Parses every cell of an offer column into its numeric fields.
+pub fn offer_fields(values: &[Option<String>]) -> OfferFields {
+    let mut fields = OfferFields::default();
+    for value in values {
+        let offer = value.as_deref().map(parse_offer);
+        let known = offer.as_ref().filter(|o| o.is_notation());
+        fields.threshold.push(known.map(Offer::threshold));
+        fields.amount_off.push(known.map(Offer::amount_off));
+        fields
+            .discount_rate
+            .push(known.and_then(Offer::discount_rate));
+    }
+    fields
+}
+
 /// How a column's values read as offers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NotationSummary {
@@ -330,6 +357,32 @@ mod tests {
         assert_eq!(summary.spend_threshold, 2);
         assert_eq!(summary.price_rate, 2);
         assert!(summary.is_offer_column());
+    }
+
+    #[test]
+    fn offer_fields_per_row() {
+        let values = vec![
+            Some("150:20".to_owned()),
+            Some("0.9".to_owned()),
+            None,
+            Some("$5 off".to_owned()),
+            Some("fixed".to_owned()),
+        ];
+        let fields = offer_fields(&values);
+        assert_eq!(
+            fields.threshold,
+            vec![Some(150.0), Some(0.0), None, Some(0.0), None]
+        );
+        assert_eq!(
+            fields.amount_off,
+            vec![Some(20.0), Some(0.0), None, Some(5.0), None]
+        );
+        let rates: Vec<Option<f64>> = fields
+            .discount_rate
+            .iter()
+            .map(|r| r.map(|r| (r * 1000.0).round() / 1000.0))
+            .collect();
+        assert_eq!(rates, vec![Some(0.133), Some(0.1), None, None, None]);
     }
 
     #[test]
