@@ -2,8 +2,11 @@
 //! automation and large jobs. Exit codes: 0 success, 2 unusable input or failure.
 
 mod args;
+mod forecast;
 mod inspect;
+mod model_args;
 mod sample;
+mod train;
 
 use std::process::ExitCode;
 
@@ -33,6 +36,10 @@ enum Command {
     Inspect(Box<inspect::InspectArgs>),
     /// Write the generated sample data (shop_campaigns.csv, truth.json) into a folder.
     Sample(sample::SampleArgs),
+    /// Train the forecast model on a data file and save it in a folder.
+    Train(Box<train::TrainArgs>),
+    /// Forecast a population with a scenario's lever values against the baseline.
+    Forecast(Box<forecast::ForecastArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -43,6 +50,8 @@ pub fn main() -> ExitCode {
         None => crate::app::run_workbench(),
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Sample(args)) => sample::run(&args),
+        Some(Command::Train(args)) => train::run(&args),
+        Some(Command::Forecast(args)) => forecast::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,337 @@
 //! Model: the burn network that forecasts every outcome from the encoded levers, dimensions,
 //! covariates and calendar; training as a job, the deep ensemble, save/load and the choice of
 //! device (GPU through wgpu, CPU through flex). The only module that imports burn.
-//!
-//! Not built yet: the forecast-model issue fills it in.
+
+pub mod device;
+pub mod encode;
+pub mod metrics;
+pub mod network;
+pub mod predict;
+pub mod split;
+pub mod train;
+
+use std::path::Path;
+
+use burn::module::Module;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::data::roles::RoleMapping;
+use crate::data::schema::Schema;
+use crate::data::{Table, column, dates};
+use crate::files::{self, FileError};
+use crate::jobs::JobContext;
+pub use device::DeviceChoice;
+pub use encode::{EncodeError, Encoder, LeverSetting};
+use metrics::OutcomeMetrics;
+use network::{EnsembleNet, NetworkShape};
+pub use train::{EpochReport, TrainConfig};
+
+/// Format version of `model.json`.
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+const META_FILE: &str = "model.json";
+
+/// The weights of outcome `index`'s network.
+fn weights_file(index: usize) -> String {
+    format!("weights_{index}.bpk")
+}
+
+/// Why a model could not be trained, saved, loaded or used.
+#[derive(Debug, Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{path}: the weights cannot be {action}: {message}")]
+    Weights {
+        path: String,
+        action: &'static str,
+        message: String,
+    },
+    #[error("there are no training rows; the data needs more rows before the holdout")]
+    NoTrainingRows,
+    #[error("{0}")]
+    Device(String),
+}
+
+/// What is saved beside the weights: enough to rebuild the network and encode new rows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ModelMeta {
+    pub format_version: u32,
+    /// The training data file (absolute when it could be resolved): the default population.
+    pub data_file: String,
+    pub mapping: RoleMapping,
+    pub schema: Schema,
+    pub encoder: Encoder,
+    pub shape: NetworkShape,
+    pub config: TrainConfig,
+    pub device: String,
+    pub split_rule: String,
+    /// The best validation epoch of each outcome.
+    pub best_epochs: Vec<usize>,
+    pub epochs_run: usize,
+    pub cancelled: bool,
+    /// Holdout metrics per outcome, beside the naive baseline.
+    pub holdout: Vec<OutcomeMetrics>,
+    /// Per-outcome shift of the linear predictor that calibrates the mean (fitted rows only).
+    pub calibration: Vec<f32>,
+}
+
+/// A trained forecast model, ready to predict.
+pub struct ForecastModel {
+    pub meta: ModelMeta,
+    /// One network per outcome: each at its own best validation epoch.
+    nets: Vec<EnsembleNet>,
+    device: burn::prelude::Device,
+}
+
+/// One outcome of a forecast: scenario against baseline over a population.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeForecast {
+    pub outcome: String,
+    pub rows: usize,
+    pub scenario_total: f64,
+    pub baseline_total: f64,
+    pub scenario_mean: f64,
+    pub baseline_mean: f64,
+    pub lift: f64,
+    pub lift_mean: f64,
+    pub lift_pct: f64,
+    /// 10% and 90% quantiles of the members' total lift (the ensemble's own uncertainty).
+    pub lift_low: f64,
+    pub lift_high: f64,
+}
+
+impl ForecastModel {
+    /// Trains on a validated table. Progress goes to `context`; cancel keeps the best so far.
+    pub fn fit(
+        table: &Table,
+        schema: &Schema,
+        mapping: &RoleMapping,
+        config: &TrainConfig,
+        choice: DeviceChoice,
+        context: &JobContext<EpochReport>,
+    ) -> Result<Self, ModelError> {
+        let (device, device_label) = device::resolve(choice).map_err(ModelError::Device)?;
+        let frame = &table.frame;
+        let row_dates = match &schema.time {
+            Some(time) => Some(
+                column::texts(frame, &time.column)
+                    .map_err(|e| ModelError::Device(e.to_string()))?
+                    .iter()
+                    .map(|t| t.as_deref().and_then(|t| dates::parse(t, time.format)))
+                    .collect::<Vec<_>>(),
+            ),
+            None => None,
+        };
+        let split = split::split_rows(frame.height(), row_dates.as_deref());
+        if split.train.is_empty() {
+            return Err(ModelError::NoTrainingRows);
+        }
+        let encoder = Encoder::fit(frame, schema, &split.train)?;
+        let encoded = encoder.encode(frame, &[])?;
+        let uses_offset = encoder.exposure.is_some();
+        let set = train::TrainingSet {
+            encoded: &encoded,
+            outcomes: &encoder.outcomes,
+            uses_offset,
+            train_rows: &split.train,
+            validation_rows: &split.validation,
+        };
+        let trained = train::train(&set, config, &device, context);
+        // The mean prediction must match the mean outcome, or every lift is off by the same
+        // factor: shift each head on the rows the model may learn from (never the holdout).
+        let fitted_rows: Vec<usize> = split
+            .train
+            .iter()
+            .chain(&split.validation)
+            .copied()
+            .collect();
+        let mut calibration = vec![0f32; encoder.outcomes.len()];
+        let mut predictions;
+        let mut round = 0;
+        loop {
+            predictions = predict::predict(
+                &trained.nets,
+                &encoded,
+                &encoder.outcomes,
+                uses_offset,
+                &calibration,
+                &device,
+            );
+            round += 1;
+            if round > 3 {
+                break;
+            }
+            let step = predict::calibration_shifts(
+                &predictions,
+                &encoded,
+                &encoder.outcomes,
+                &fitted_rows,
+            );
+            for (total, delta) in calibration.iter_mut().zip(step) {
+                *total += delta;
+            }
+        }
+        let holdout = metrics::holdout_metrics(frame, schema, &encoder, &predictions, &split);
+        let data_file = std::fs::canonicalize(&table.source.path)
+            .unwrap_or_else(|_| table.source.path.clone())
+            .display()
+            .to_string();
+        let meta = ModelMeta {
+            format_version: MODEL_FORMAT_VERSION,
+            data_file,
+            mapping: mapping.clone(),
+            schema: schema.clone(),
+            encoder,
+            shape: trained.shape,
+            config: config.clone(),
+            device: device_label,
+            split_rule: split.rule,
+            best_epochs: trained.best_epochs.clone(),
+            epochs_run: trained.history.len(),
+            cancelled: trained.cancelled,
+            holdout,
+            calibration,
+        };
+        Ok(Self {
+            meta,
+            nets: trained.nets,
+            device,
+        })
+    }
+
+    /// Predicts `frame` with the levers set as given (the scenario) and at their baselines, and
+    /// sums each outcome over the rows.
+    pub fn forecast(
+        &self,
+        frame: &polars::prelude::DataFrame,
+        scenario: &[LeverSetting],
+    ) -> Result<Vec<OutcomeForecast>, ModelError> {
+        let encoder = &self.meta.encoder;
+        let baseline: Vec<LeverSetting> = self
+            .meta
+            .schema
+            .levers
+            .iter()
+            .map(|lever| LeverSetting {
+                lever: lever.column.clone(),
+                value: lever.baseline.clone(),
+            })
+            .collect();
+        let uses_offset = encoder.exposure.is_some();
+        let with = encoder.encode(frame, scenario)?;
+        let without = encoder.encode(frame, &baseline)?;
+        let shifts = &self.meta.calibration;
+        let with = predict::predict(
+            &self.nets,
+            &with,
+            &encoder.outcomes,
+            uses_offset,
+            shifts,
+            &self.device,
+        );
+        let without = predict::predict(
+            &self.nets,
+            &without,
+            &encoder.outcomes,
+            uses_offset,
+            shifts,
+            &self.device,
+        );
+        let rows = frame.height();
+        Ok(encoder
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(j, outcome)| {
+                let scenario_members = with.member_totals(j);
+                let baseline_members = without.member_totals(j);
+                let member_lifts: Vec<f64> = scenario_members
+                    .iter()
+                    .zip(&baseline_members)
+                    .map(|(a, b)| a - b)
+                    .collect();
+                let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+                let scenario_total = mean(&scenario_members);
+                let baseline_total = mean(&baseline_members);
+                let lift = scenario_total - baseline_total;
+                let per_row = rows.max(1) as f64;
+                OutcomeForecast {
+                    outcome: outcome.column.clone(),
+                    rows,
+                    scenario_total,
+                    baseline_total,
+                    scenario_mean: scenario_total / per_row,
+                    baseline_mean: baseline_total / per_row,
+                    lift,
+                    lift_mean: lift / per_row,
+                    lift_pct: if baseline_total.abs() > 0.0 {
+                        lift / baseline_total * 100.0
+                    } else {
+                        0.0
+                    },
+                    lift_low: metrics::quantile(&member_lifts, 0.1),
+                    lift_high: metrics::quantile(&member_lifts, 0.9),
+                }
+            })
+            .collect())
+    }
+
+    /// Saves `model.json` and the weights into `folder`, each file written whole or not at all.
+    pub fn save(&self, folder: &Path) -> Result<(), ModelError> {
+        std::fs::create_dir_all(folder).map_err(|e| FileError::Io {
+            path: folder.display().to_string(),
+            action: "create the model folder",
+            source: e,
+        })?;
+        for (index, net) in self.nets.iter().enumerate() {
+            let weights = folder.join(weights_file(index));
+            let temporary = folder.join(format!(
+                ".{}.{}.tmp",
+                weights_file(index),
+                std::process::id()
+            ));
+            let weights_error = |message: String| ModelError::Weights {
+                path: weights.display().to_string(),
+                action: "written",
+                message,
+            };
+            net.clone()
+                .save_file(&temporary)
+                .map_err(|e| weights_error(format!("{e:?}")))?;
+            std::fs::rename(&temporary, &weights).map_err(|e| weights_error(e.to_string()))?;
+        }
+        // The description goes last: a folder with model.json always has its weights.
+        files::save_json(&folder.join(META_FILE), &self.meta, "model")?;
+        Ok(())
+    }
+
+    /// Loads a model folder on the chosen device.
+    pub fn load(folder: &Path, choice: DeviceChoice) -> Result<Self, ModelError> {
+        let meta: ModelMeta =
+            files::load_versioned_json(&folder.join(META_FILE), "model", MODEL_FORMAT_VERSION)?;
+        let (device, _) = device::resolve(choice).map_err(ModelError::Device)?;
+        let mut nets = Vec::new();
+        for index in 0..meta.encoder.outcomes.len().max(1) {
+            let weights = folder.join(weights_file(index));
+            let weights_error = |message: String| ModelError::Weights {
+                path: weights.display().to_string(),
+                action: "read",
+                message,
+            };
+            if !weights.exists() {
+                return Err(weights_error(
+                    "the file is missing; the model folder is incomplete".into(),
+                ));
+            }
+            let skeleton = EnsembleNet::new(&meta.shape, &[], 0, &device);
+            let net = skeleton
+                .try_load_file(&weights)
+                .map_err(|e| weights_error(format!("{e:?}")))?;
+            nets.push(net);
+        }
+        Ok(Self { meta, nets, device })
+    }
+}

@@ -1,0 +1,97 @@
+//! `liftcast forecast MODEL_DIR [--data FILE] [--set LEVER=VALUE]...`: predicts a population with
+//! the levers as set (the scenario) and at their baselines, and reports totals and lift.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::ImportArgs;
+use super::model_args::DeviceArg;
+use crate::data::import;
+use crate::model::{ForecastModel, LeverSetting};
+
+#[derive(Args, Debug)]
+pub struct ForecastArgs {
+    /// A model folder written by `liftcast train`.
+    model: PathBuf,
+    /// The population to forecast (default: the training data).
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    import: ImportArgs,
+    /// A lever value for the scenario, e.g. `--set segment="Mens E-Mail"`; repeatable.
+    #[arg(long = "set", value_name = "LEVER=VALUE")]
+    settings: Vec<String>,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
+    let model = ForecastModel::load(&args.model, args.device.into())?;
+    let data = args
+        .data
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
+    let table = import::load(&data, &args.import.options())?;
+    let mut scenario = Vec::new();
+    for setting in &args.settings {
+        let Some((lever, value)) = setting.split_once('=') else {
+            anyhow::bail!("--set {setting}: write it as LEVER=VALUE, e.g. --set discount_pct=15");
+        };
+        scenario.push(LeverSetting {
+            lever: lever.trim().to_owned(),
+            value: value.trim().trim_matches('"').to_owned(),
+        });
+    }
+    let outcomes = model.forecast(&table.frame, &scenario)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "model": args.model,
+                "data": data,
+                "scenario": scenario,
+                "outcomes": outcomes,
+            }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} rows of {}; scenario: {}",
+        table.rows(),
+        data.display(),
+        describe(&scenario)
+    );
+    println!(
+        "{:<16} {:>14} {:>14} {:>12} {:>12} {:>9}  lift 80% (ensemble)",
+        "outcome", "scenario", "baseline", "lift", "lift/row", "lift %"
+    );
+    for outcome in &outcomes {
+        println!(
+            "{:<16} {:>14.2} {:>14.2} {:>12.2} {:>12.5} {:>8.1}%  [{:.2}, {:.2}]",
+            outcome.outcome,
+            outcome.scenario_total,
+            outcome.baseline_total,
+            outcome.lift,
+            outcome.lift_mean,
+            outcome.lift_pct,
+            outcome.lift_low,
+            outcome.lift_high
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(scenario: &[LeverSetting]) -> String {
+    if scenario.is_empty() {
+        return "every lever at its baseline".into();
+    }
+    scenario
+        .iter()
+        .map(|s| format!("{}={}", s.lever, s.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,118 @@
+//! `liftcast train FILE --out MODEL_DIR`: trains the forecast model on a validated table and
+//! saves it; progress per epoch, then the holdout metrics beside the naive baseline.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+
+use super::model_args::DeviceArg;
+use super::{ImportArgs, RoleArgs};
+use crate::data::{Inspection, import};
+use crate::jobs;
+use crate::model::{EpochReport, ForecastModel, TrainConfig};
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// The training data: CSV/TSV, Parquet, JSON Lines or XLSX.
+    file: PathBuf,
+    #[command(flatten)]
+    import: ImportArgs,
+    #[command(flatten)]
+    roles: RoleArgs,
+    /// Folder to save the model in (created if missing).
+    #[arg(long, value_name = "MODEL_DIR")]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
+    /// Passes over the training rows (early stopping may end sooner).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Ensemble members.
+    #[arg(long)]
+    ensemble: Option<usize>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// JSON lines instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
+    let table = import::load(&args.file, &args.import.options())?;
+    let inspection = Inspection::new(table, args.roles.base_mapping()?, &args.roles.overrides())?;
+    let Some(schema) = inspection.validation.schema.clone() else {
+        for problem in inspection.validation.errors() {
+            eprintln!("{problem}");
+        }
+        bail!(
+            "{}: the data is not usable with this mapping; run `liftcast inspect` for details",
+            inspection.table.source.display_name()
+        );
+    };
+    let defaults = TrainConfig::default();
+    let config = TrainConfig {
+        epochs: args.epochs.unwrap_or(defaults.epochs),
+        members: args.ensemble.unwrap_or(defaults.members),
+        seed: args.seed.unwrap_or(defaults.seed),
+        ..defaults
+    };
+    let device = args.device.into();
+    let mapping = inspection.mapping.clone();
+    let table = inspection.table;
+    let job = jobs::spawn("train", None, move |context| {
+        ForecastModel::fit(&table, &schema, &mapping, &config, device, context)
+    })?;
+    let json = args.json;
+    let model = job
+        .wait(|report: EpochReport| print_epoch(&report, json))
+        .map_err(|panic| anyhow::anyhow!("training failed: {panic}"))??;
+    model
+        .save(&args.out)
+        .with_context(|| format!("saving the model to {}", args.out.display()))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "event": "done", "model": args.out, "device": model.meta.device, "holdout": model.meta.holdout })
+        );
+    } else {
+        println!(
+            "saved {} (device {}, best epochs {:?} of {}; {})",
+            args.out.display(),
+            model.meta.device,
+            model.meta.best_epochs,
+            model.meta.epochs_run,
+            model.meta.split_rule
+        );
+        println!("holdout metrics (lower is better):");
+        for metric in &model.meta.holdout {
+            println!(
+                "  {:<16} {:<8} model {:>10.5}  naive {:>10.5}  mean prediction / mean outcome {:.3}  ({} rows)",
+                metric.outcome,
+                metric.metric,
+                metric.model,
+                metric.naive,
+                metric.mean_ratio,
+                metric.rows
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_epoch(report: &EpochReport, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "event": "epoch", "report": report })
+        );
+    } else {
+        let train: f32 = report.train_loss.iter().sum();
+        let validation: f32 = report.validation_loss.iter().sum();
+        println!(
+            "epoch {:>3}/{}  train loss {:.5}  validation loss {:.5}  {:.0} rows/s",
+            report.epoch, report.epochs, train, validation, report.rows_per_second
+        );
+    }
+}

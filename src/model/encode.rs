@@ -1,0 +1,520 @@
+//! Turning a validated table into model inputs: numbers standardised (log first when heavy
+//! tailed), coupon notations into threshold / amount off / discount rate, categories one-hot with
+//! an "unseen" slot (cold start), dates into calendar cycles and a trend, exposure into a log
+//! offset. Fitted on training rows only and saved with the model.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::DataFrame;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::data::column;
+use crate::data::dates::{self, DateFormat};
+use crate::data::notation::{offer_fields, parse_offer};
+use crate::data::roles::OutcomeKind;
+use crate::data::schema::{LeverKind, Schema};
+
+/// Category values seen fewer times than this in training fold into the unseen slot.
+pub const MIN_LEVEL_COUNT: usize = 5;
+/// At most this many levels per categorical column get their own slot (most frequent first).
+pub const MAX_LEVELS: usize = 200;
+
+/// Why rows could not be encoded.
+#[derive(Debug, Error)]
+pub enum EncodeError {
+    #[error("column '{column}' is missing from the data")]
+    MissingColumn { column: String },
+    #[error("lever '{lever}' is not in the model; its levers are: {known}")]
+    UnknownLever { lever: String, known: String },
+    #[error("lever '{lever}' is numeric but '{value}' is not a number")]
+    NotANumber { lever: String, value: String },
+    #[error("cannot read column '{column}': {message}")]
+    Read { column: String, message: String },
+}
+
+/// Where a numeric input comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NumericSource {
+    Column,
+    OfferThreshold,
+    OfferAmountOff,
+    OfferDiscountRate,
+}
+
+/// One standardised numeric input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NumericFeature {
+    pub column: String,
+    pub source: NumericSource,
+    /// Applied before centring: log(1 + x) for heavy-tailed non-negative values.
+    pub log: bool,
+    pub center: f64,
+    pub scale: f64,
+    /// True for lever inputs (scenarios override them).
+    pub lever: bool,
+}
+
+/// One categorical input, one-hot with slot 0 for unseen or rare values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalFeature {
+    pub column: String,
+    pub levels: Vec<String>,
+    pub lever: bool,
+}
+
+/// Calendar inputs from the time column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalendarFeature {
+    pub column: String,
+    pub format: DateFormat,
+    /// First training date: the trend counts years from here.
+    pub origin: NaiveDate,
+}
+
+/// An outcome and how its target is scaled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeTarget {
+    pub column: String,
+    pub kind: OutcomeKind,
+    /// Amounts are divided by this (their training mean) so every head learns on a unit scale.
+    pub scale: f64,
+}
+
+/// The fitted encoder: everything needed to turn rows into inputs again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Encoder {
+    pub numeric: Vec<NumericFeature>,
+    pub categorical: Vec<CategoricalFeature>,
+    pub calendar: Option<CalendarFeature>,
+    pub exposure: Option<String>,
+    pub outcomes: Vec<OutcomeTarget>,
+}
+
+/// A lever set to one value on every row (a scenario, or the baseline).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeverSetting {
+    pub lever: String,
+    pub value: String,
+}
+
+/// Encoded rows, row-major.
+#[derive(Clone, Debug, Default)]
+pub struct EncodedRows {
+    pub rows: usize,
+    pub width: usize,
+    /// rows × width inputs.
+    pub inputs: Vec<f32>,
+    /// log(exposure) per row (0 without an exposure column).
+    pub offset: Vec<f32>,
+    /// rows × outcomes targets (scaled), NaN where missing.
+    pub targets: Vec<f32>,
+    /// Rows with a dimension value never seen in training.
+    pub cold_start: Vec<bool>,
+}
+
+const CALENDAR_WIDTH: usize = 5;
+
+impl Encoder {
+    /// Fits the encoder on `train_rows` of `frame`.
+    pub fn fit(
+        frame: &DataFrame,
+        schema: &Schema,
+        train_rows: &[usize],
+    ) -> Result<Self, EncodeError> {
+        let mut numeric = Vec::new();
+        let mut categorical = Vec::new();
+        for column in &schema.covariates {
+            let values = read_numbers(frame, column)?;
+            numeric.push(fit_numeric(
+                column,
+                NumericSource::Column,
+                &pick(&values, train_rows),
+                false,
+            ));
+        }
+        for lever in &schema.levers {
+            match &lever.kind {
+                LeverKind::Numeric { .. } => {
+                    let values = read_numbers(frame, &lever.column)?;
+                    numeric.push(fit_numeric(
+                        &lever.column,
+                        NumericSource::Column,
+                        &pick(&values, train_rows),
+                        true,
+                    ));
+                }
+                LeverKind::Offer => {
+                    let fields = offer_fields(&read_texts(frame, &lever.column)?);
+                    for (source, values) in [
+                        (NumericSource::OfferThreshold, &fields.threshold),
+                        (NumericSource::OfferAmountOff, &fields.amount_off),
+                        (NumericSource::OfferDiscountRate, &fields.discount_rate),
+                    ] {
+                        numeric.push(fit_numeric(
+                            &lever.column,
+                            source,
+                            &pick(values, train_rows),
+                            true,
+                        ));
+                    }
+                }
+                LeverKind::Categorical { .. } => {
+                    let texts = read_texts(frame, &lever.column)?;
+                    categorical.push(fit_categorical(
+                        &lever.column,
+                        &pick(&texts, train_rows),
+                        true,
+                    ));
+                }
+            }
+        }
+        for column in &schema.dimensions {
+            let texts = read_texts(frame, column)?;
+            categorical.push(fit_categorical(column, &pick(&texts, train_rows), false));
+        }
+        let calendar = match &schema.time {
+            Some(time) => {
+                let texts = read_texts(frame, &time.column)?;
+                let first = train_rows
+                    .iter()
+                    .filter_map(|&r| texts.get(r).cloned().flatten())
+                    .filter_map(|t| dates::parse(&t, time.format))
+                    .min()
+                    .unwrap_or(time.first);
+                Some(CalendarFeature {
+                    column: time.column.clone(),
+                    format: time.format,
+                    origin: first,
+                })
+            }
+            None => None,
+        };
+        let mut outcomes = Vec::new();
+        for outcome in &schema.outcomes {
+            let values = read_numbers(frame, &outcome.column)?;
+            let train: Vec<f64> = train_rows
+                .iter()
+                .filter_map(|&r| values.get(r).copied().flatten())
+                .collect();
+            let mean = train.iter().sum::<f64>() / train.len().max(1) as f64;
+            let scale = if outcome.kind == OutcomeKind::Amount && mean > 0.0 {
+                mean
+            } else {
+                1.0
+            };
+            outcomes.push(OutcomeTarget {
+                column: outcome.column.clone(),
+                kind: outcome.kind,
+                scale,
+            });
+        }
+        Ok(Self {
+            numeric,
+            categorical,
+            calendar,
+            exposure: schema.exposure.clone(),
+            outcomes,
+        })
+    }
+
+    /// Number of inputs per row.
+    pub fn width(&self) -> usize {
+        self.numeric.len()
+            + self
+                .categorical
+                .iter()
+                .map(|c| c.levels.len() + 1)
+                .sum::<usize>()
+            + if self.calendar.is_some() {
+                CALENDAR_WIDTH
+            } else {
+                0
+            }
+    }
+
+    /// Lever columns the model knows.
+    pub fn levers(&self) -> Vec<String> {
+        let mut levers: Vec<String> = Vec::new();
+        let names = self
+            .numeric
+            .iter()
+            .filter(|f| f.lever)
+            .map(|f| &f.column)
+            .chain(
+                self.categorical
+                    .iter()
+                    .filter(|c| c.lever)
+                    .map(|c| &c.column),
+            );
+        for name in names {
+            if !levers.contains(name) {
+                levers.push(name.clone());
+            }
+        }
+        levers
+    }
+
+    /// Encodes every row of `frame`, with levers overridden by `settings`. Outcome columns are
+    /// optional (a population to forecast has none).
+    pub fn encode(
+        &self,
+        frame: &DataFrame,
+        settings: &[LeverSetting],
+    ) -> Result<EncodedRows, EncodeError> {
+        let known = self.levers();
+        for setting in settings {
+            if !known.contains(&setting.lever) {
+                return Err(EncodeError::UnknownLever {
+                    lever: setting.lever.clone(),
+                    known: known.join(", "),
+                });
+            }
+        }
+        let rows = frame.height();
+        let width = self.width();
+        let mut inputs = vec![0f32; rows * width];
+        let mut cold_start = vec![false; rows];
+        let mut position = 0usize;
+
+        let mut offer_cache: HashMap<String, crate::data::notation::OfferFields> = HashMap::new();
+        for feature in &self.numeric {
+            let setting = settings.iter().find(|s| s.lever == feature.column);
+            let values: Vec<Option<f64>> = match (&feature.source, setting) {
+                (NumericSource::Column, Some(setting)) => {
+                    let value: f64 =
+                        setting
+                            .value
+                            .trim()
+                            .parse()
+                            .map_err(|_| EncodeError::NotANumber {
+                                lever: setting.lever.clone(),
+                                value: setting.value.clone(),
+                            })?;
+                    vec![Some(value); rows]
+                }
+                (NumericSource::Column, None) => read_numbers(frame, &feature.column)?,
+                (source, Some(setting)) => {
+                    let offer = parse_offer(&setting.value);
+                    let known = offer.is_notation();
+                    let value = match source {
+                        NumericSource::OfferThreshold => known.then(|| offer.threshold()),
+                        NumericSource::OfferAmountOff => known.then(|| offer.amount_off()),
+                        _ => offer.discount_rate(),
+                    };
+                    vec![value; rows]
+                }
+                (source, None) => {
+                    if !offer_cache.contains_key(&feature.column) {
+                        let fields = offer_fields(&read_texts(frame, &feature.column)?);
+                        offer_cache.insert(feature.column.clone(), fields);
+                    }
+                    let fields = &offer_cache[&feature.column];
+                    match source {
+                        NumericSource::OfferThreshold => fields.threshold.clone(),
+                        NumericSource::OfferAmountOff => fields.amount_off.clone(),
+                        _ => fields.discount_rate.clone(),
+                    }
+                }
+            };
+            for (row, value) in values.iter().enumerate() {
+                inputs[row * width + position] = standardise(feature, *value);
+            }
+            position += 1;
+        }
+        for feature in &self.categorical {
+            let setting = settings.iter().find(|s| s.lever == feature.column);
+            let texts = match setting {
+                Some(setting) => vec![Some(setting.value.clone()); rows],
+                None => read_texts(frame, &feature.column)?,
+            };
+            let index: HashMap<&str, usize> = feature
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.as_str(), i + 1))
+                .collect();
+            for (row, text) in texts.iter().enumerate() {
+                let slot = text
+                    .as_deref()
+                    .and_then(|t| index.get(t).copied())
+                    .unwrap_or(0);
+                if slot == 0 && !feature.lever && text.is_some() {
+                    cold_start[row] = true;
+                }
+                inputs[row * width + position + slot] = 1.0;
+            }
+            position += feature.levels.len() + 1;
+        }
+        if let Some(calendar) = &self.calendar {
+            let texts = read_texts(frame, &calendar.column)?;
+            for (row, text) in texts.iter().enumerate() {
+                let date = text
+                    .as_deref()
+                    .and_then(|t| dates::parse(t, calendar.format));
+                let slots = calendar_inputs(calendar, date);
+                inputs[row * width + position..row * width + position + CALENDAR_WIDTH]
+                    .copy_from_slice(&slots);
+            }
+        }
+
+        let offset = match &self.exposure {
+            Some(column) => read_numbers(frame, column)?
+                .iter()
+                .map(|v| v.unwrap_or(1.0).max(1.0).ln() as f32)
+                .collect(),
+            None => vec![0.0; rows],
+        };
+        let mut targets = vec![f32::NAN; rows * self.outcomes.len()];
+        for (k, outcome) in self.outcomes.iter().enumerate() {
+            if frame.column(&outcome.column).is_err() {
+                continue;
+            }
+            for (row, value) in read_numbers(frame, &outcome.column)?.iter().enumerate() {
+                if let Some(value) = value {
+                    targets[row * self.outcomes.len() + k] = (value / outcome.scale) as f32;
+                }
+            }
+        }
+        Ok(EncodedRows {
+            rows,
+            width,
+            inputs,
+            offset,
+            targets,
+            cold_start,
+        })
+    }
+}
+
+fn calendar_inputs(calendar: &CalendarFeature, date: Option<NaiveDate>) -> [f32; CALENDAR_WIDTH] {
+    let Some(date) = date else {
+        return [0.0; CALENDAR_WIDTH];
+    };
+    let years = (date - calendar.origin).num_days() as f64 / 365.25;
+    if !calendar.format.has_calendar() {
+        return [0.0, 0.0, 0.0, 0.0, years as f32];
+    }
+    let tau = std::f64::consts::TAU;
+    let weekday = f64::from(date.weekday().num_days_from_monday()) / 7.0;
+    let day_of_year = f64::from(date.ordinal0()) / 365.25;
+    [
+        (tau * weekday).sin() as f32,
+        (tau * weekday).cos() as f32,
+        (tau * day_of_year).sin() as f32,
+        (tau * day_of_year).cos() as f32,
+        years as f32,
+    ]
+}
+
+fn standardise(feature: &NumericFeature, value: Option<f64>) -> f32 {
+    let Some(value) = value.filter(|v| v.is_finite()) else {
+        return 0.0;
+    };
+    let value = if feature.log {
+        value.max(0.0).ln_1p()
+    } else {
+        value
+    };
+    (((value - feature.center) / feature.scale).clamp(-10.0, 10.0)) as f32
+}
+
+fn pick<T: Clone>(values: &[Option<T>], rows: &[usize]) -> Vec<Option<T>> {
+    rows.iter()
+        .map(|&r| values.get(r).cloned().flatten())
+        .collect()
+}
+
+fn fit_numeric(
+    column: &str,
+    source: NumericSource,
+    values: &[Option<f64>],
+    lever: bool,
+) -> NumericFeature {
+    let mut present: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    present.sort_by(f64::total_cmp);
+    let quantile = |q: f64| -> f64 {
+        if present.is_empty() {
+            0.0
+        } else {
+            present[((present.len() - 1) as f64 * q).round() as usize]
+        }
+    };
+    // Heavy tails (spend, audience sizes) are compressed with log1p first.
+    let log = present.first().is_some_and(|&min| min >= 0.0)
+        && quantile(0.99) > 10.0 * (quantile(0.5) + 1.0);
+    let transformed: Vec<f64> = if log {
+        present.iter().map(|v| v.ln_1p()).collect()
+    } else {
+        present.clone()
+    };
+    let n = transformed.len().max(1) as f64;
+    let mean = transformed.iter().sum::<f64>() / n;
+    let variance = transformed.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let scale = if variance.sqrt() > 1e-9 {
+        variance.sqrt()
+    } else {
+        1.0
+    };
+    NumericFeature {
+        column: column.to_owned(),
+        source,
+        log,
+        center: mean,
+        scale,
+        lever,
+    }
+}
+
+fn fit_categorical(column: &str, values: &[Option<String>], lever: bool) -> CategoricalFeature {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for value in values.iter().flatten() {
+        *counts.entry(value.as_str()).or_default() += 1;
+    }
+    let mut levels: Vec<(&str, usize)> = counts
+        .into_iter()
+        .filter(|&(_, count)| count >= MIN_LEVEL_COUNT || lever)
+        .collect();
+    levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    levels.truncate(MAX_LEVELS);
+    let mut names: Vec<String> = levels.into_iter().map(|(l, _)| l.to_owned()).collect();
+    names.sort();
+    let unique: HashSet<&String> = names.iter().collect();
+    debug_assert_eq!(unique.len(), names.len());
+    CategoricalFeature {
+        column: column.to_owned(),
+        levels: names,
+        lever,
+    }
+}
+
+fn read_numbers(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, EncodeError> {
+    if frame.column(name).is_err() {
+        return Err(EncodeError::MissingColumn {
+            column: name.to_owned(),
+        });
+    }
+    column::numbers(frame, name).map_err(|e| EncodeError::Read {
+        column: name.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+fn read_texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, EncodeError> {
+    if frame.column(name).is_err() {
+        return Err(EncodeError::MissingColumn {
+            column: name.to_owned(),
+        });
+    }
+    column::texts(frame, name).map_err(|e| EncodeError::Read {
+        column: name.to_owned(),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,165 @@
+//! Holdout figures of a trained model beside the naive baseline (the training mean of the
+//! outcome within the row's lever values), so nobody trusts a model that does not beat it.
+
+use std::collections::HashMap;
+
+use polars::prelude::DataFrame;
+use serde::{Deserialize, Serialize};
+
+use super::encode::Encoder;
+use super::predict::MemberPredictions;
+use super::split::Split;
+use crate::data::column;
+use crate::data::roles::OutcomeKind;
+use crate::data::schema::Schema;
+
+/// Holdout metrics of one outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeMetrics {
+    pub outcome: String,
+    pub rows: usize,
+    /// `log_loss` for binary outcomes, `rmse` otherwise.
+    pub metric: String,
+    pub model: f64,
+    pub naive: f64,
+    /// Mean prediction over the holdout divided by the mean outcome (1 = calibrated on average).
+    pub mean_ratio: f64,
+}
+
+/// The q-quantile of `values` (linear interpolation); NaN when empty.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let position = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let low = position.floor() as usize;
+    let high = position.ceil() as usize;
+    let fraction = position - low as f64;
+    sorted[low] * (1.0 - fraction) + sorted[high] * fraction
+}
+
+/// Mean log-loss of probabilities against 0/1 outcomes.
+pub fn log_loss(probabilities: &[f64], actual: &[f64]) -> f64 {
+    let n = probabilities.len().max(1) as f64;
+    probabilities
+        .iter()
+        .zip(actual)
+        .map(|(&p, &y)| {
+            let p = p.clamp(1e-7, 1.0 - 1e-7);
+            -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+        })
+        .sum::<f64>()
+        / n
+}
+
+/// Root mean squared error.
+pub fn rmse(predicted: &[f64], actual: &[f64]) -> f64 {
+    let n = predicted.len().max(1) as f64;
+    (predicted
+        .iter()
+        .zip(actual)
+        .map(|(p, y)| (p - y).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt()
+}
+
+/// Model and naive metrics for every outcome on the holdout rows.
+pub fn holdout_metrics(
+    frame: &DataFrame,
+    schema: &Schema,
+    encoder: &Encoder,
+    predictions: &MemberPredictions,
+    split: &Split,
+) -> Vec<OutcomeMetrics> {
+    let arms = arm_keys(frame, schema);
+    encoder
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(j, outcome)| {
+            let actual = column::numbers(frame, &outcome.column).unwrap_or_default();
+            let mut sums: HashMap<&str, (f64, usize)> = HashMap::new();
+            let mut overall = (0.0, 0usize);
+            for &row in &split.train {
+                if let Some(Some(y)) = actual.get(row) {
+                    let entry = sums.entry(arms[row].as_str()).or_default();
+                    entry.0 += y;
+                    entry.1 += 1;
+                    overall.0 += y;
+                    overall.1 += 1;
+                }
+            }
+            let overall_mean = overall.0 / overall.1.max(1) as f64;
+            let (mut model, mut naive, mut truth) = (Vec::new(), Vec::new(), Vec::new());
+            for &row in &split.holdout {
+                let Some(Some(y)) = actual.get(row) else {
+                    continue;
+                };
+                truth.push(*y);
+                model.push(f64::from(predictions.mean(row, j)));
+                naive.push(
+                    sums.get(arms[row].as_str())
+                        .map(|(sum, count)| sum / *count as f64)
+                        .unwrap_or(overall_mean),
+                );
+            }
+            let mean_truth = truth.iter().sum::<f64>() / truth.len().max(1) as f64;
+            let mean_model = model.iter().sum::<f64>() / model.len().max(1) as f64;
+            let (metric, model_score, naive_score) = match outcome.kind {
+                OutcomeKind::Binary => (
+                    "log_loss",
+                    log_loss(&model, &truth),
+                    log_loss(&naive, &truth),
+                ),
+                _ => ("rmse", rmse(&model, &truth), rmse(&naive, &truth)),
+            };
+            OutcomeMetrics {
+                outcome: outcome.column.clone(),
+                rows: truth.len(),
+                metric: metric.into(),
+                model: model_score,
+                naive: naive_score,
+                mean_ratio: if mean_truth > 0.0 {
+                    mean_model / mean_truth
+                } else {
+                    f64::NAN
+                },
+            }
+        })
+        .collect()
+}
+
+/// The lever values of each row joined into one key: the row's "arm".
+fn arm_keys(frame: &DataFrame, schema: &Schema) -> Vec<String> {
+    let mut keys = vec![String::new(); frame.height()];
+    for lever in &schema.levers {
+        let texts = column::texts(frame, &lever.column).unwrap_or_default();
+        for (key, text) in keys.iter_mut().zip(texts) {
+            key.push_str(text.as_deref().unwrap_or(""));
+            key.push('\u{1f}');
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        let values = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&values, 0.5), 3.0);
+        assert!((quantile(&values, 0.1) - 1.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_loss_and_rmse_by_hand() {
+        let loss = log_loss(&[0.5, 0.5], &[1.0, 0.0]);
+        assert!((loss - std::f64::consts::LN_2).abs() < 1e-12);
+        assert!((rmse(&[1.0, 3.0], &[0.0, 1.0]) - (2.5f64).sqrt()).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,112 @@
+//! Which rows train, which pick the stopping epoch, and which are held out for the reported
+//! metrics. Time data holds out its last dates; other data uses the fixed `i % 5 == 4` rule of
+//! ANCHORS.md so figures compare with LightGBM's.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Share of the latest dates held out for the reported metrics.
+pub const HOLDOUT_SHARE: f64 = 0.2;
+/// Share of the training dates (the latest) used to stop early.
+pub const VALIDATION_SHARE: f64 = 0.1;
+
+/// Row indices of the three parts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Split {
+    pub train: Vec<usize>,
+    pub validation: Vec<usize>,
+    pub holdout: Vec<usize>,
+    /// How the split was made, for reports.
+    pub rule: String,
+}
+
+/// Splits by date when `dates` is given (one per row), else by row number.
+pub fn split_rows(rows: usize, dates: Option<&[Option<NaiveDate>]>) -> Split {
+    match dates {
+        Some(dates) => by_date(dates),
+        None => by_row_number(rows),
+    }
+}
+
+fn by_row_number(rows: usize) -> Split {
+    let mut split = Split {
+        rule: "rows with index i % 5 == 4 held out; i % 10 == 8 stop early".into(),
+        ..Default::default()
+    };
+    for row in 0..rows {
+        if row % 5 == 4 {
+            split.holdout.push(row);
+        } else if row % 10 == 8 {
+            split.validation.push(row);
+        } else {
+            split.train.push(row);
+        }
+    }
+    split
+}
+
+fn by_date(dates: &[Option<NaiveDate>]) -> Split {
+    let distinct: Vec<NaiveDate> = dates
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let cut = |share: f64, count: usize| {
+        count - ((count as f64 * share).round() as usize).clamp(1, count.max(1))
+    };
+    let holdout_from = distinct.get(cut(HOLDOUT_SHARE, distinct.len())).copied();
+    let train_dates = cut(HOLDOUT_SHARE, distinct.len());
+    let validation_from = distinct.get(cut(VALIDATION_SHARE, train_dates)).copied();
+    let mut split = Split {
+        rule: format!(
+            "dates from {} held out; dates from {} stop early",
+            holdout_from.map(|d| d.to_string()).unwrap_or_default(),
+            validation_from.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        ..Default::default()
+    };
+    for (row, date) in dates.iter().enumerate() {
+        let Some(date) = date else { continue };
+        if holdout_from.is_some_and(|from| *date >= from) {
+            split.holdout.push(row);
+        } else if validation_from.is_some_and(|from| *date >= from) {
+            split.validation.push(row);
+        } else {
+            split.train.push(row);
+        }
+    }
+    split
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_rule_matches_anchors() {
+        let split = split_rows(20, None);
+        assert_eq!(split.holdout, vec![4, 9, 14, 19]);
+        assert!(split.validation.iter().all(|r| r % 10 == 8));
+        assert_eq!(
+            split.train.len() + split.validation.len() + split.holdout.len(),
+            20
+        );
+    }
+
+    #[test]
+    fn date_rule_holds_out_the_latest_dates() {
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let dates: Vec<Option<NaiveDate>> = (0..100)
+            .map(|d| Some(start + chrono::Duration::days(d)))
+            .collect();
+        let split = split_rows(100, Some(&dates));
+        assert_eq!(split.holdout.len(), 20);
+        assert_eq!(split.holdout[0], 80);
+        assert_eq!(split.validation.len(), 8);
+        assert!(split.train.iter().all(|&r| r < 72));
+    }
+}

@@ -1,0 +1,362 @@
+//! Training the ensemble as a job: minibatches with per-member bootstrap weights, Adam with
+//! gradient clipping and a cosine learning-rate decay, early stopping on the validation rows
+//! (never the holdout), cancel between batches keeping the best model so far.
+
+use std::time::Instant;
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::tensor::activation::softplus;
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+use rand_distr::{Distribution, Poisson};
+use serde::{Deserialize, Serialize};
+
+use super::encode::{EncodedRows, OutcomeTarget};
+use super::network::{EnsembleNet, NetworkShape};
+use crate::data::roles::OutcomeKind;
+use crate::jobs::JobContext;
+
+/// Training settings, saved with the model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub members: usize,
+    pub hidden: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Epochs without a better validation loss before stopping.
+    pub patience: usize,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 40,
+            members: 5,
+            hidden: 64,
+            batch_size: 256,
+            learning_rate: 1e-3,
+            patience: 6,
+            seed: 42,
+        }
+    }
+}
+
+/// One epoch's figures, sent as progress.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Mean loss per outcome on the training rows this epoch.
+    pub train_loss: Vec<f32>,
+    /// Mean loss per outcome on the validation rows.
+    pub validation_loss: Vec<f32>,
+    /// Training rows × members processed per second.
+    pub rows_per_second: f64,
+}
+
+/// What training returns: for each outcome, the network at that outcome's best validation
+/// epoch (on the inference device), and the history.
+pub struct Trained {
+    pub nets: Vec<EnsembleNet>,
+    pub shape: NetworkShape,
+    pub history: Vec<EpochReport>,
+    /// The best epoch of each outcome.
+    pub best_epochs: Vec<usize>,
+    pub cancelled: bool,
+}
+
+/// The link-scale start of each outcome's head: logit of the rate, or log of the mean per unit
+/// of exposure.
+pub fn base_rates(encoded: &EncodedRows, rows: &[usize], outcomes: &[OutcomeTarget]) -> Vec<f32> {
+    let k = outcomes.len();
+    outcomes
+        .iter()
+        .enumerate()
+        .map(|(j, outcome)| {
+            let (mut total, mut exposure, mut count) = (0f64, 0f64, 0usize);
+            for &row in rows {
+                let y = encoded.targets[row * k + j];
+                if y.is_finite() {
+                    total += f64::from(y);
+                    exposure += f64::from(encoded.offset[row]).exp();
+                    count += 1;
+                }
+            }
+            match outcome.kind {
+                OutcomeKind::Binary => {
+                    let p = (total / count.max(1) as f64).clamp(1e-4, 1.0 - 1e-4);
+                    (p / (1.0 - p)).ln() as f32
+                }
+                _ => (total.max(1e-6) / exposure.max(1e-6)).ln() as f32,
+            }
+        })
+        .collect()
+}
+
+/// A batch as tensors on `device`.
+struct Batch {
+    inputs: Tensor<3>,
+    targets: Tensor<3>,
+    mask: Tensor<3>,
+    offset: Tensor<3>,
+    weights: Tensor<3>,
+}
+
+fn make_batch(
+    encoded: &EncodedRows,
+    rows: &[usize],
+    outcomes: usize,
+    members: usize,
+    member_weights: Option<(&[f32], usize, &[usize])>,
+    device: &Device,
+) -> Batch {
+    let width = encoded.width;
+    let n = rows.len();
+    let mut inputs = Vec::with_capacity(n * width);
+    let mut targets = Vec::with_capacity(n * outcomes);
+    let mut mask = Vec::with_capacity(n * outcomes);
+    let mut offset = Vec::with_capacity(n);
+    for &row in rows {
+        inputs.extend_from_slice(&encoded.inputs[row * width..(row + 1) * width]);
+        for j in 0..outcomes {
+            let y = encoded.targets[row * outcomes + j];
+            targets.push(if y.is_finite() { y } else { 0.0 });
+            mask.push(if y.is_finite() { 1.0 } else { 0.0 });
+        }
+        offset.push(encoded.offset[row]);
+    }
+    let weights: Vec<f32> = match member_weights {
+        // (weights [members × train rows], train rows, positions of this batch within them)
+        Some((all, stride, positions)) => (0..members)
+            .flat_map(|m| positions.iter().map(move |&p| all[m * stride + p]))
+            .collect(),
+        None => vec![1.0; members * n],
+    };
+    let inputs = Tensor::<2>::from_data(TensorData::new(inputs, [n, width]), device)
+        .unsqueeze_dim::<3>(0)
+        .repeat_dim(0, members);
+    Batch {
+        inputs,
+        targets: Tensor::<2>::from_data(TensorData::new(targets, [n, outcomes]), device)
+            .unsqueeze_dim(0),
+        mask: Tensor::<2>::from_data(TensorData::new(mask, [n, outcomes]), device).unsqueeze_dim(0),
+        offset: Tensor::<2>::from_data(TensorData::new(offset, [n, 1]), device).unsqueeze_dim(0),
+        weights: Tensor::<2>::from_data(TensorData::new(weights, [members, n]), device)
+            .unsqueeze_dim(2),
+    }
+}
+
+/// Per-outcome weighted mean losses `[outcomes]` and their sum (what is minimised).
+fn losses(
+    eta: Tensor<3>,
+    batch: &Batch,
+    outcomes: &[OutcomeTarget],
+    uses_offset: bool,
+) -> (Tensor<1>, Vec<Tensor<1>>) {
+    let mut parts = Vec::with_capacity(outcomes.len());
+    for (j, outcome) in outcomes.iter().enumerate() {
+        let eta_j = eta.clone().narrow(2, j, 1);
+        let y = batch.targets.clone().narrow(2, j, 1);
+        let mask = batch.mask.clone().narrow(2, j, 1);
+        let per_row = match outcome.kind {
+            OutcomeKind::Binary => softplus(eta_j.clone(), 1.0) - y * eta_j,
+            OutcomeKind::Count | OutcomeKind::Amount => {
+                let log_mean = if uses_offset {
+                    eta_j + batch.offset.clone()
+                } else {
+                    eta_j
+                };
+                log_mean.clone().exp() - y * log_mean
+            }
+        };
+        let weight = batch.weights.clone() * mask;
+        let total_weight = weight.clone().sum().clamp_min(1e-6);
+        parts.push((per_row * weight).sum() / total_weight);
+    }
+    let total = parts
+        .iter()
+        .cloned()
+        .reduce(|a, b| a + b)
+        .unwrap_or_else(|| Tensor::zeros([1], &eta_device(&batch.inputs)));
+    (total, parts)
+}
+
+fn eta_device(tensor: &Tensor<3>) -> Device {
+    tensor.device()
+}
+
+/// Poisson(1) bootstrap weights per member and training row: each member sees its own resample.
+fn bootstrap_weights(members: usize, rows: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5EED_B007);
+    let poisson = Poisson::new(1.0).ok();
+    (0..members * rows)
+        .map(|_| {
+            poisson
+                .as_ref()
+                .map(|p| p.sample(&mut rng) as f32)
+                .unwrap_or(1.0)
+        })
+        .collect()
+}
+
+/// The encoded rows and how they are used.
+pub struct TrainingSet<'a> {
+    pub encoded: &'a EncodedRows,
+    pub outcomes: &'a [OutcomeTarget],
+    /// Counts and amounts are per unit of exposure (log offset).
+    pub uses_offset: bool,
+    pub train_rows: &'a [usize],
+    /// Rows that decide when each outcome stops (never the holdout).
+    pub validation_rows: &'a [usize],
+}
+
+/// Trains on the set's training rows, stopping on its validation rows. `device` is the base
+/// device (flex or wgpu); autodiff is added here.
+pub fn train(
+    set: &TrainingSet<'_>,
+    config: &TrainConfig,
+    device: &Device,
+    context: &JobContext<EpochReport>,
+) -> Trained {
+    let TrainingSet {
+        encoded,
+        outcomes,
+        uses_offset,
+        train_rows,
+        validation_rows,
+    } = *set;
+    let shape = NetworkShape {
+        members: config.members.max(1),
+        inputs: encoded.width,
+        hidden: config.hidden.max(4),
+        outputs: outcomes.len(),
+    };
+    let autodiff = device.clone().autodiff();
+    let bias = base_rates(encoded, train_rows, outcomes);
+    let mut net = EnsembleNet::new(&shape, &bias, config.seed, &autodiff);
+    let mut optimizer = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let weights = bootstrap_weights(shape.members, train_rows.len(), config.seed);
+    let mut order: Vec<usize> = (0..train_rows.len()).collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.seed);
+    let batch_size = config.batch_size.max(16);
+    let batches_per_epoch = order.len().div_ceil(batch_size).max(1);
+    let total_steps = (batches_per_epoch * config.epochs.max(1)) as f64;
+
+    // Each outcome stops on its own validation loss: a heavy-tailed amount that starts to
+    // overfit early must not stop a rare binary outcome that is still learning.
+    let mut best: Vec<(f32, EnsembleNet, usize)> = (0..outcomes.len())
+        .map(|_| (f32::INFINITY, net.valid(), 0usize))
+        .collect();
+    let mut since_best = vec![0usize; outcomes.len()];
+    let mut history = Vec::new();
+    let mut step = 0usize;
+    let mut cancelled = false;
+    'epochs: for epoch in 1..=config.epochs.max(1) {
+        let started = Instant::now();
+        order.shuffle(&mut rng);
+        let mut epoch_losses = vec![0f32; outcomes.len()];
+        for chunk in order.chunks(batch_size) {
+            if context.is_cancelled() {
+                cancelled = true;
+                break 'epochs;
+            }
+            let rows: Vec<usize> = chunk.iter().map(|&p| train_rows[p]).collect();
+            let batch = make_batch(
+                encoded,
+                &rows,
+                outcomes.len(),
+                shape.members,
+                Some((&weights, train_rows.len(), chunk)),
+                &autodiff,
+            );
+            let eta = net.forward(batch.inputs.clone());
+            let (loss, parts) = losses(eta, &batch, outcomes, uses_offset);
+            // Cosine decay to a tenth of the starting rate.
+            let progress = step as f64 / total_steps;
+            let rate = config.learning_rate
+                * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
+            let gradients = GradientsParams::from_grads(loss.backward(), &net);
+            net = optimizer.step(rate, net, gradients);
+            step += 1;
+            for (total, part) in epoch_losses.iter_mut().zip(parts) {
+                *total += part.into_scalar::<f32>() / batches_per_epoch as f32;
+            }
+        }
+        let validation_loss = evaluate(
+            &net.valid(),
+            encoded,
+            validation_rows,
+            outcomes,
+            uses_offset,
+            device,
+        );
+        let report_losses = validation_loss.clone();
+        let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+        let report = EpochReport {
+            epoch,
+            epochs: config.epochs,
+            train_loss: epoch_losses,
+            validation_loss,
+            rows_per_second: (train_rows.len() * shape.members) as f64 / elapsed,
+        };
+        history.push(report.clone());
+        context.report(report);
+        let snapshot = net.valid();
+        for (j, loss) in report_losses.iter().enumerate() {
+            if loss.is_finite() && *loss < best[j].0 {
+                best[j] = (*loss, snapshot.clone(), epoch);
+                since_best[j] = 0;
+            } else {
+                since_best[j] += 1;
+            }
+        }
+        if since_best.iter().all(|&waited| waited >= config.patience) {
+            break;
+        }
+    }
+    Trained {
+        best_epochs: best.iter().map(|b| b.2).collect(),
+        nets: best.into_iter().map(|b| b.1).collect(),
+        shape,
+        history,
+        cancelled,
+    }
+}
+
+/// Mean loss per outcome on `rows`, unweighted, in inference mode.
+pub fn evaluate(
+    net: &EnsembleNet,
+    encoded: &EncodedRows,
+    rows: &[usize],
+    outcomes: &[OutcomeTarget],
+    uses_offset: bool,
+    device: &Device,
+) -> Vec<f32> {
+    if rows.is_empty() {
+        return vec![f32::NAN; outcomes.len()];
+    }
+    let members = net_members(net);
+    let mut sums = vec![0f64; outcomes.len()];
+    let chunks = rows.chunks(8192);
+    let count = chunks.len();
+    for chunk in rows.chunks(8192) {
+        let batch = make_batch(encoded, chunk, outcomes.len(), members, None, device);
+        let eta = net.forward(batch.inputs.clone());
+        let (_, parts) = losses(eta, &batch, outcomes, uses_offset);
+        for (sum, part) in sums.iter_mut().zip(parts) {
+            *sum += f64::from(part.into_scalar::<f32>());
+        }
+    }
+    sums.iter().map(|s| (s / count as f64) as f32).collect()
+}
+
+fn net_members(net: &EnsembleNet) -> usize {
+    net.members()
+}

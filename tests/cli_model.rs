@@ -1,0 +1,79 @@
+//! `liftcast train` and `liftcast forecast` end to end on the Artea coupon test.
+
+mod common;
+
+use common::{liftcast, shared_data, stderr, stdout};
+
+#[test]
+fn train_then_forecast_with_a_lever_setting() {
+    let data = shared_data("artea_coupon/artea-a_b-experiment-recoded.csv");
+    let folder = tempfile::tempdir().unwrap();
+    let model = folder.path().join("artea_model");
+    let output = liftcast(&[
+        "train",
+        data.to_str().unwrap(),
+        "--lever",
+        "test_coupon=control",
+        "--outcome",
+        "trans_after",
+        "--out",
+        model.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--epochs",
+        "5",
+        "--ensemble",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(lines.iter().any(|l| l["event"] == "epoch"));
+    let done = lines.last().unwrap();
+    assert_eq!(done["event"], "done");
+    assert_eq!(done["holdout"][0]["outcome"], "trans_after");
+
+    let output = liftcast(&[
+        "forecast",
+        model.to_str().unwrap(),
+        "--set",
+        "test_coupon=coupon",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let forecast: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let outcome = &forecast["outcomes"][0];
+    assert_eq!(outcome["rows"], 5000);
+    let lift = outcome["lift"].as_f64().unwrap();
+    let difference =
+        outcome["scenario_total"].as_f64().unwrap() - outcome["baseline_total"].as_f64().unwrap();
+    assert!((lift - difference).abs() < 1e-6);
+
+    let output = liftcast(&[
+        "forecast",
+        model.to_str().unwrap(),
+        "--set",
+        "no_such_lever=1",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not in the model"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn forecast_of_a_missing_model_folder_is_a_clear_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = liftcast(&["forecast", folder.path().join("none").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("model.json"),
+        "{}",
+        stderr(&output)
+    );
+}
