@@ -239,3 +239,70 @@ fn artea_coupon_lift_lies_inside_the_randomised_interval() {
         assert!(metric.model < metric.naive, "{metric:?}");
     }
 }
+
+#[test]
+fn training_is_deterministic_for_a_seed() {
+    let (csv, _) = synthetic_csv(1500, 21);
+    let table = table_from(&csv);
+    let config = TrainConfig {
+        epochs: 4,
+        members: 2,
+        ..TrainConfig::default()
+    };
+    let first = train(table.clone(), arm_overrides(), config.clone());
+    let second = train(table.clone(), arm_overrides(), config);
+    assert_eq!(
+        first.forecast(&table.frame, &email()).unwrap(),
+        second.forecast(&table.frame, &email()).unwrap()
+    );
+}
+
+/// The randomised Hillstrom e-mail test: each contrast's model lift must lie inside the
+/// difference-in-means 95% interval of ANCHORS.md, and the holdout error must beat the naive
+/// per-arm mean.
+#[test]
+fn hillstrom_lifts_lie_inside_the_randomised_intervals() {
+    let path = common::shared_data(
+        "hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv",
+    );
+    let table = import::load(&path, &ImportOptions::default()).unwrap();
+    let overrides = RoleOverrides {
+        levers: vec![("segment".into(), Some("No E-Mail".into()))],
+        outcomes: vec!["visit".into(), "conversion".into(), "spend".into()],
+        ..Default::default()
+    };
+    let model = train(table.clone(), overrides, TrainConfig::default());
+    let intervals = [
+        (
+            "Mens E-Mail",
+            [(0.0700, 0.0832), (0.0050, 0.0086), (0.485, 1.055)],
+        ),
+        (
+            "Womens E-Mail",
+            [(0.0389, 0.0516), (0.0015, 0.0047), (0.169, 0.680)],
+        ),
+    ];
+    for (arm, bounds) in intervals {
+        let setting = vec![LeverSetting {
+            lever: "segment".into(),
+            value: arm.into(),
+        }];
+        let forecast = model.forecast(&table.frame, &setting).unwrap();
+        for (outcome, (low, high)) in forecast.iter().zip(bounds) {
+            println!(
+                "{arm} {}: lift per customer {:.5}",
+                outcome.outcome, outcome.lift_mean
+            );
+            assert!(
+                (low..=high).contains(&outcome.lift_mean),
+                "{arm} {}: {} outside [{low}, {high}]",
+                outcome.outcome,
+                outcome.lift_mean
+            );
+        }
+    }
+    for metric in &model.meta.holdout {
+        println!("{metric:?}");
+        assert!(metric.model < metric.naive, "{metric:?}");
+    }
+}

@@ -34,6 +34,15 @@ pub struct TrainArgs {
     ensemble: Option<usize>,
     #[arg(long)]
     seed: Option<u64>,
+    /// Adam's starting learning rate.
+    #[arg(long)]
+    learning_rate: Option<f64>,
+    /// Units per hidden layer.
+    #[arg(long)]
+    hidden: Option<usize>,
+    /// Rows per training step.
+    #[arg(long)]
+    batch_size: Option<usize>,
     /// JSON lines instead of text.
     #[arg(long)]
     json: bool,
@@ -56,6 +65,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         epochs: args.epochs.unwrap_or(defaults.epochs),
         members: args.ensemble.unwrap_or(defaults.members),
         seed: args.seed.unwrap_or(defaults.seed),
+        learning_rate: args.learning_rate.unwrap_or(defaults.learning_rate),
+        hidden: args.hidden.unwrap_or(defaults.hidden),
+        batch_size: args.batch_size.unwrap_or(defaults.batch_size),
         ..defaults
     };
     let device = args.device.into();

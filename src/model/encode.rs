@@ -113,6 +113,8 @@ pub struct EncodedRows {
     pub targets: Vec<f32>,
     /// Rows with a dimension value never seen in training.
     pub cold_start: Vec<bool>,
+    /// For each categorical feature (encoder order), each row's slot (0 = unseen).
+    pub categorical_slots: Vec<Vec<usize>>,
 }
 
 const CALENDAR_WIDTH: usize = 5;
@@ -277,6 +279,7 @@ impl Encoder {
         let width = self.width();
         let mut inputs = vec![0f32; rows * width];
         let mut cold_start = vec![false; rows];
+        let mut categorical_slots = Vec::with_capacity(self.categorical.len());
         let mut position = 0usize;
 
         let mut offer_cache: HashMap<String, crate::data::notation::OfferFields> = HashMap::new();
@@ -336,6 +339,7 @@ impl Encoder {
                 .enumerate()
                 .map(|(i, l)| (l.as_str(), i + 1))
                 .collect();
+            let mut slots = Vec::with_capacity(rows);
             for (row, text) in texts.iter().enumerate() {
                 let slot = text
                     .as_deref()
@@ -345,7 +349,9 @@ impl Encoder {
                     cold_start[row] = true;
                 }
                 inputs[row * width + position + slot] = 1.0;
+                slots.push(slot);
             }
+            categorical_slots.push(slots);
             position += feature.levels.len() + 1;
         }
         if let Some(calendar) = &self.calendar {
@@ -385,6 +391,7 @@ impl Encoder {
             offset,
             targets,
             cold_start,
+            categorical_slots,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! covariates and calendar; training as a job, the deep ensemble, save/load and the choice of
 //! device (GPU through wgpu, CPU through flex). The only module that imports burn.
 
+pub mod calibrate;
 pub mod device;
 pub mod encode;
 pub mod metrics;
@@ -74,8 +75,8 @@ pub struct ModelMeta {
     pub cancelled: bool,
     /// Holdout metrics per outcome, beside the naive baseline.
     pub holdout: Vec<OutcomeMetrics>,
-    /// Per-outcome shift of the linear predictor that calibrates the mean (fitted rows only).
-    pub calibration: Vec<f32>,
+    /// Shifts of the linear predictors that calibrate the mean, overall and per lever value.
+    pub calibration: calibrate::Calibration,
 }
 
 /// A trained forecast model, ready to predict.
@@ -148,32 +149,14 @@ impl ForecastModel {
             .chain(&split.validation)
             .copied()
             .collect();
-        let mut calibration = vec![0f32; encoder.outcomes.len()];
-        let mut predictions;
-        let mut round = 0;
-        loop {
-            predictions = predict::predict(
-                &trained.nets,
-                &encoded,
-                &encoder.outcomes,
-                uses_offset,
-                &calibration,
-                &device,
-            );
-            round += 1;
-            if round > 3 {
-                break;
-            }
-            let step = predict::calibration_shifts(
-                &predictions,
-                &encoded,
-                &encoder.outcomes,
-                &fitted_rows,
-            );
-            for (total, delta) in calibration.iter_mut().zip(step) {
-                *total += delta;
-            }
-        }
+        let (calibration, predictions) = calibrate::Calibration::fit(
+            &trained.nets,
+            &encoded,
+            &encoder,
+            uses_offset,
+            &fitted_rows,
+            &device,
+        );
         let holdout = metrics::holdout_metrics(frame, schema, &encoder, &predictions, &split);
         let data_file = std::fs::canonicalize(&table.source.path)
             .unwrap_or_else(|_| table.source.path.clone())
@@ -223,13 +206,15 @@ impl ForecastModel {
         let uses_offset = encoder.exposure.is_some();
         let with = encoder.encode(frame, scenario)?;
         let without = encoder.encode(frame, &baseline)?;
-        let shifts = &self.meta.calibration;
+        let k = encoder.outcomes.len();
+        let with_shifts = self.meta.calibration.row_shifts(&with, k);
+        let without_shifts = self.meta.calibration.row_shifts(&without, k);
         let with = predict::predict(
             &self.nets,
             &with,
             &encoder.outcomes,
             uses_offset,
-            shifts,
+            &with_shifts,
             &self.device,
         );
         let without = predict::predict(
@@ -237,7 +222,7 @@ impl ForecastModel {
             &without,
             &encoder.outcomes,
             uses_offset,
-            shifts,
+            &without_shifts,
             &self.device,
         );
         let rows = frame.height();

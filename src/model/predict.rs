@@ -46,8 +46,8 @@ impl MemberPredictions {
 }
 
 /// Predicts every encoded row with every member.
-/// `shifts` are added to each outcome's linear predictor (the calibration found after training;
-/// empty for none).
+/// `shifts` (rows × outcomes, or empty for none) are added to the linear predictors: the
+/// calibration found after training.
 pub fn predict(
     nets: &[EnsembleNet],
     encoded: &EncodedRows,
@@ -97,8 +97,13 @@ pub fn predict(
                     eta
                 }
             };
-            let shift = shifts.get(j).copied().unwrap_or(0.0);
-            let eta_j = eta.narrow(2, j, 1).add_scalar(shift);
+            let mut eta_j = eta.narrow(2, j, 1);
+            if shifts.len() == encoded.rows * k {
+                let column: Vec<f32> = (start..end).map(|row| shifts[row * k + j]).collect();
+                let shift = Tensor::<2>::from_data(TensorData::new(column, [n, 1]), device)
+                    .unsqueeze_dim::<3>(0);
+                eta_j = eta_j + shift;
+            }
             let mean = match outcome.kind {
                 OutcomeKind::Binary => sigmoid(eta_j),
                 OutcomeKind::Count | OutcomeKind::Amount => {

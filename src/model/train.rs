@@ -37,9 +37,9 @@ impl Default for TrainConfig {
         Self {
             epochs: 40,
             members: 5,
-            hidden: 64,
+            hidden: 32,
             batch_size: 256,
-            learning_rate: 1e-3,
+            learning_rate: 3e-3,
             patience: 6,
             seed: 42,
         }
