@@ -97,14 +97,17 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             model.meta.epochs_run,
             model.meta.split_rule
         );
-        println!("holdout metrics (lower is better):");
+        println!("holdout metrics (lower is better, AUC higher):");
         for metric in &model.meta.holdout {
+            let scores: Vec<String> = metric
+                .scores
+                .iter()
+                .map(|s| format!("{} model {:.5} naive {:.5}", s.metric, s.model, s.naive))
+                .collect();
             println!(
-                "  {:<16} {:<8} model {:>10.5}  naive {:>10.5}  mean prediction / mean outcome {:.3}  ({} rows)",
+                "  {:<16} {}; mean prediction / mean outcome {:.3} ({} rows)",
                 metric.outcome,
-                metric.metric,
-                metric.model,
-                metric.naive,
+                scores.join("; "),
                 metric.mean_ratio,
                 metric.rows
             );

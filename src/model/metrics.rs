@@ -13,15 +13,33 @@ use crate::data::column;
 use crate::data::roles::OutcomeKind;
 use crate::data::schema::Schema;
 
+/// One error measure on the holdout, for the model and the naive baseline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// `log_loss`, `auc` (higher is better), `rmse` or `poisson_deviance`.
+    pub metric: String,
+    pub model: f64,
+    pub naive: f64,
+}
+
+impl Score {
+    /// True when the model does at least as well as the naive baseline.
+    pub fn model_wins(&self) -> bool {
+        if self.metric == "auc" {
+            self.model >= self.naive
+        } else {
+            self.model <= self.naive
+        }
+    }
+}
+
 /// Holdout metrics of one outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeMetrics {
     pub outcome: String,
     pub rows: usize,
-    /// `log_loss` for binary outcomes, `rmse` otherwise.
-    pub metric: String,
-    pub model: f64,
-    pub naive: f64,
+    /// Log-loss and AUC for binary outcomes; RMSE (and Poisson deviance for counts) otherwise.
+    pub scores: Vec<Score>,
     /// Mean prediction over the holdout divided by the mean outcome (1 = calibrated on average).
     pub mean_ratio: f64,
 }
@@ -49,6 +67,50 @@ pub fn log_loss(probabilities: &[f64], actual: &[f64]) -> f64 {
         .map(|(&p, &y)| {
             let p = p.clamp(1e-7, 1.0 - 1e-7);
             -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+        })
+        .sum::<f64>()
+        / n
+}
+
+/// Area under the ROC curve: the chance a random positive is ranked above a random negative
+/// (ties count half).
+pub fn auc(scores: &[f64], actual: &[f64]) -> f64 {
+    let mut pairs: Vec<(f64, bool)> = scores
+        .iter()
+        .zip(actual)
+        .map(|(&s, &y)| (s, y > 0.5))
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let positives = pairs.iter().filter(|p| p.1).count() as f64;
+    let negatives = pairs.len() as f64 - positives;
+    if positives == 0.0 || negatives == 0.0 {
+        return f64::NAN;
+    }
+    // Sum of positive ranks, with tied scores sharing their average rank.
+    let mut rank_sum = 0.0;
+    let mut start = 0;
+    while start < pairs.len() {
+        let mut end = start;
+        while end + 1 < pairs.len() && pairs[end + 1].0 == pairs[start].0 {
+            end += 1;
+        }
+        let average_rank = (start + end) as f64 / 2.0 + 1.0;
+        rank_sum += pairs[start..=end].iter().filter(|p| p.1).count() as f64 * average_rank;
+        start = end + 1;
+    }
+    (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
+}
+
+/// Mean Poisson deviance, 2·[y·ln(y/μ) − (y − μ)].
+pub fn poisson_deviance(predicted: &[f64], actual: &[f64]) -> f64 {
+    let n = predicted.len().max(1) as f64;
+    predicted
+        .iter()
+        .zip(actual)
+        .map(|(&mu, &y)| {
+            let mu = mu.max(1e-12);
+            let log_term = if y > 0.0 { y * (y / mu).ln() } else { 0.0 };
+            2.0 * (log_term - (y - mu))
         })
         .sum::<f64>()
         / n
@@ -108,20 +170,23 @@ pub fn holdout_metrics(
             }
             let mean_truth = truth.iter().sum::<f64>() / truth.len().max(1) as f64;
             let mean_model = model.iter().sum::<f64>() / model.len().max(1) as f64;
-            let (metric, model_score, naive_score) = match outcome.kind {
-                OutcomeKind::Binary => (
-                    "log_loss",
-                    log_loss(&model, &truth),
-                    log_loss(&naive, &truth),
-                ),
-                _ => ("rmse", rmse(&model, &truth), rmse(&naive, &truth)),
+            let score = |metric: &str, f: fn(&[f64], &[f64]) -> f64| Score {
+                metric: metric.into(),
+                model: f(&model, &truth),
+                naive: f(&naive, &truth),
+            };
+            let scores = match outcome.kind {
+                OutcomeKind::Binary => vec![score("log_loss", log_loss), score("auc", auc)],
+                OutcomeKind::Count => vec![
+                    score("rmse", rmse),
+                    score("poisson_deviance", poisson_deviance),
+                ],
+                OutcomeKind::Amount => vec![score("rmse", rmse)],
             };
             OutcomeMetrics {
                 outcome: outcome.column.clone(),
                 rows: truth.len(),
-                metric: metric.into(),
-                model: model_score,
-                naive: naive_score,
+                scores,
                 mean_ratio: if mean_truth > 0.0 {
                     mean_model / mean_truth
                 } else {
@@ -154,6 +219,18 @@ mod tests {
         let values = [1.0, 2.0, 3.0, 4.0, 5.0];
         assert_eq!(quantile(&values, 0.5), 3.0);
         assert!((quantile(&values, 0.1) - 1.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn auc_by_hand_and_with_ties() {
+        assert_eq!(auc(&[0.1, 0.4, 0.35, 0.8], &[0.0, 0.0, 1.0, 1.0]), 0.75);
+        assert_eq!(auc(&[0.5, 0.5], &[0.0, 1.0]), 0.5);
+    }
+
+    #[test]
+    fn poisson_deviance_by_hand() {
+        // y = 0, mu = 1: 2·(0 − (0 − 1)) = 2; y = 2, mu = 2: 0.
+        assert!((poisson_deviance(&[1.0, 2.0], &[0.0, 2.0]) - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -1,0 +1,168 @@
+//! Liftcast's holdout errors beside the naive and LightGBM anchors of ../shared/docs/ANCHORS.md,
+//! on the same fixed split (row i held out when i % 5 == 4), and training throughput.
+//!
+//! Run: `cargo bench --profile release --bench anchors` (prints a Markdown table for
+//! BENCHMARKS.md). Timing figures are printed, never asserted.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use liftcast::data::{ImportOptions, Inspection, RoleOverrides, Table, import};
+use liftcast::jobs;
+use liftcast::model::{DeviceChoice, EpochReport, ForecastModel, TrainConfig};
+use polars::prelude::*;
+
+/// (data set, outcome, metric, naive, LightGBM) from ANCHORS.md.
+const ANCHORS: [(&str, &str, &str, f64, f64); 10] = [
+    ("Hillstrom", "visit", "log_loss", 0.41642, 0.40474),
+    ("Hillstrom", "visit", "auc", 0.556, 0.637),
+    ("Hillstrom", "conversion", "log_loss", 0.05312, 0.05477),
+    ("Hillstrom", "conversion", "auc", 0.580, 0.606),
+    ("Hillstrom", "spend", "rmse", 14.967, 15.107),
+    ("Artea", "transacted", "log_loss", 0.37442, 0.32054),
+    ("Artea", "transacted", "auc", 0.548, 0.783),
+    ("Artea", "trans_after", "rmse", 0.4152, 0.3648),
+    ("Artea", "trans_after", "poisson_deviance", 0.6231, 0.4537),
+    ("Artea", "revenue_after", "rmse", 23.350, 21.079),
+];
+
+fn shared(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(relative)
+}
+
+struct Run {
+    data: &'static str,
+    model: ForecastModel,
+    seconds: f64,
+    rows_per_second: f64,
+}
+
+fn train(data: &'static str, table: Table, overrides: RoleOverrides) -> Run {
+    let inspection = Inspection::new(table, None, &overrides).expect("profiles");
+    let schema = inspection.validation.schema.clone().expect("usable");
+    let mapping = inspection.mapping.clone();
+    let table = inspection.table;
+    let started = Instant::now();
+    let mut throughput = Vec::new();
+    let model = jobs::spawn("bench", None, move |context| {
+        ForecastModel::fit(
+            &table,
+            &schema,
+            &mapping,
+            &TrainConfig::default(),
+            DeviceChoice::Cpu,
+            context,
+        )
+    })
+    .expect("thread")
+    .wait(|report: EpochReport| throughput.push(report.rows_per_second))
+    .expect("no panic")
+    .expect("trains");
+    let rows_per_second = throughput.iter().sum::<f64>() / throughput.len().max(1) as f64;
+    Run {
+        data,
+        model,
+        seconds: started.elapsed().as_secs_f64(),
+        rows_per_second,
+    }
+}
+
+fn main() {
+    let hillstrom = import::load(
+        &shared("hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv"),
+        &ImportOptions::default(),
+    )
+    .expect("Hillstrom loads");
+    let mut artea = import::load(
+        &shared("artea_coupon/artea-a_b-experiment-recoded.csv"),
+        &ImportOptions::default(),
+    )
+    .expect("Artea loads");
+    // ANCHORS.md scores "trans_after > 0" as a binary outcome of its own.
+    let transacted: Vec<i64> = liftcast::data::column::numbers(&artea.frame, "trans_after")
+        .expect("trans_after")
+        .iter()
+        .map(|v| i64::from(v.unwrap_or(0.0) > 0.0))
+        .collect();
+    artea
+        .frame
+        .with_column(Column::new("transacted".into(), transacted))
+        .expect("adds the column");
+
+    let runs = [
+        train(
+            "Hillstrom",
+            hillstrom,
+            RoleOverrides {
+                levers: vec![("segment".into(), Some("No E-Mail".into()))],
+                outcomes: vec!["visit".into(), "conversion".into(), "spend".into()],
+                ..Default::default()
+            },
+        ),
+        train(
+            "Artea",
+            artea,
+            RoleOverrides {
+                levers: vec![("test_coupon".into(), Some("control".into()))],
+                outcomes: vec![
+                    "transacted".into(),
+                    "trans_after".into(),
+                    "revenue_after".into(),
+                ],
+                ..Default::default()
+            },
+        ),
+    ];
+
+    println!("| data | outcome | metric | naive | LightGBM | Liftcast | vs best anchor |");
+    println!("|---|---|---|---:|---:|---:|---|");
+    for (data, outcome, metric, naive, lightgbm) in ANCHORS {
+        let run = runs.iter().find(|r| r.data == data).expect("run");
+        let score = run
+            .model
+            .meta
+            .holdout
+            .iter()
+            .find(|m| m.outcome == outcome)
+            .and_then(|m| m.scores.iter().find(|s| s.metric == metric))
+            .map(|s| s.model)
+            .unwrap_or(f64::NAN);
+        let higher_is_better = metric == "auc";
+        let best = if higher_is_better {
+            naive.max(lightgbm)
+        } else {
+            naive.min(lightgbm)
+        };
+        let verdict = if (higher_is_better && score >= best) || (!higher_is_better && score <= best)
+        {
+            "as good or better"
+        } else {
+            "worse"
+        };
+        println!(
+            "| {data} | {outcome} | {metric} | {naive} | {lightgbm} | {score:.5} | {verdict} |"
+        );
+    }
+    println!();
+    for run in &runs {
+        let means: Vec<String> = run
+            .model
+            .meta
+            .holdout
+            .iter()
+            .map(|m| format!("{} {:.3}", m.outcome, m.mean_ratio))
+            .collect();
+        println!(
+            "{}: trained in {:.1} s on {} ({} members, {} epochs); {:.0} member-rows/s; holdout mean prediction / mean outcome: {}",
+            run.data,
+            run.seconds,
+            run.model.meta.device,
+            run.model.meta.config.members,
+            run.model.meta.epochs_run,
+            run.rows_per_second,
+            means.join(", ")
+        );
+    }
+}
