@@ -93,7 +93,7 @@ fn recovers_a_known_lever_effect_and_beats_naive() {
     let table = table_from(&csv);
     let model = train(table.clone(), arm_overrides(), quick_config());
     let forecast = model.forecast(&table.frame, &email()).unwrap();
-    let visit = &forecast[0];
+    let visit = &forecast.outcomes[0];
     assert!(
         (visit.lift_mean - true_lift).abs() < 0.035,
         "model lift {} vs true {true_lift}",
@@ -219,6 +219,7 @@ fn artea_coupon_lift_lies_inside_the_randomised_interval() {
     let forecast = model.forecast(&table.frame, &coupon).unwrap();
     let lift = |name: &str| {
         forecast
+            .outcomes
             .iter()
             .find(|o| o.outcome == name)
             .unwrap()
@@ -288,7 +289,7 @@ fn hillstrom_lifts_lie_inside_the_randomised_intervals() {
             value: arm.into(),
         }];
         let forecast = model.forecast(&table.frame, &setting).unwrap();
-        for (outcome, (low, high)) in forecast.iter().zip(bounds) {
+        for (outcome, (low, high)) in forecast.outcomes.iter().zip(bounds) {
             println!(
                 "{arm} {}: lift per customer {:.5}",
                 outcome.outcome, outcome.lift_mean
@@ -304,5 +305,25 @@ fn hillstrom_lifts_lie_inside_the_randomised_intervals() {
     for metric in &model.meta.holdout {
         println!("{metric:?}");
         assert!(metric.scores[0].model_wins(), "{metric:?}");
+    }
+}
+
+/// The sample data's 80% row intervals cover 70–90% of the held-out (latest) days' outcomes.
+#[test]
+fn sample_data_intervals_cover_about_80_percent() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
+    let table = import::load(&path, &ImportOptions::default()).unwrap();
+    let model = train(table, RoleOverrides::default(), TrainConfig::default());
+    for metric in &model.meta.holdout {
+        let (_, covered) = metric
+            .coverage
+            .iter()
+            .copied()
+            .find(|(level, _)| *level == 0.8)
+            .unwrap();
+        println!("{}: 80% coverage {covered:.3}", metric.outcome);
+        assert!((0.70..=0.90).contains(&covered), "{metric:?}");
+        assert!((metric.mean_ratio - 1.0).abs() < 0.05, "{metric:?}");
     }
 }

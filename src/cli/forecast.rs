@@ -9,7 +9,8 @@ use clap::Args;
 use super::ImportArgs;
 use super::model_args::DeviceArg;
 use crate::data::import;
-use crate::model::{ForecastModel, LeverSetting};
+use crate::data::write::{AddedColumn, write_with_columns};
+use crate::model::{Forecast, ForecastModel, LeverSetting};
 
 #[derive(Args, Debug)]
 pub struct ForecastArgs {
@@ -25,6 +26,10 @@ pub struct ForecastArgs {
     settings: Vec<String>,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
+    /// Also write every row's predictions (scenario, baseline, 80% interval per outcome) beside
+    /// the input's columns, as .csv or .parquet.
+    #[arg(long, value_name = "OUT")]
+    rows: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -46,7 +51,11 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
             value: value.trim().trim_matches('"').to_owned(),
         });
     }
-    let outcomes = model.forecast(&table.frame, &scenario)?;
+    let forecast = model.forecast(&table.frame, &scenario)?;
+    if let Some(path) = &args.rows {
+        write_rows(&table.frame, &forecast, path)?;
+    }
+    let outcomes = &forecast.outcomes;
     if args.json {
         println!(
             "{}",
@@ -66,14 +75,18 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         describe(&scenario)
     );
     println!(
-        "{:<16} {:>14} {:>14} {:>12} {:>12} {:>9}  lift 80% (ensemble)",
-        "outcome", "scenario", "baseline", "lift", "lift/row", "lift %"
+        "{:<16} {:>14} {:>26} {:>14} {:>12} {:>12} {:>9}  lift 80% (ensemble)",
+        "outcome", "scenario", "scenario 80%", "baseline", "lift", "lift/row", "lift %"
     );
-    for outcome in &outcomes {
+    for outcome in outcomes {
         println!(
-            "{:<16} {:>14.2} {:>14.2} {:>12.2} {:>12.5} {:>8.1}%  [{:.2}, {:.2}]",
+            "{:<16} {:>14.2} {:>26} {:>14.2} {:>12.2} {:>12.5} {:>8.1}%  [{:.2}, {:.2}]",
             outcome.outcome,
             outcome.scenario_total,
+            format!(
+                "[{:.2}, {:.2}]",
+                outcome.scenario_low, outcome.scenario_high
+            ),
             outcome.baseline_total,
             outcome.lift,
             outcome.lift_mean,
@@ -82,7 +95,48 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
             outcome.lift_high
         );
     }
+    if forecast.cold_start_rows > 0 {
+        println!(
+            "note: {} rows have a dimension value never seen in training (cold start); their \
+             forecasts rest on the other values' average",
+            forecast.cold_start_rows
+        );
+    }
+    if let Some(path) = &args.rows {
+        println!("per-row predictions written to {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_rows(
+    frame: &polars::prelude::DataFrame,
+    forecast: &Forecast,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut added = Vec::new();
+    for row in &forecast.rows {
+        for (suffix, values) in [
+            ("scenario", &row.scenario),
+            ("baseline", &row.baseline),
+            ("scenario_low80", &row.scenario_low),
+            ("scenario_high80", &row.scenario_high),
+        ] {
+            added.push(AddedColumn {
+                name: format!("{}_{suffix}", row.outcome),
+                values: values.clone(),
+            });
+        }
+    }
+    added.push(AddedColumn {
+        name: "cold_start".into(),
+        values: forecast
+            .cold_start
+            .iter()
+            .map(|c| if *c { 1.0 } else { 0.0 })
+            .collect(),
+    });
+    write_with_columns(frame, added, path)?;
+    Ok(())
 }
 
 fn describe(scenario: &[LeverSetting]) -> String {

@@ -13,6 +13,7 @@ pub mod roles;
 pub mod sample;
 pub mod schema;
 pub mod validate;
+pub mod write;
 
 pub use detect::Detection;
 pub use import::{ImportError, ImportOptions, Table};

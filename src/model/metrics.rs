@@ -42,6 +42,9 @@ pub struct OutcomeMetrics {
     pub scores: Vec<Score>,
     /// Mean prediction over the holdout divided by the mean outcome (1 = calibrated on average).
     pub mean_ratio: f64,
+    /// (interval level, share of holdout outcomes inside their row's interval).
+    #[serde(default)]
+    pub coverage: Vec<(f64, f64)>,
 }
 
 /// The q-quantile of `values` (linear interpolation); NaN when empty.
@@ -187,6 +190,7 @@ pub fn holdout_metrics(
                 outcome: outcome.column.clone(),
                 rows: truth.len(),
                 scores,
+                coverage: Vec::new(),
                 mean_ratio: if mean_truth > 0.0 {
                     mean_model / mean_truth
                 } else {

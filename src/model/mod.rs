@@ -5,6 +5,8 @@
 pub mod calibrate;
 pub mod device;
 pub mod encode;
+pub mod forecast;
+pub mod intervals;
 pub mod metrics;
 pub mod network;
 pub mod predict;
@@ -24,6 +26,7 @@ use crate::files::{self, FileError};
 use crate::jobs::JobContext;
 pub use device::DeviceChoice;
 pub use encode::{EncodeError, Encoder, LeverSetting};
+pub use forecast::{Forecast, OutcomeForecast};
 use metrics::OutcomeMetrics;
 use network::{EnsembleNet, NetworkShape};
 pub use train::{EpochReport, TrainConfig};
@@ -77,6 +80,8 @@ pub struct ModelMeta {
     pub holdout: Vec<OutcomeMetrics>,
     /// Shifts of the linear predictors that calibrate the mean, overall and per lever value.
     pub calibration: calibrate::Calibration,
+    /// Widths of the per-row prediction intervals.
+    pub intervals: Vec<intervals::OutcomeIntervals>,
 }
 
 /// A trained forecast model, ready to predict.
@@ -85,23 +90,6 @@ pub struct ForecastModel {
     /// One network per outcome: each at its own best validation epoch.
     nets: Vec<EnsembleNet>,
     device: burn::prelude::Device,
-}
-
-/// One outcome of a forecast: scenario against baseline over a population.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OutcomeForecast {
-    pub outcome: String,
-    pub rows: usize,
-    pub scenario_total: f64,
-    pub baseline_total: f64,
-    pub scenario_mean: f64,
-    pub baseline_mean: f64,
-    pub lift: f64,
-    pub lift_mean: f64,
-    pub lift_pct: f64,
-    /// 10% and 90% quantiles of the members' total lift (the ensemble's own uncertainty).
-    pub lift_low: f64,
-    pub lift_high: f64,
 }
 
 impl ForecastModel {
@@ -157,7 +145,27 @@ impl ForecastModel {
             &fitted_rows,
             &device,
         );
-        let holdout = metrics::holdout_metrics(frame, schema, &encoder, &predictions, &split);
+        let intervals =
+            intervals::fit(&predictions, &encoded, &encoder.outcomes, &split.validation);
+        let mut holdout = metrics::holdout_metrics(frame, schema, &encoder, &predictions, &split);
+        for (j, (metric, band)) in holdout.iter_mut().zip(&intervals).enumerate() {
+            let scale = encoder.outcomes[j].scale;
+            metric.coverage = intervals::LEVELS
+                .iter()
+                .map(|&level| {
+                    let share = intervals::coverage(
+                        band,
+                        &predictions,
+                        &encoded,
+                        j,
+                        scale,
+                        &split.holdout,
+                        level,
+                    );
+                    (level, share)
+                })
+                .collect();
+        }
         let data_file = std::fs::canonicalize(&table.source.path)
             .unwrap_or_else(|_| table.source.path.clone())
             .display()
@@ -177,6 +185,7 @@ impl ForecastModel {
             cancelled: trained.cancelled,
             holdout,
             calibration,
+            intervals,
         };
         Ok(Self {
             meta,
@@ -185,13 +194,13 @@ impl ForecastModel {
         })
     }
 
-    /// Predicts `frame` with the levers set as given (the scenario) and at their baselines, and
-    /// sums each outcome over the rows.
+    /// Predicts `frame` with the levers set as given (the scenario) and at their baselines:
+    /// totals, lift and intervals per outcome, and every row's predictions.
     pub fn forecast(
         &self,
         frame: &polars::prelude::DataFrame,
         scenario: &[LeverSetting],
-    ) -> Result<Vec<OutcomeForecast>, ModelError> {
+    ) -> Result<Forecast, ModelError> {
         let encoder = &self.meta.encoder;
         let baseline: Vec<LeverSetting> = self
             .meta
@@ -203,65 +212,29 @@ impl ForecastModel {
                 value: lever.baseline.clone(),
             })
             .collect();
-        let uses_offset = encoder.exposure.is_some();
         let with = encoder.encode(frame, scenario)?;
         let without = encoder.encode(frame, &baseline)?;
-        let k = encoder.outcomes.len();
-        let with_shifts = self.meta.calibration.row_shifts(&with, k);
-        let without_shifts = self.meta.calibration.row_shifts(&without, k);
-        let with = predict::predict(
+        let cold_start = with.cold_start.clone();
+        let with = self.predict_encoded(&with);
+        let without = self.predict_encoded(&without);
+        Ok(forecast::summarise(&self.meta, &with, &without, cold_start))
+    }
+
+    /// Calibrated predictions of encoded rows.
+    fn predict_encoded(&self, encoded: &encode::EncodedRows) -> predict::MemberPredictions {
+        let encoder = &self.meta.encoder;
+        let shifts = self
+            .meta
+            .calibration
+            .row_shifts(encoded, encoder.outcomes.len());
+        predict::predict(
             &self.nets,
-            &with,
+            encoded,
             &encoder.outcomes,
-            uses_offset,
-            &with_shifts,
+            encoder.exposure.is_some(),
+            &shifts,
             &self.device,
-        );
-        let without = predict::predict(
-            &self.nets,
-            &without,
-            &encoder.outcomes,
-            uses_offset,
-            &without_shifts,
-            &self.device,
-        );
-        let rows = frame.height();
-        Ok(encoder
-            .outcomes
-            .iter()
-            .enumerate()
-            .map(|(j, outcome)| {
-                let scenario_members = with.member_totals(j);
-                let baseline_members = without.member_totals(j);
-                let member_lifts: Vec<f64> = scenario_members
-                    .iter()
-                    .zip(&baseline_members)
-                    .map(|(a, b)| a - b)
-                    .collect();
-                let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-                let scenario_total = mean(&scenario_members);
-                let baseline_total = mean(&baseline_members);
-                let lift = scenario_total - baseline_total;
-                let per_row = rows.max(1) as f64;
-                OutcomeForecast {
-                    outcome: outcome.column.clone(),
-                    rows,
-                    scenario_total,
-                    baseline_total,
-                    scenario_mean: scenario_total / per_row,
-                    baseline_mean: baseline_total / per_row,
-                    lift,
-                    lift_mean: lift / per_row,
-                    lift_pct: if baseline_total.abs() > 0.0 {
-                        lift / baseline_total * 100.0
-                    } else {
-                        0.0
-                    },
-                    lift_low: metrics::quantile(&member_lifts, 0.1),
-                    lift_high: metrics::quantile(&member_lifts, 0.9),
-                }
-            })
-            .collect())
+        )
     }
 
     /// Saves `model.json` and the weights into `folder`, each file written whole or not at all.

@@ -1,0 +1,136 @@
+//! Summing a forecast: scenario against baseline per outcome, with intervals, plus each row's
+//! predictions for export.
+
+use serde::{Deserialize, Serialize};
+
+use super::ModelMeta;
+use super::metrics::quantile;
+use super::predict::MemberPredictions;
+use crate::data::roles::OutcomeKind;
+
+/// Normal quantile of the 80% central interval.
+const Z80: f64 = 1.281_551_565_5;
+
+/// One outcome of a forecast: scenario against baseline over a population.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeForecast {
+    pub outcome: String,
+    pub rows: usize,
+    pub scenario_total: f64,
+    pub baseline_total: f64,
+    pub scenario_mean: f64,
+    pub baseline_mean: f64,
+    /// 80% interval of the scenario total: the members' spread and the outcome's own noise.
+    pub scenario_low: f64,
+    pub scenario_high: f64,
+    pub lift: f64,
+    pub lift_mean: f64,
+    pub lift_pct: f64,
+    /// 10% and 90% quantiles of the members' total lift (the model's uncertainty about the
+    /// effect; the outcome noise of one population does not enter a difference of two worlds).
+    pub lift_low: f64,
+    pub lift_high: f64,
+}
+
+/// Per-row predictions of one outcome.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RowPredictions {
+    pub outcome: String,
+    pub scenario: Vec<f64>,
+    pub baseline: Vec<f64>,
+    /// 80% interval of the scenario prediction.
+    pub scenario_low: Vec<f64>,
+    pub scenario_high: Vec<f64>,
+}
+
+/// A whole forecast.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    pub outcomes: Vec<OutcomeForecast>,
+    #[serde(skip)]
+    pub rows: Vec<RowPredictions>,
+    /// Rows with a segment, store or other dimension value never seen in training: their
+    /// forecasts rest on the average of the others.
+    pub cold_start_rows: usize,
+    #[serde(skip)]
+    pub cold_start: Vec<bool>,
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+fn variance(values: &[f64]) -> f64 {
+    let m = mean(values);
+    values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len().max(2) - 1) as f64
+}
+
+/// Sums scenario and baseline predictions of the same rows into a forecast.
+pub fn summarise(
+    meta: &ModelMeta,
+    with: &MemberPredictions,
+    without: &MemberPredictions,
+    cold_start: Vec<bool>,
+) -> Forecast {
+    let rows = with.rows;
+    let mut outcomes = Vec::new();
+    let mut per_row = Vec::new();
+    for (j, outcome) in meta.encoder.outcomes.iter().enumerate() {
+        let band = meta.intervals.get(j);
+        let scenario_members = with.member_totals(j);
+        let baseline_members = without.member_totals(j);
+        let member_lifts: Vec<f64> = scenario_members
+            .iter()
+            .zip(&baseline_members)
+            .map(|(a, b)| a - b)
+            .collect();
+        let scenario_means: Vec<f64> = (0..rows).map(|r| f64::from(with.mean(r, j))).collect();
+        let baseline_means: Vec<f64> = (0..rows).map(|r| f64::from(without.mean(r, j))).collect();
+        // Noise of a total: Bernoulli variance for binary rows, dispersion × mean otherwise.
+        let noise: f64 = match outcome.kind {
+            OutcomeKind::Binary => scenario_means.iter().map(|p| p * (1.0 - p)).sum(),
+            _ => band.map(|b| b.dispersion).unwrap_or(1.0) * scenario_means.iter().sum::<f64>(),
+        };
+        let scenario_total = mean(&scenario_members);
+        let baseline_total = mean(&baseline_members);
+        let spread = (variance(&scenario_members) + noise).sqrt() * Z80;
+        let lift = scenario_total - baseline_total;
+        let per_row_count = rows.max(1) as f64;
+        outcomes.push(OutcomeForecast {
+            outcome: outcome.column.clone(),
+            rows,
+            scenario_total,
+            baseline_total,
+            scenario_mean: scenario_total / per_row_count,
+            baseline_mean: baseline_total / per_row_count,
+            scenario_low: (scenario_total - spread).max(0.0),
+            scenario_high: scenario_total + spread,
+            lift,
+            lift_mean: lift / per_row_count,
+            lift_pct: if baseline_total.abs() > 0.0 {
+                lift / baseline_total * 100.0
+            } else {
+                0.0
+            },
+            lift_low: quantile(&member_lifts, 0.1),
+            lift_high: quantile(&member_lifts, 0.9),
+        });
+        let (scenario_low, scenario_high): (Vec<f64>, Vec<f64>) = scenario_means
+            .iter()
+            .map(|&m| band.map(|b| b.row_interval(m, 0.8)).unwrap_or((m, m)))
+            .unzip();
+        per_row.push(RowPredictions {
+            outcome: outcome.column.clone(),
+            scenario: scenario_means,
+            baseline: baseline_means,
+            scenario_low,
+            scenario_high,
+        });
+    }
+    Forecast {
+        outcomes,
+        rows: per_row,
+        cold_start_rows: cold_start.iter().filter(|c| **c).count(),
+        cold_start,
+    }
+}
