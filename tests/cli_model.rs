@@ -77,3 +77,49 @@ fn forecast_of_a_missing_model_folder_is_a_clear_error() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_failing_gpu_falls_back_to_the_cpu_in_auto_mode_only() {
+    let data = shared_data("artea_coupon/artea-a_b-experiment-recoded.csv");
+    let folder = tempfile::tempdir().unwrap();
+    let model = folder.path().join("m");
+    let simulate = [("LIFTCAST_SIMULATE_GPU_FAILURE", "1")];
+    let args = |device: &'static str| {
+        vec![
+            "train".to_owned(),
+            data.display().to_string(),
+            "--outcome".into(),
+            "trans_after".into(),
+            "--out".into(),
+            model.display().to_string(),
+            "--epochs".into(),
+            "1".into(),
+            "--ensemble".into(),
+            "1".into(),
+            "--device".into(),
+            device.into(),
+            "--json".into(),
+        ]
+    };
+    let auto = args("auto");
+    let auto: Vec<&str> = auto.iter().map(String::as_str).collect();
+    let output = common::liftcast_with_env(&auto, &simulate);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let done: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let device = done["device"].as_str().unwrap();
+    assert!(
+        device.starts_with("CPU") && device.contains("simulated"),
+        "{device}"
+    );
+
+    let gpu = args("gpu");
+    let gpu: Vec<&str> = gpu.iter().map(String::as_str).collect();
+    let output = common::liftcast_with_env(&gpu, &simulate);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("the GPU cannot be used"),
+        "{}",
+        stderr(&output)
+    );
+}

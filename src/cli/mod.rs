@@ -67,6 +67,9 @@ pub fn main() -> ExitCode {
 /// A panic that escapes ends the program with exit code 101, which is always a bug.
 fn install_panic_message() {
     std::panic::set_hook(Box::new(|info| {
+        if crate::quiet_panics::is_quiet() {
+            return;
+        }
         let location = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))

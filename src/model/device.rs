@@ -1,4 +1,5 @@
-//! Choosing where the network runs: the CPU through burn's flex backend, or a GPU through wgpu.
+//! Choosing where the network runs: a GPU through burn's wgpu backend when one works, else the
+//! CPU through flex. One code path for both: only the device value differs.
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -7,26 +8,83 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceChoice {
-    /// The CPU for now; picking a GPU automatically (with a self-test) is not built yet.
+    /// A hardware GPU that passes a self-test, else the CPU.
     #[default]
     Auto,
     Cpu,
     Gpu,
 }
 
-/// The device and a description for people.
+/// Set to make the GPU self-test fail, to exercise the fallback.
+pub const SIMULATE_GPU_FAILURE: &str = "LIFTCAST_SIMULATE_GPU_FAILURE";
+
+/// The device and a description for people (which device, and why).
 pub fn resolve(choice: DeviceChoice) -> Result<(Device, String), String> {
     match choice {
-        DeviceChoice::Auto => Ok((
-            Device::flex(),
-            "CPU (flex; automatic GPU selection is not built yet)".into(),
-        )),
         DeviceChoice::Cpu => Ok((Device::flex(), "CPU (flex)".into())),
-        DeviceChoice::Gpu => {
-            let outcome = std::panic::catch_unwind(|| Device::wgpu(DeviceKind::DefaultDevice));
-            outcome
-                .map(|device| (device, "GPU (wgpu)".into()))
-                .map_err(|_| "no GPU adapter could be opened through wgpu; use --device cpu".into())
+        DeviceChoice::Gpu => gpu(DeviceKind::DefaultDevice)
+            .map(|device| (device, "GPU (wgpu)".into()))
+            .map_err(|why| format!("the GPU cannot be used: {why}; use --device cpu")),
+        DeviceChoice::Auto => {
+            // Only hardware adapters: a software one (lavapipe) is many times slower than flex.
+            let kinds = [DeviceKind::DiscreteGpu(0), DeviceKind::IntegratedGpu(0)];
+            let mut reasons = Vec::new();
+            for kind in kinds {
+                match gpu(kind.clone()) {
+                    Ok(device) => return Ok((device, format!("GPU (wgpu, {kind:?})"))),
+                    Err(why) => reasons.push(format!("{kind:?}: {why}")),
+                }
+            }
+            Ok((
+                Device::flex(),
+                format!(
+                    "CPU (flex), because no GPU passed the self-test ({})",
+                    reasons.join("; ")
+                ),
+            ))
         }
+    }
+}
+
+/// Opens a wgpu device and checks a small matrix product against the CPU's answer.
+fn gpu(kind: DeviceKind) -> Result<Device, String> {
+    if std::env::var_os(SIMULATE_GPU_FAILURE).is_some() {
+        return Err(format!("simulated failure ({SIMULATE_GPU_FAILURE} is set)"));
+    }
+    let outcome = crate::quiet_panics::run_quietly(|| {
+        let device = Device::wgpu(kind);
+        let result = self_test(&device);
+        (device, result)
+    });
+    match outcome {
+        Ok((device, Ok(()))) => Ok(device),
+        Ok((_, Err(why))) => Err(why),
+        Err(_) => Err("no adapter of this kind could be opened".into()),
+    }
+}
+
+/// A 4×3 by 3×2 product compared with the same product on the CPU.
+fn self_test(device: &Device) -> Result<(), String> {
+    let left: Vec<f32> = (0..12).map(|i| i as f32 * 0.5 - 2.0).collect();
+    let right: Vec<f32> = (0..6).map(|i| 1.0 - i as f32 * 0.25).collect();
+    let product = |device: &Device| -> Result<Vec<f32>, String> {
+        let a = Tensor::<2>::from_data(TensorData::new(left.clone(), [4, 3]), device);
+        let b = Tensor::<2>::from_data(TensorData::new(right.clone(), [3, 2]), device);
+        a.matmul(b)
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|e| format!("{e:?}"))
+    };
+    let expected = product(&Device::flex())?;
+    let actual = product(device)?;
+    let close = expected.len() == actual.len()
+        && expected
+            .iter()
+            .zip(&actual)
+            .all(|(e, a)| (e - a).abs() <= 1e-4 * (1.0 + e.abs()));
+    if close {
+        Ok(())
+    } else {
+        Err(format!("self-test gave {actual:?}, expected {expected:?}"))
     }
 }

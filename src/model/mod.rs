@@ -102,7 +102,7 @@ impl ForecastModel {
         choice: DeviceChoice,
         context: &JobContext<EpochReport>,
     ) -> Result<Self, ModelError> {
-        let (device, device_label) = device::resolve(choice).map_err(ModelError::Device)?;
+        let (mut device, mut device_label) = device::resolve(choice).map_err(ModelError::Device)?;
         let frame = &table.frame;
         let row_dates = match &schema.time {
             Some(time) => Some(
@@ -128,7 +128,27 @@ impl ForecastModel {
             train_rows: &split.train,
             validation_rows: &split.validation,
         };
-        let trained = train::train(&set, config, &device, context);
+        let on_gpu = device_label.starts_with("GPU");
+        let trained =
+            match crate::quiet_panics::run_quietly(|| train::train(&set, config, &device, context))
+            {
+                Ok(trained) => trained,
+                // A GPU that fails mid-training (driver reset, out of memory): in auto mode, say so
+                // and train again on the CPU, on the same code path.
+                Err(panic) if on_gpu && choice == DeviceChoice::Auto => {
+                    let why = crate::jobs::panic_text(panic.as_ref());
+                    device = burn::prelude::Device::flex();
+                    device_label =
+                        format!("CPU (flex), after the GPU failed during training: {why}");
+                    train::train(&set, config, &device, context)
+                }
+                Err(panic) => {
+                    let why = crate::jobs::panic_text(panic.as_ref());
+                    return Err(ModelError::Device(format!(
+                        "training failed on {device_label}: {why}"
+                    )));
+                }
+            };
         // The mean prediction must match the mean outcome, or every lift is off by the same
         // factor: shift each head on the rows the model may learn from (never the holdout).
         let fitted_rows: Vec<usize> = split

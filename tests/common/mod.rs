@@ -19,12 +19,20 @@ pub fn shared_data(relative: &str) -> PathBuf {
 
 /// Runs the built `liftcast` binary with arguments.
 pub fn liftcast(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_liftcast"))
+    liftcast_with_env(args, &[])
+}
+
+/// Runs the built `liftcast` binary with arguments and extra environment variables.
+pub fn liftcast_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_liftcast"));
+    command
         .args(args)
         .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("the liftcast binary runs")
+        .env_remove("WAYLAND_DISPLAY");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the liftcast binary runs")
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -178,7 +178,7 @@ pub fn load_bytes(
     let format = format_of(path, bytes);
     // The readers below are third-party parsers fed with arbitrary files; a panic inside one
     // must become an error message, never a crash.
-    let outcome = std::panic::catch_unwind(|| match format {
+    let outcome = crate::quiet_panics::run_quietly(|| match format {
         Format::Delimited => read_delimited(path, bytes, options),
         Format::JsonLines => read_json_lines(path, bytes, options),
         Format::Parquet => parquet::read(bytes)
