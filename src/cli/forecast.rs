@@ -95,6 +95,12 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
             outcome.lift_high
         );
     }
+    for rate in &forecast.funnel {
+        println!(
+            "{:<4} ({} per {}): scenario {:.5}, baseline {:.5} (derived from the predicted totals)",
+            rate.name, rate.numerator, rate.denominator, rate.scenario, rate.baseline
+        );
+    }
     if forecast.cold_start_rows > 0 {
         println!(
             "note: {} rows have a dimension value never seen in training (cold start); their \

@@ -123,11 +123,22 @@ fn print_epoch(report: &EpochReport, json: bool) {
             serde_json::json!({ "event": "epoch", "report": report })
         );
     } else {
-        let train: f32 = report.train_loss.iter().sum();
-        let validation: f32 = report.validation_loss.iter().sum();
+        let losses = |values: &[f32]| {
+            values
+                .iter()
+                .map(|v| format!("{v:.4}"))
+                .collect::<Vec<_>>()
+                .join("/")
+        };
         println!(
-            "epoch {:>3}/{}  train loss {:.5}  validation loss {:.5}  {:.0} rows/s",
-            report.epoch, report.epochs, train, validation, report.rows_per_second
+            "epoch {:>3}/{}  loss per outcome: train {}  validation {}  holdout {}  {:.0} rows/s  ETA {:.0} s",
+            report.epoch,
+            report.epochs,
+            losses(&report.train_loss),
+            losses(&report.validation_loss),
+            losses(&report.holdout_loss),
+            report.rows_per_second,
+            report.eta_seconds
         );
     }
 }

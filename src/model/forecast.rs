@@ -43,10 +43,23 @@ pub struct RowPredictions {
     pub scenario_high: Vec<f64>,
 }
 
+/// A funnel rate derived from predicted totals (never modelled directly).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunnelRate {
+    /// `CTR` (clicks per exposure), `CVR` (orders per click) or `AOV` (revenue per order).
+    pub name: String,
+    pub numerator: String,
+    pub denominator: String,
+    pub scenario: f64,
+    pub baseline: f64,
+}
+
 /// A whole forecast.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Forecast {
     pub outcomes: Vec<OutcomeForecast>,
+    /// Funnel rates where the outcomes allow them.
+    pub funnel: Vec<FunnelRate>,
     #[serde(skip)]
     pub rows: Vec<RowPredictions>,
     /// Rows with a segment, store or other dimension value never seen in training: their
@@ -66,11 +79,14 @@ fn variance(values: &[f64]) -> f64 {
 }
 
 /// Sums scenario and baseline predictions of the same rows into a forecast.
+/// `exposure_total` is the population's summed exposure (messages, impressions), when the
+/// model has an exposure column.
 pub fn summarise(
     meta: &ModelMeta,
     with: &MemberPredictions,
     without: &MemberPredictions,
     cold_start: Vec<bool>,
+    exposure_total: Option<f64>,
 ) -> Forecast {
     let rows = with.rows;
     let mut outcomes = Vec::new();
@@ -127,10 +143,62 @@ pub fn summarise(
             scenario_high,
         });
     }
+    let funnel = funnel_rates(&outcomes, exposure_total);
     Forecast {
         outcomes,
+        funnel,
         rows: per_row,
         cold_start_rows: cold_start.iter().filter(|c| **c).count(),
         cold_start,
     }
+}
+
+/// Which outcome plays which funnel stage, by name.
+fn stage(outcomes: &[OutcomeForecast], words: &[&str]) -> Option<usize> {
+    outcomes.iter().position(|o| {
+        let name = o.outcome.to_lowercase();
+        words.iter().any(|w| name.contains(w))
+    })
+}
+
+/// CTR, CVR and AOV from the predicted totals, where the outcomes and exposure allow.
+fn funnel_rates(outcomes: &[OutcomeForecast], exposure_total: Option<f64>) -> Vec<FunnelRate> {
+    let clicks = stage(outcomes, &["click"]);
+    let orders = stage(
+        outcomes,
+        &["order", "conversion", "transaction", "purchase"],
+    );
+    let revenue = stage(outcomes, &["revenue", "spend", "gmv", "sales"]);
+    let mut rates = Vec::new();
+    let mut push = |name: &str, top: &OutcomeForecast, bottom: (&str, f64, f64)| {
+        if bottom.1 > 0.0 && bottom.2 > 0.0 {
+            rates.push(FunnelRate {
+                name: name.into(),
+                numerator: top.outcome.clone(),
+                denominator: bottom.0.into(),
+                scenario: top.scenario_total / bottom.1,
+                baseline: top.baseline_total / bottom.2,
+            });
+        }
+    };
+    if let (Some(c), Some(exposure)) = (clicks, exposure_total) {
+        push("CTR", &outcomes[c], ("exposure", exposure, exposure));
+    }
+    if let (Some(o), Some(c)) = (orders, clicks) {
+        let c = &outcomes[c];
+        push(
+            "CVR",
+            &outcomes[o],
+            (&c.outcome, c.scenario_total, c.baseline_total),
+        );
+    }
+    if let (Some(r), Some(o)) = (revenue, orders) {
+        let o = &outcomes[o];
+        push(
+            "AOV",
+            &outcomes[r],
+            (&o.outcome, o.scenario_total, o.baseline_total),
+        );
+    }
+    rates
 }

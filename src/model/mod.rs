@@ -127,6 +127,7 @@ impl ForecastModel {
             uses_offset,
             train_rows: &split.train,
             validation_rows: &split.validation,
+            holdout_rows: &split.holdout,
         };
         let on_gpu = device_label.starts_with("GPU");
         let trained =
@@ -235,9 +236,19 @@ impl ForecastModel {
         let with = encoder.encode(frame, scenario)?;
         let without = encoder.encode(frame, &baseline)?;
         let cold_start = with.cold_start.clone();
+        let exposure_total = encoder
+            .exposure
+            .as_ref()
+            .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
         let with = self.predict_encoded(&with);
         let without = self.predict_encoded(&without);
-        Ok(forecast::summarise(&self.meta, &with, &without, cold_start))
+        Ok(forecast::summarise(
+            &self.meta,
+            &with,
+            &without,
+            cold_start,
+            exposure_total,
+        ))
     }
 
     /// Calibrated predictions of encoded rows.

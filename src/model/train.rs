@@ -57,6 +57,10 @@ pub struct EpochReport {
     pub validation_loss: Vec<f32>,
     /// Training rows × members processed per second.
     pub rows_per_second: f64,
+    /// Mean loss per outcome on the holdout rows: shown, never used to stop.
+    pub holdout_loss: Vec<f32>,
+    /// Seconds left if every remaining epoch runs (early stopping may end sooner).
+    pub eta_seconds: f64,
 }
 
 /// What training returns: for each outcome, the network at that outcome's best validation
@@ -213,6 +217,8 @@ pub struct TrainingSet<'a> {
     pub train_rows: &'a [usize],
     /// Rows that decide when each outcome stops (never the holdout).
     pub validation_rows: &'a [usize],
+    /// Rows whose loss is reported each epoch, for people watching; never used to choose.
+    pub holdout_rows: &'a [usize],
 }
 
 /// Trains on the set's training rows, stopping on its validation rows. `device` is the base
@@ -229,6 +235,7 @@ pub fn train(
         uses_offset,
         train_rows,
         validation_rows,
+        holdout_rows,
     } = *set;
     let shape = NetworkShape {
         members: config.members.max(1),
@@ -297,6 +304,14 @@ pub fn train(
             uses_offset,
             device,
         );
+        let holdout_loss = evaluate(
+            &net.valid(),
+            encoded,
+            holdout_rows,
+            outcomes,
+            uses_offset,
+            device,
+        );
         let report_losses = validation_loss.clone();
         let elapsed = started.elapsed().as_secs_f64().max(1e-9);
         let report = EpochReport {
@@ -305,6 +320,8 @@ pub fn train(
             train_loss: epoch_losses,
             validation_loss,
             rows_per_second: (train_rows.len() * shape.members) as f64 / elapsed,
+            holdout_loss,
+            eta_seconds: elapsed * config.epochs.saturating_sub(epoch) as f64,
         };
         history.push(report.clone());
         context.report(report);
