@@ -239,6 +239,13 @@ fn artea_coupon_lift_lies_inside_the_randomised_interval() {
         println!("{metric:?}");
         assert!(metric.scores[0].model_wins(), "{metric:?}");
     }
+    let revenue = model
+        .meta
+        .holdout
+        .iter()
+        .find(|m| m.outcome == "revenue_after")
+        .unwrap();
+    assert!((revenue.mean_ratio - 1.0).abs() < 0.05, "{revenue:?}");
 }
 
 #[test]

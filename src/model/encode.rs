@@ -462,19 +462,32 @@ fn fit_numeric(
     } else {
         present.clone()
     };
+    // Robust standardisation: median and interquartile range, so a few huge values do not
+    // squash everyone else; the standard deviation only where the IQR is zero (mostly-zero
+    // flags), and 1 for constants.
+    let robust_quantile = |q: f64| -> f64 {
+        if transformed.is_empty() {
+            0.0
+        } else {
+            transformed[((transformed.len() - 1) as f64 * q).round() as usize]
+        }
+    };
     let n = transformed.len().max(1) as f64;
     let mean = transformed.iter().sum::<f64>() / n;
-    let variance = transformed.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    let scale = if variance.sqrt() > 1e-9 {
-        variance.sqrt()
+    let deviation = (transformed.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let iqr = robust_quantile(0.75) - robust_quantile(0.25);
+    let (center, scale) = if iqr > 1e-9 {
+        (robust_quantile(0.5), iqr / 1.349)
+    } else if deviation > 1e-9 {
+        (mean, deviation)
     } else {
-        1.0
+        (mean, 1.0)
     };
     NumericFeature {
         column: column.to_owned(),
         source,
         log,
-        center: mean,
+        center,
         scale,
         lever,
     }
