@@ -5,6 +5,19 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use liftcast::app::WorkbenchApp;
 use liftcast::data::Role;
+use liftcast::model::LeverSetting;
+
+fn wait_until_idle(harness: &mut Harness<'static, WorkbenchApp>) {
+    for _ in 0..20_000 {
+        harness.step();
+        if !harness.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    harness.step();
+    harness.step();
+}
 
 fn harness_with_sample() -> Harness<'static, WorkbenchApp> {
     let app = WorkbenchApp::new(None);
@@ -77,4 +90,72 @@ fn mapping_edits_are_validated_on_a_worker() {
     harness.step();
     harness.get_by_label_contains("Not ready");
     harness.get_by_label_contains("nothing to forecast");
+}
+
+#[test]
+fn train_then_scenario_shows_the_core_forecast() {
+    let mut harness = harness_with_sample();
+    {
+        let config = harness.state_mut().train_config_mut();
+        config.epochs = 3;
+        config.members = 2;
+    }
+    harness.get_by_label("3 Train").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    assert!(harness.state().model_meta().is_some(), "the model trained");
+    harness.get_by_label_contains("Holdout error beside the naive baseline");
+
+    harness.get_by_label("4 Scenarios").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let forecast = harness
+        .state()
+        .scenario_forecast()
+        .cloned()
+        .expect("a forecast");
+    // At the baseline the scenario equals the baseline: zero lift, shown as such.
+    let orders = forecast
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "orders")
+        .unwrap();
+    assert!(orders.lift.abs() < 1e-6, "{orders:?}");
+    let shown = format!("{:.1}", orders.baseline_total);
+    assert_eq!(
+        harness.query_all_by_label(&shown).count(),
+        2,
+        "scenario and baseline both {shown}"
+    );
+    assert!(harness.query_all_by_label("+0.0%").count() >= 1);
+
+    // Moving a lever re-forecasts on the worker and the lift label follows the core's number.
+    harness.state_mut().set_scenario(&[
+        LeverSetting {
+            lever: "campaign_type".into(),
+            value: "percent_off".into(),
+        },
+        LeverSetting {
+            lever: "discount_pct".into(),
+            value: "20".into(),
+        },
+    ]);
+    wait_until_idle(&mut harness);
+    let forecast = harness
+        .state()
+        .scenario_forecast()
+        .cloned()
+        .expect("a forecast");
+    let orders = forecast
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "orders")
+        .unwrap();
+    assert!(orders.lift > 0.0, "a discount lifts orders: {orders:?}");
+    harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));
 }

@@ -3,6 +3,8 @@
 
 mod data_ui;
 mod roles_ui;
+mod scenario_ui;
+mod train_ui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,12 +15,15 @@ use eframe::egui;
 use crate::data::{ImportOptions, Inspection, RoleMapping, RoleOverrides, Validation, import};
 use crate::embedded;
 use crate::jobs::{self, Job, JobEvent};
+use crate::model::{EpochReport, Forecast, ForecastModel, LeverSetting, ModelMeta};
 
-/// The steps of the flow, in order. Later steps arrive with the model.
+/// The steps of the flow, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
     Data,
     Roles,
+    Train,
+    Scenarios,
 }
 
 /// What a panel asks the app to do.
@@ -31,21 +36,38 @@ pub enum Command {
     SetMapping(RoleMapping),
     SaveMapping,
     LoadMapping,
+    StartTraining,
+    CancelJob,
+    SaveModel,
+    /// Forecast the current population with these lever values (latest request wins).
+    Forecast(Vec<LeverSetting>),
 }
 
 type OpenResult = Result<Inspection, String>;
+/// Model jobs take the model and give it back with their result: it never needs sharing.
+type WithModel<T> = (Option<ForecastModel>, Result<T, String>);
 
 /// Work in flight, one at a time.
 enum Running {
     Open(Job<String, OpenResult>),
     Validate(Job<(), Validation>),
     PickMapping(Job<(), Option<Result<RoleMapping, String>>>),
+    Train(Job<EpochReport, Result<ForecastModel, String>>),
+    Forecast(Job<(), WithModel<Forecast>>),
+    SaveModel(Job<(), WithModel<Option<PathBuf>>>),
 }
 
 /// The workbench's state.
 pub struct WorkbenchApp {
     step: Step,
     inspection: Option<Inspection>,
+    model: Option<ForecastModel>,
+    /// A copy of the model's description, shown while a job holds the model.
+    model_meta: Option<ModelMeta>,
+    train_panel: train_ui::TrainPanel,
+    scenario_panel: scenario_ui::ScenarioPanel,
+    /// The newest forecast asked for while another was running.
+    pending_forecast: Option<Vec<LeverSetting>>,
     running: Option<Running>,
     /// The last message for the status bar (errors stay until the next action).
     status: String,
@@ -62,6 +84,11 @@ impl WorkbenchApp {
         let mut app = Self {
             step: Step::Data,
             inspection: None,
+            model: None,
+            model_meta: None,
+            train_panel: train_ui::TrainPanel::default(),
+            scenario_panel: scenario_ui::ScenarioPanel::default(),
+            pending_forecast: None,
             running: None,
             status: "Loading the sample data…".into(),
             notify,
@@ -76,6 +103,32 @@ impl WorkbenchApp {
 
     pub fn is_busy(&self) -> bool {
         self.running.is_some()
+    }
+
+    /// The training settings the Train step edits.
+    pub fn train_config_mut(&mut self) -> &mut crate::model::TrainConfig {
+        &mut self.train_panel.config
+    }
+
+    /// The latest scenario forecast shown in the Scenarios step.
+    pub fn scenario_forecast(&self) -> Option<&Forecast> {
+        self.scenario_panel.result.as_ref()
+    }
+
+    /// Sets levers in the Scenarios step (what moving its controls does) and re-forecasts.
+    pub fn set_scenario(&mut self, settings: &[LeverSetting]) {
+        for setting in settings {
+            self.scenario_panel
+                .values
+                .insert(setting.lever.clone(), setting.value.clone());
+        }
+        let all = self.scenario_panel.settings();
+        self.run(Command::Forecast(all));
+    }
+
+    /// The trained model's description, once training has finished.
+    pub fn model_meta(&self) -> Option<&ModelMeta> {
+        self.model_meta.as_ref()
     }
 
     /// Replaces the mapping and validates it again (what editing a role does).
@@ -162,6 +215,65 @@ impl WorkbenchApp {
         self.track(job.map(Running::PickMapping));
     }
 
+    fn start_training(&mut self) {
+        let Some(inspection) = &self.inspection else {
+            return;
+        };
+        let Some(schema) = inspection.validation.schema.clone() else {
+            self.status = "The mapping has problems: fix them in the Roles step.".into();
+            return;
+        };
+        let table = inspection.table.clone();
+        let mapping = inspection.mapping.clone();
+        let config = self.train_panel.config.clone();
+        let device = self.train_panel.device;
+        self.train_panel.history.clear();
+        self.model = None;
+        self.model_meta = None;
+        self.status = "Training…".into();
+        let job = jobs::spawn("train", self.notify.clone(), move |context| {
+            ForecastModel::fit(&table, &schema, &mapping, &config, device, context)
+                .map_err(|e| e.to_string())
+        });
+        self.track(job.map(Running::Train));
+    }
+
+    fn start_forecast(&mut self, settings: Vec<LeverSetting>) {
+        if self.running.is_some() {
+            self.pending_forecast = Some(settings);
+            return;
+        }
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        let job = jobs::spawn("forecast", self.notify.clone(), move |_| {
+            let result = model.forecast(&frame, &settings).map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Forecast));
+    }
+
+    fn start_save_model(&mut self) {
+        let Some(model) = self.model.take() else {
+            return;
+        };
+        let job = jobs::spawn("save-model", self.notify.clone(), move |_| {
+            let Some(folder) = rfd::FileDialog::new()
+                .set_title("Folder to save the model in")
+                .pick_folder()
+            else {
+                return (Some(model), Ok(None));
+            };
+            let result = model
+                .save(&folder)
+                .map(|()| Some(folder))
+                .map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::SaveModel));
+    }
+
     fn track(&mut self, job: std::io::Result<Running>) {
         match job {
             Ok(running) => self.running = Some(running),
@@ -214,6 +326,63 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Running::Train(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(report) => self.train_panel.history.push(report),
+                        JobEvent::Done(Ok(model)) => {
+                            self.status = format!("Model trained on {}.", model.meta.device);
+                            self.model_meta = Some(model.meta.clone());
+                            self.scenario_panel.reset(&model.meta.schema);
+                            self.model = Some(model);
+                            finished = true;
+                        }
+                        JobEvent::Done(Err(message)) | JobEvent::Crashed(message) => {
+                            self.status = format!("Training failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::Forecast(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done((model, result)) => {
+                            self.model = model;
+                            match result {
+                                Ok(forecast) => self.scenario_panel.result = Some(forecast),
+                                Err(message) => self.status = format!("Forecast failed: {message}"),
+                            }
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Forecast failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::SaveModel(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done((model, result)) => {
+                            self.model = model;
+                            self.status = match result {
+                                Ok(Some(folder)) => format!("Model saved in {}.", folder.display()),
+                                Ok(None) => "Not saved.".into(),
+                                Err(message) => message,
+                            };
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Saving failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
             Running::PickMapping(job) => {
                 let mut loaded = None;
                 for event in job.poll() {
@@ -242,17 +411,39 @@ impl WorkbenchApp {
         }
         if finished {
             self.running = None;
+            if let Some(settings) = self.pending_forecast.take() {
+                self.start_forecast(settings);
+            }
         }
     }
 
     fn run(&mut self, command: Command) {
         match command {
-            Command::ShowStep(step) => self.step = step,
+            Command::ShowStep(step) => {
+                self.step = step;
+                // Opening the Scenarios step shows the current scenario's forecast at once.
+                if step == Step::Scenarios
+                    && self.scenario_panel.result.is_none()
+                    && self.model.is_some()
+                {
+                    let settings = self.scenario_panel.settings();
+                    self.start_forecast(settings);
+                }
+            }
             Command::OpenDialog if self.running.is_none() => self.start_open_dialog(),
             Command::Open(path) if self.running.is_none() => self.start_open(Some(path)),
             Command::SetMapping(mapping) => self.start_validate(mapping),
             Command::SaveMapping if self.running.is_none() => self.start_mapping_dialog(true),
             Command::LoadMapping if self.running.is_none() => self.start_mapping_dialog(false),
+            Command::StartTraining if self.running.is_none() => self.start_training(),
+            Command::SaveModel if self.running.is_none() => self.start_save_model(),
+            Command::Forecast(settings) => self.start_forecast(settings),
+            Command::CancelJob => {
+                if let Some(Running::Train(job)) = &self.running {
+                    job.cancel();
+                    self.status = "Cancelling: the best model so far is kept.".into();
+                }
+            }
             _ => self.status = "Busy: wait for the current work to finish.".into(),
         }
     }
@@ -283,7 +474,37 @@ impl WorkbenchApp {
             }
             (Some(inspection), Step::Data) => data_ui::data_ui(ui, inspection, &mut commands),
             (Some(inspection), Step::Roles) => roles_ui::roles_ui(ui, inspection, &mut commands),
+            (Some(inspection), Step::Train) => {
+                let view = train_ui::TrainView {
+                    inspection,
+                    meta: self.model_meta.as_ref(),
+                    training: matches!(self.running, Some(Running::Train(_))),
+                };
+                train_ui::train_ui(ui, &mut self.train_panel, &view, &mut commands);
+            }
+            (Some(inspection), Step::Scenarios) => {
+                let schema = self
+                    .model_meta
+                    .as_ref()
+                    .map(|m| &m.schema)
+                    .or(inspection.validation.schema.as_ref());
+                match schema {
+                    Some(schema) => scenario_ui::scenario_ui(
+                        ui,
+                        &mut self.scenario_panel,
+                        schema,
+                        self.model_meta.is_some(),
+                        &mut commands,
+                    ),
+                    None => {
+                        ui.label("Fix the mapping in the Roles step first.");
+                    }
+                }
+            }
         });
+        if ui.ctx().input(|i| i.key_pressed(egui::Key::Escape)) {
+            commands.push(Command::CancelJob);
+        }
         for command in commands {
             self.run(command);
         }
@@ -305,7 +526,13 @@ impl WorkbenchApp {
                 commands.push(Command::OpenDialog);
             }
             ui.separator();
-            for (step, label) in [(Step::Data, "1 Data"), (Step::Roles, "2 Roles")] {
+            let steps = [
+                (Step::Data, "1 Data"),
+                (Step::Roles, "2 Roles"),
+                (Step::Train, "3 Train"),
+                (Step::Scenarios, "4 Scenarios"),
+            ];
+            for (step, label) in steps {
                 if ui.selectable_label(self.step == step, label).clicked() {
                     commands.push(Command::ShowStep(step));
                 }

@@ -1,0 +1,190 @@
+//! The Scenarios step: one control per lever, built from the schema; every change re-forecasts
+//! on a worker (latest request wins) and the lift against the no-campaign baseline shows with
+//! its interval, funnel rates and cold-start and extrapolation notes beside the numbers.
+
+use std::collections::BTreeMap;
+
+use eframe::egui;
+
+use super::Command;
+use crate::data::notation::parse_offer;
+use crate::data::schema::{LeverKind, Schema};
+use crate::model::{Forecast, LeverSetting};
+
+/// What the Scenarios step shows and edits.
+#[derive(Clone, Debug, Default)]
+pub struct ScenarioPanel {
+    /// Lever → value as written (a level, a number, a notation).
+    pub values: BTreeMap<String, String>,
+    pub result: Option<Forecast>,
+}
+
+impl ScenarioPanel {
+    /// Starts every lever at its baseline.
+    pub fn reset(&mut self, schema: &Schema) {
+        self.values = schema
+            .levers
+            .iter()
+            .map(|lever| (lever.column.clone(), lever.baseline.clone()))
+            .collect();
+        self.result = None;
+    }
+
+    /// The scenario as lever settings.
+    pub fn settings(&self) -> Vec<LeverSetting> {
+        self.values
+            .iter()
+            .map(|(lever, value)| LeverSetting {
+                lever: lever.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    }
+}
+
+pub fn scenario_ui(
+    ui: &mut egui::Ui,
+    panel: &mut ScenarioPanel,
+    schema: &Schema,
+    has_model: bool,
+    commands: &mut Vec<Command>,
+) {
+    ui.heading("What if?");
+    if !has_model {
+        ui.label("Train a model first (step 3): scenarios are forecast with it.");
+        return;
+    }
+    ui.label("Set the levers; the forecast updates as you go. The baseline is every lever at its \"no campaign\" value.");
+    let mut changed = false;
+    egui::Grid::new("levers")
+        .num_columns(3)
+        .spacing([16.0, 8.0])
+        .show(ui, |ui| {
+            for lever in &schema.levers {
+                ui.label(&lever.column);
+                let value = panel
+                    .values
+                    .entry(lever.column.clone())
+                    .or_insert_with(|| lever.baseline.clone());
+                let note = match &lever.kind {
+                    LeverKind::Categorical { levels } => {
+                        egui::ComboBox::from_id_salt(("lever", &lever.column))
+                            .selected_text(value.as_str())
+                            .show_ui(ui, |ui| {
+                                for level in levels {
+                                    changed |=
+                                        ui.selectable_value(value, level.clone(), level).changed();
+                                }
+                            });
+                        String::new()
+                    }
+                    LeverKind::Numeric { min, max } => {
+                        let mut number: f64 = value.parse().unwrap_or(*min);
+                        let slider = egui::Slider::new(&mut number, *min..=*max)
+                            .clamping(egui::SliderClamping::Never);
+                        if ui.add(slider).changed() {
+                            *value = format_number(number);
+                            changed = true;
+                        }
+                        if number < *min || number > *max {
+                            format!("extrapolation: outside the observed {min}..{max}")
+                        } else {
+                            String::new()
+                        }
+                    }
+                    LeverKind::Offer => {
+                        if ui
+                            .add(egui::TextEdit::singleline(value).desired_width(140.0))
+                            .changed()
+                        {
+                            changed = true;
+                        }
+                        parse_offer(value).describe()
+                    }
+                };
+                if !lever.varies {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "never varied in the data: its effect is a guess",
+                    );
+                } else {
+                    ui.label(note);
+                }
+                ui.end_row();
+            }
+        });
+    ui.horizontal(|ui| {
+        if ui.button("Reset to baseline").clicked() {
+            panel.reset(schema);
+            changed = true;
+        }
+    });
+    if changed {
+        commands.push(Command::Forecast(panel.settings()));
+    }
+    ui.separator();
+    if let Some(forecast) = &panel.result {
+        forecast_ui(ui, forecast);
+    } else {
+        ui.label("Forecasting…");
+    }
+}
+
+fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn forecast_ui(ui: &mut egui::Ui, forecast: &Forecast) {
+    egui::Grid::new("forecast")
+        .striped(true)
+        .spacing([18.0, 6.0])
+        .show(ui, |ui| {
+            for header in [
+                "outcome",
+                "scenario",
+                "80% interval",
+                "baseline",
+                "lift",
+                "lift %",
+                "lift 80% (model)",
+            ] {
+                ui.strong(header);
+            }
+            ui.end_row();
+            for outcome in &forecast.outcomes {
+                ui.label(&outcome.outcome);
+                ui.label(format!("{:.1}", outcome.scenario_total));
+                ui.label(format!(
+                    "{:.1} to {:.1}",
+                    outcome.scenario_low, outcome.scenario_high
+                ));
+                ui.label(format!("{:.1}", outcome.baseline_total));
+                ui.strong(format!("{:+.1}", outcome.lift));
+                ui.strong(format!("{:+.1}%", outcome.lift_pct));
+                ui.label(format!(
+                    "{:+.1} to {:+.1}",
+                    outcome.lift_low, outcome.lift_high
+                ));
+                ui.end_row();
+            }
+        });
+    for rate in &forecast.funnel {
+        ui.label(format!(
+            "{} ({} per {}): {:.4} with the campaign, {:.4} without (from the predicted totals)",
+            rate.name, rate.numerator, rate.denominator, rate.scenario, rate.baseline
+        ));
+    }
+    if forecast.cold_start_rows > 0 {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "{} rows are cold start (a value never seen in training): their forecasts are less certain.",
+                forecast.cold_start_rows
+            ),
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The Train step: settings, Start/Cancel, live loss curves per outcome (train, validation,
+//! holdout), speed and ETA, then the holdout metrics beside the naive baseline.
+
+use eframe::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::Command;
+use crate::data::Inspection;
+use crate::model::{DeviceChoice, EpochReport, ModelMeta, TrainConfig};
+
+/// What the Train step shows and edits.
+#[derive(Clone, Debug, Default)]
+pub struct TrainPanel {
+    pub config: TrainConfig,
+    pub device: DeviceChoice,
+    /// Epochs reported by the running or last training.
+    pub history: Vec<EpochReport>,
+}
+
+/// Everything the panel reads; it never touches the job itself.
+pub struct TrainView<'a> {
+    pub inspection: &'a Inspection,
+    pub meta: Option<&'a ModelMeta>,
+    pub training: bool,
+}
+
+pub fn train_ui(
+    ui: &mut egui::Ui,
+    panel: &mut TrainPanel,
+    view: &TrainView<'_>,
+    commands: &mut Vec<Command>,
+) {
+    ui.heading("Train the forecast model");
+    ui.horizontal(|ui| {
+        ui.label("Device");
+        egui::ComboBox::from_id_salt("device")
+            .selected_text(device_label(panel.device))
+            .show_ui(ui, |ui| {
+                for choice in [DeviceChoice::Auto, DeviceChoice::Cpu, DeviceChoice::Gpu] {
+                    ui.selectable_value(&mut panel.device, choice, device_label(choice));
+                }
+            });
+        ui.label("Ensemble members");
+        ui.add(egui::DragValue::new(&mut panel.config.members).range(1..=20));
+        ui.label("Epochs");
+        ui.add(egui::DragValue::new(&mut panel.config.epochs).range(1..=500));
+        ui.label("Seed");
+        ui.add(egui::DragValue::new(&mut panel.config.seed));
+    });
+    ui.horizontal(|ui| {
+        let usable = view.inspection.validation.is_usable();
+        if view.training {
+            if ui.button("Cancel (Esc)").clicked() {
+                commands.push(Command::CancelJob);
+            }
+        } else {
+            let start = ui.add_enabled(usable, egui::Button::new("Start training"));
+            if start.clicked() {
+                commands.push(Command::StartTraining);
+            }
+            if !usable {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "Fix the problems in the Roles step first.",
+                );
+            }
+        }
+        if let Some(last) = panel.history.last() {
+            ui.add(
+                egui::ProgressBar::new(last.epoch as f32 / last.epochs.max(1) as f32)
+                    .desired_width(220.0)
+                    .text(format!("epoch {}/{}", last.epoch, last.epochs)),
+            );
+            ui.label(format!(
+                "{:.0} rows/s · ETA {:.0} s",
+                last.rows_per_second, last.eta_seconds
+            ));
+        }
+    });
+    ui.separator();
+    if !panel.history.is_empty() {
+        ui.label("Loss per outcome (lower is better): solid train, dashed validation (stops training), dotted holdout (reported only).");
+        loss_plot(ui, &panel.history, view.inspection);
+    }
+    if let Some(meta) = view.meta {
+        ui.separator();
+        metrics_ui(ui, meta);
+        if ui.button("Save model…").clicked() {
+            commands.push(Command::SaveModel);
+        }
+    }
+}
+
+fn device_label(choice: DeviceChoice) -> &'static str {
+    match choice {
+        DeviceChoice::Auto => "auto (GPU if it works)",
+        DeviceChoice::Cpu => "CPU",
+        DeviceChoice::Gpu => "GPU",
+    }
+}
+
+fn loss_plot(ui: &mut egui::Ui, history: &[EpochReport], inspection: &Inspection) {
+    let outcomes: Vec<String> = inspection
+        .validation
+        .schema
+        .as_ref()
+        .map(|s| s.outcomes.iter().map(|o| o.column.clone()).collect())
+        .unwrap_or_default();
+    Plot::new("loss_curves")
+        .height(260.0)
+        .legend(Legend::default())
+        .x_axis_label("epoch")
+        .y_axis_label("loss")
+        .show(ui, |plot| {
+            for (j, outcome) in outcomes.iter().enumerate() {
+                let series = |pick: fn(&EpochReport) -> &Vec<f32>| -> Vec<[f64; 2]> {
+                    history
+                        .iter()
+                        .filter_map(|r| pick(r).get(j).map(|v| [r.epoch as f64, f64::from(*v)]))
+                        .filter(|p| p[1].is_finite())
+                        .collect()
+                };
+                plot.line(Line::new(
+                    format!("{outcome} train"),
+                    PlotPoints::from(series(|r| &r.train_loss)),
+                ));
+                plot.line(
+                    Line::new(
+                        format!("{outcome} validation"),
+                        PlotPoints::from(series(|r| &r.validation_loss)),
+                    )
+                    .style(egui_plot::LineStyle::dashed_dense()),
+                );
+                plot.line(
+                    Line::new(
+                        format!("{outcome} holdout"),
+                        PlotPoints::from(series(|r| &r.holdout_loss)),
+                    )
+                    .style(egui_plot::LineStyle::dotted_dense()),
+                );
+            }
+        });
+}
+
+fn metrics_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
+    ui.strong(format!(
+        "Trained on {} · best epochs {:?} of {}{}",
+        meta.device,
+        meta.best_epochs,
+        meta.epochs_run,
+        if meta.cancelled {
+            " (cancelled: best so far kept)"
+        } else {
+            ""
+        }
+    ));
+    ui.label(
+        "Holdout error beside the naive baseline (the training mean within each lever value):",
+    );
+    egui::Grid::new("holdout_metrics")
+        .striped(true)
+        .show(ui, |ui| {
+            for header in [
+                "outcome",
+                "metric",
+                "model",
+                "naive",
+                "",
+                "80% interval covers",
+            ] {
+                ui.strong(header);
+            }
+            ui.end_row();
+            for metric in &meta.holdout {
+                for score in &metric.scores {
+                    ui.label(&metric.outcome);
+                    ui.label(&score.metric);
+                    ui.label(format!("{:.5}", score.model));
+                    ui.label(format!("{:.5}", score.naive));
+                    ui.label(if score.model_wins() {
+                        "beats naive"
+                    } else {
+                        "does NOT beat naive"
+                    });
+                    let coverage = metric
+                        .coverage
+                        .iter()
+                        .find(|(level, _)| *level == 0.8)
+                        .map(|(_, share)| format!("{:.0}%", share * 100.0))
+                        .unwrap_or_default();
+                    ui.label(coverage);
+                    ui.end_row();
+                }
+            }
+        });
+}
