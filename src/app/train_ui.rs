@@ -79,7 +79,10 @@ pub fn train_ui(
     });
     ui.separator();
     if !panel.history.is_empty() {
-        ui.label("Loss per outcome (lower is better): solid train, dashed validation (stops training), dotted holdout (reported only).");
+        ui.label(
+            "Loss per outcome as a change from its first validation loss, in % (lower is better): \
+             solid train, dashed validation (stops training), dotted holdout (reported only).",
+        );
         loss_plot(ui, &panel.history, view.inspection);
     }
     if let Some(meta) = view.meta {
@@ -110,13 +113,28 @@ fn loss_plot(ui: &mut egui::Ui, history: &[EpochReport], inspection: &Inspection
         .height(260.0)
         .legend(Legend::default())
         .x_axis_label("epoch")
-        .y_axis_label("loss")
+        .y_axis_label("loss change, %")
         .show(ui, |plot| {
             for (j, outcome) in outcomes.iter().enumerate() {
+                // Losses of counts and amounts carry arbitrary constants and scales; a relative
+                // change from the first validation loss puts every outcome on one axis.
+                let reference = history
+                    .first()
+                    .and_then(|r| r.validation_loss.get(j))
+                    .map(|v| f64::from(*v))
+                    .filter(|v| v.abs() > 1e-12)
+                    .unwrap_or(1.0);
                 let series = |pick: fn(&EpochReport) -> &Vec<f32>| -> Vec<[f64; 2]> {
                     history
                         .iter()
-                        .filter_map(|r| pick(r).get(j).map(|v| [r.epoch as f64, f64::from(*v)]))
+                        .filter_map(|r| {
+                            pick(r).get(j).map(|v| {
+                                [
+                                    r.epoch as f64,
+                                    (f64::from(*v) - reference) / reference.abs() * 100.0,
+                                ]
+                            })
+                        })
                         .filter(|p| p[1].is_finite())
                         .collect()
                 };
