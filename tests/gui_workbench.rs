@@ -159,3 +159,18 @@ fn train_then_scenario_shows_the_core_forecast() {
     assert!(orders.lift > 0.0, "a discount lifts orders: {orders:?}");
     harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));
 }
+
+/// Chinese text from a GBK export renders (the harness panics on any glyph no font has).
+#[test]
+fn chinese_text_renders_with_the_bundled_font() {
+    let mut harness = harness_with_sample();
+    let text = "日期,门店,优惠券,销售额\n2016-05-16,上海徐汇店,满150减20,1234.5\n2016-05-17,北京朝阳店,0.9,987\n";
+    let (bytes, _, _) = encoding_rs::GBK.encode(text);
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("门店.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    harness.state_mut().open_file(path);
+    wait_until_idle(&mut harness);
+    harness.get_by_label("上海徐汇店");
+    harness.get_by_label("满150减20");
+}

@@ -62,6 +62,8 @@ pub struct WorkbenchApp {
     step: Step,
     inspection: Option<Inspection>,
     model: Option<ForecastModel>,
+    /// The CJK fallback font is added on the first frame.
+    fonts_installed: bool,
     /// A copy of the model's description, shown while a job holds the model.
     model_meta: Option<ModelMeta>,
     train_panel: train_ui::TrainPanel,
@@ -85,6 +87,7 @@ impl WorkbenchApp {
             step: Step::Data,
             inspection: None,
             model: None,
+            fonts_installed: false,
             model_meta: None,
             train_panel: train_ui::TrainPanel::default(),
             scenario_panel: scenario_ui::ScenarioPanel::default(),
@@ -448,8 +451,17 @@ impl WorkbenchApp {
         }
     }
 
+    /// Opens a data file (what the Open dialog and dropping a file do).
+    pub fn open_file(&mut self, path: PathBuf) {
+        self.run(Command::Open(path));
+    }
+
     /// Draws one frame and runs the commands the panels emitted.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
+        if !self.fonts_installed {
+            install_fonts(ui.ctx());
+            self.fonts_installed = true;
+        }
         self.poll_jobs();
         let mut commands = Vec::new();
         let dropped: Vec<PathBuf> = ui.ctx().input(|input| {
@@ -502,8 +514,17 @@ impl WorkbenchApp {
                 }
             }
         });
-        if ui.ctx().input(|i| i.key_pressed(egui::Key::Escape)) {
+        let (escape, open) = ui.ctx().input(|i| {
+            (
+                i.key_pressed(egui::Key::Escape),
+                i.modifiers.command && i.key_pressed(egui::Key::O),
+            )
+        });
+        if escape {
             commands.push(Command::CancelJob);
+        }
+        if open {
+            commands.push(Command::OpenDialog);
         }
         for command in commands {
             self.run(command);
@@ -520,7 +541,7 @@ impl WorkbenchApp {
             ui.separator();
             if ui
                 .add_enabled(self.running.is_none(), egui::Button::new("Open…"))
-                .on_hover_text("Open a data file (or drop one on the window)")
+                .on_hover_text("Open a data file (Ctrl+O), or drop one on the window")
                 .clicked()
             {
                 commands.push(Command::OpenDialog);
@@ -554,6 +575,25 @@ impl eframe::App for WorkbenchApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.draw(ui);
     }
+}
+
+/// Droid Sans Fallback (Apache-2.0, assets/fonts) behind egui's fonts: Chinese, Japanese and
+/// Korean text in the data renders instead of boxes.
+const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf");
+
+fn install_fonts(ctx: &egui::Context) {
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+        .into_iter()
+        .map(|family| egui::epaint::text::InsertFontFamily {
+            family,
+            priority: egui::FontPriority::Lowest,
+        })
+        .collect();
+    ctx.add_font(egui::FontInsert {
+        name: "droid-sans-fallback".into(),
+        data: egui::FontData::from_static(CJK_FONT),
+        families,
+    });
 }
 
 /// True when a window can be opened at all.
