@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, Table, import};
-use liftcast::jobs;
-use liftcast::model::{DeviceChoice, EpochReport, ForecastModel, TrainConfig};
+use liftcast::model::{DeviceChoice, EpochReport, ForecastModel, TrainConfig, start_training};
 use polars::prelude::*;
 
 /// (data set, outcome, metric, naive, LightGBM) from ANCHORS.md.
@@ -41,25 +40,13 @@ struct Run {
 
 fn train(data: &'static str, table: Table, overrides: RoleOverrides) -> Run {
     let inspection = Inspection::new(table, None, &overrides).expect("profiles");
-    let schema = inspection.validation.schema.clone().expect("usable");
-    let mapping = inspection.mapping.clone();
-    let table = inspection.table;
     let started = Instant::now();
     let mut throughput = Vec::new();
-    let model = jobs::spawn("bench", None, move |context| {
-        ForecastModel::fit(
-            &table,
-            &schema,
-            &mapping,
-            &TrainConfig::default(),
-            DeviceChoice::Cpu,
-            context,
-        )
-    })
-    .expect("thread")
-    .wait(|report: EpochReport| throughput.push(report.rows_per_second))
-    .expect("no panic")
-    .expect("trains");
+    let model = start_training(&inspection, TrainConfig::default(), DeviceChoice::Cpu, None)
+        .expect("usable data")
+        .wait(|report: EpochReport| throughput.push(report.rows_per_second))
+        .expect("no panic")
+        .expect("trains");
     let rows_per_second = throughput.iter().sum::<f64>() / throughput.len().max(1) as f64;
     Run {
         data,

@@ -6,8 +6,9 @@
 mod common;
 
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
-use liftcast::jobs;
-use liftcast::model::{DeviceChoice, EpochReport, ForecastModel, LeverSetting, TrainConfig};
+use liftcast::model::{
+    DeviceChoice, EpochReport, ForecastModel, LeverSetting, TrainConfig, start_training,
+};
 
 #[test]
 fn cpu_and_gpu_predictions_of_the_same_weights_agree() {
@@ -19,29 +20,17 @@ fn cpu_and_gpu_predictions_of_the_same_weights_agree() {
         ..Default::default()
     };
     let inspection = Inspection::new(table, None, &overrides).unwrap();
-    let schema = inspection.validation.schema.clone().unwrap();
-    let mapping = inspection.mapping.clone();
-    let table = inspection.table;
-    let frame = table.frame.clone();
+    let frame = inspection.table.frame.clone();
     let config = TrainConfig {
         epochs: 2,
         members: 2,
         ..TrainConfig::default()
     };
-    let model = jobs::spawn("train", None, move |context| {
-        ForecastModel::fit(
-            &table,
-            &schema,
-            &mapping,
-            &config,
-            DeviceChoice::Cpu,
-            context,
-        )
-    })
-    .unwrap()
-    .wait(|_: EpochReport| {})
-    .unwrap()
-    .unwrap();
+    let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
+        .unwrap()
+        .wait(|_: EpochReport| {})
+        .unwrap()
+        .unwrap();
     let folder = tempfile::tempdir().unwrap();
     model.save(folder.path()).unwrap();
 

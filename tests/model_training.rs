@@ -9,7 +9,7 @@ use std::path::Path;
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, Table, import};
 use liftcast::jobs;
 use liftcast::model::{
-    DeviceChoice, EpochReport, ForecastModel, LeverSetting, ModelError, TrainConfig,
+    DeviceChoice, EpochReport, ForecastModel, LeverSetting, ModelError, TrainConfig, start_training,
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -45,23 +45,11 @@ fn table_from(csv: &str) -> Table {
 
 fn train(table: Table, overrides: RoleOverrides, config: TrainConfig) -> ForecastModel {
     let inspection = Inspection::new(table, None, &overrides).unwrap();
-    let schema = inspection.validation.schema.clone().expect("usable data");
-    let mapping = inspection.mapping.clone();
-    let table = inspection.table;
-    jobs::spawn("train", None, move |context| {
-        ForecastModel::fit(
-            &table,
-            &schema,
-            &mapping,
-            &config,
-            DeviceChoice::Cpu,
-            context,
-        )
-    })
-    .unwrap()
-    .wait(|_: EpochReport| {})
-    .unwrap()
-    .unwrap()
+    start_training(&inspection, config, DeviceChoice::Cpu, None)
+        .unwrap()
+        .wait(|_: EpochReport| {})
+        .unwrap()
+        .unwrap()
 }
 
 fn quick_config() -> TrainConfig {
@@ -157,26 +145,13 @@ fn save_and_load_give_identical_forecasts() {
 fn cancel_keeps_the_best_model_so_far() {
     let (csv, _) = synthetic_csv(3000, 9);
     let inspection = Inspection::new(table_from(&csv), None, &arm_overrides()).unwrap();
-    let schema = inspection.validation.schema.clone().unwrap();
-    let mapping = inspection.mapping.clone();
-    let table = inspection.table;
     let config = TrainConfig {
         epochs: 500,
         patience: 500,
         members: 2,
         ..TrainConfig::default()
     };
-    let job = jobs::spawn("train", None, move |context| {
-        ForecastModel::fit(
-            &table,
-            &schema,
-            &mapping,
-            &config,
-            DeviceChoice::Cpu,
-            context,
-        )
-    })
-    .unwrap();
+    let job = start_training(&inspection, config, DeviceChoice::Cpu, None).unwrap();
     let mut epochs_seen = 0;
     let mut job = job;
     // Cancel after the first epoch report arrives.

@@ -52,7 +52,7 @@ enum Running {
     Open(Job<String, OpenResult>),
     Validate(Job<(), Validation>),
     PickMapping(Job<(), Option<Result<RoleMapping, String>>>),
-    Train(Job<EpochReport, Result<ForecastModel, String>>),
+    Train(Job<EpochReport, Result<ForecastModel, crate::model::ModelError>>),
     Forecast(Job<(), WithModel<Forecast>>),
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
 }
@@ -222,23 +222,22 @@ impl WorkbenchApp {
         let Some(inspection) = &self.inspection else {
             return;
         };
-        let Some(schema) = inspection.validation.schema.clone() else {
-            self.status = "The mapping has problems: fix them in the Roles step.".into();
-            return;
-        };
-        let table = inspection.table.clone();
-        let mapping = inspection.mapping.clone();
         let config = self.train_panel.config.clone();
-        let device = self.train_panel.device;
-        self.train_panel.history.clear();
-        self.model = None;
-        self.model_meta = None;
-        self.status = "Training…".into();
-        let job = jobs::spawn("train", self.notify.clone(), move |context| {
-            ForecastModel::fit(&table, &schema, &mapping, &config, device, context)
-                .map_err(|e| e.to_string())
-        });
-        self.track(job.map(Running::Train));
+        match crate::model::start_training(
+            inspection,
+            config,
+            self.train_panel.device,
+            self.notify.clone(),
+        ) {
+            Ok(job) => {
+                self.train_panel.history.clear();
+                self.model = None;
+                self.model_meta = None;
+                self.status = "Training…".into();
+                self.running = Some(Running::Train(job));
+            }
+            Err(error) => self.status = error.to_string(),
+        }
     }
 
     fn start_forecast(&mut self, settings: Vec<LeverSetting>) {
@@ -340,7 +339,11 @@ impl WorkbenchApp {
                             self.model = Some(model);
                             finished = true;
                         }
-                        JobEvent::Done(Err(message)) | JobEvent::Crashed(message) => {
+                        JobEvent::Done(Err(error)) => {
+                            self.status = format!("Training failed: {error}");
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
                             self.status = format!("Training failed: {message}");
                             finished = true;
                         }

@@ -4,14 +4,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::Args;
 
 use super::model_args::DeviceArg;
 use super::{ImportArgs, RoleArgs};
 use crate::data::{Inspection, import};
-use crate::jobs;
-use crate::model::{EpochReport, ForecastModel, TrainConfig};
+use crate::model::{EpochReport, TrainConfig, start_training};
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -51,15 +50,11 @@ pub struct TrainArgs {
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let table = import::load(&args.file, &args.import.options())?;
     let inspection = Inspection::new(table, args.roles.base_mapping()?, &args.roles.overrides())?;
-    let Some(schema) = inspection.validation.schema.clone() else {
+    if !inspection.validation.is_usable() {
         for problem in inspection.validation.errors() {
             eprintln!("{problem}");
         }
-        bail!(
-            "{}: the data is not usable with this mapping; run `liftcast inspect` for details",
-            inspection.table.source.display_name()
-        );
-    };
+    }
     let defaults = TrainConfig::default();
     let config = TrainConfig {
         epochs: args.epochs.unwrap_or(defaults.epochs),
@@ -70,12 +65,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         batch_size: args.batch_size.unwrap_or(defaults.batch_size),
         ..defaults
     };
-    let device = args.device.into();
-    let mapping = inspection.mapping.clone();
-    let table = inspection.table;
-    let job = jobs::spawn("train", None, move |context| {
-        ForecastModel::fit(&table, &schema, &mapping, &config, device, context)
-    })?;
+    let job = start_training(&inspection, config, args.device.into(), None)?;
     let json = args.json;
     let model = job
         .wait(|report: EpochReport| print_epoch(&report, json))

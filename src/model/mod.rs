@@ -57,6 +57,32 @@ pub enum ModelError {
     NoTrainingRows,
     #[error("{0}")]
     Device(String),
+    #[error(
+        "{file}: the data is not usable with this mapping; see its problems (liftcast inspect)"
+    )]
+    NotUsable { file: String },
+    #[error("the training thread could not start: {0}")]
+    Thread(String),
+}
+
+/// Starts training an inspected table on a worker: the job the CLI waits on and the GUI polls.
+pub fn start_training(
+    inspection: &crate::data::Inspection,
+    config: TrainConfig,
+    choice: DeviceChoice,
+    notify: Option<crate::jobs::Notify>,
+) -> Result<crate::jobs::Job<EpochReport, Result<ForecastModel, ModelError>>, ModelError> {
+    let Some(schema) = inspection.validation.schema.clone() else {
+        return Err(ModelError::NotUsable {
+            file: inspection.table.source.display_name(),
+        });
+    };
+    let table = inspection.table.clone();
+    let mapping = inspection.mapping.clone();
+    crate::jobs::spawn("train", notify, move |context| {
+        ForecastModel::fit(&table, &schema, &mapping, &config, choice, context)
+    })
+    .map_err(|e| ModelError::Thread(e.to_string()))
 }
 
 /// What is saved beside the weights: enough to rebuild the network and encode new rows.
