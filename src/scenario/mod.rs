@@ -1,4 +1,7 @@
 //! Scenarios: campaign plans over a future calendar, lift against the no-campaign baseline,
 //! cost and ROI, response curves, comparison, the budget optimiser and next-test suggestions.
 //!
-//! Not built yet: it needs the forecast model first.
+//! Built so far: the money side of a plan (`costs`). Plans, curves, comparison, the optimiser
+//! and the bandit are next.
+
+pub mod costs;
