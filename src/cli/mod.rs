@@ -5,6 +5,7 @@ mod args;
 mod forecast;
 mod inspect;
 mod model_args;
+mod plan;
 mod sample;
 mod train;
 
@@ -40,6 +41,8 @@ enum Command {
     Train(Box<train::TrainArgs>),
     /// Forecast a population with a scenario's lever values against the baseline.
     Forecast(Box<forecast::ForecastArgs>),
+    /// Forecast a saved campaign plan (dates, audience, per-segment levers, costs).
+    Plan(Box<plan::PlanArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Forecast(args)) => forecast::run(&args),
+        Some(Command::Plan(args)) => plan::run(&args),
     };
     match result {
         Ok(code) => code,

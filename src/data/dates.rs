@@ -48,6 +48,18 @@ fn day_number_origin() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
 }
 
+/// Writes a date in a format, so generated rows read back like the data's own.
+pub fn format(date: NaiveDate, format: DateFormat) -> String {
+    match format {
+        DateFormat::Iso | DateFormat::IsoTimestamp => date.format("%Y-%m-%d").to_string(),
+        DateFormat::IsoSlash => date.format("%Y/%m/%d").to_string(),
+        DateFormat::Compact => date.format("%Y%m%d").to_string(),
+        DateFormat::MonthDayYear => date.format("%m/%d/%Y").to_string(),
+        DateFormat::DayMonthYear => date.format("%d/%m/%Y").to_string(),
+        DateFormat::DayNumber => (date - day_number_origin()).num_days().to_string(),
+    }
+}
+
 /// Parses one value in a known format.
 pub fn parse(text: &str, format: DateFormat) -> Option<NaiveDate> {
     let text = text.trim();
@@ -208,6 +220,25 @@ mod tests {
         let (format, _) = detect(&days, true, 0.9).unwrap();
         assert_eq!(format, DateFormat::DayNumber);
         assert!(!format.has_calendar());
+    }
+
+    #[test]
+    fn format_round_trips_through_parse() {
+        let date = ymd(2026, 3, 2);
+        for format in [
+            DateFormat::Iso,
+            DateFormat::IsoSlash,
+            DateFormat::Compact,
+            DateFormat::MonthDayYear,
+            DateFormat::DayMonthYear,
+            DateFormat::DayNumber,
+        ] {
+            assert_eq!(
+                parse(&self::format(date, format), format),
+                Some(date),
+                "{format:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod column;
 pub mod dates;
 pub mod detect;
+pub mod frame;
 pub mod import;
 pub mod missing;
 pub mod notation;

@@ -277,6 +277,32 @@ impl ForecastModel {
         ))
     }
 
+    /// Forecasts prepared rows: `scenario` with the plan's lever values, `baseline` the same
+    /// rows with every lever at its baseline (a plan's rows, per-segment levers included).
+    pub fn compare(
+        &self,
+        scenario: &polars::prelude::DataFrame,
+        baseline: &polars::prelude::DataFrame,
+    ) -> Result<Forecast, ModelError> {
+        let encoder = &self.meta.encoder;
+        let with = encoder.encode(scenario, &[])?;
+        let without = encoder.encode(baseline, &[])?;
+        let cold_start = with.cold_start.clone();
+        let exposure_total = encoder
+            .exposure
+            .as_ref()
+            .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
+        let with = self.predict_encoded(&with);
+        let without = self.predict_encoded(&without);
+        Ok(forecast::summarise(
+            &self.meta,
+            &with,
+            &without,
+            cold_start,
+            exposure_total,
+        ))
+    }
+
     /// Calibrated predictions of encoded rows.
     fn predict_encoded(&self, encoded: &encode::EncodedRows) -> predict::MemberPredictions {
         let encoder = &self.meta.encoder;

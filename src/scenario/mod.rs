@@ -5,3 +5,4 @@
 //! and the bandit are next.
 
 pub mod costs;
+pub mod plan;

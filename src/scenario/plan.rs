@@ -1,0 +1,291 @@
+//! A campaign plan: dates, audience, lever values (overall and per segment) and costs, saved as
+//! versioned JSON. For time data its rows are the plan's dates × the audience's dimension
+//! combinations, with covariates and exposure carried forward as each combination's mean over
+//! its last four weeks; for unit data they are the population's rows. The scenario rows carry the plan's lever
+//! values, the baseline rows every lever at its baseline.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{Duration, NaiveDate};
+use polars::prelude::DataFrame;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::costs::CostSettings;
+use crate::data::frame::{self, Values};
+use crate::data::schema::Schema;
+use crate::data::{column, dates};
+use crate::files::{self, FileError};
+use crate::model::LeverSetting;
+
+/// Format version of plan files.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// Plans longer than this many days are refused (a typo in a year, not a campaign).
+const MAX_PLAN_DAYS: i64 = 366;
+/// Covariates and exposure of future rows: the mean of this many last days of each combination.
+const CARRY_DAYS: i64 = 28;
+
+/// Rows whose dimension `column` takes one of `values`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AudienceFilter {
+    pub column: String,
+    pub values: Vec<String>,
+}
+
+/// Lever values for one segment, overriding the plan's own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentLevers {
+    pub column: String,
+    pub value: String,
+    pub levers: Vec<LeverSetting>,
+}
+
+/// A campaign plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub name: String,
+    /// First and last day (time data).
+    #[serde(default)]
+    pub start: Option<NaiveDate>,
+    #[serde(default)]
+    pub end: Option<NaiveDate>,
+    /// Empty: everyone.
+    #[serde(default)]
+    pub audience: Vec<AudienceFilter>,
+    /// Lever values for every row of the plan.
+    #[serde(default)]
+    pub levers: Vec<LeverSetting>,
+    /// Per-segment lever values (e.g. `150:20` to one segment, 10% off to another).
+    #[serde(default)]
+    pub segment_levers: Vec<SegmentLevers>,
+    #[serde(default)]
+    pub costs: CostSettings,
+}
+
+impl Plan {
+    pub fn save(&self, path: &Path) -> Result<(), FileError> {
+        files::save_json(path, self, "plan")
+    }
+
+    pub fn load(path: &Path) -> Result<Self, FileError> {
+        files::load_versioned_json(path, "plan", PLAN_FORMAT_VERSION)
+    }
+}
+
+/// Why a plan's rows could not be made.
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error("the plan needs a start and an end date: the data is a time series")]
+    NoDates,
+    #[error("the plan ends ({end}) before it starts ({start})")]
+    EndsBeforeStart { start: NaiveDate, end: NaiveDate },
+    #[error("the plan spans {days} days; at most {MAX_PLAN_DAYS} are allowed")]
+    TooLong { days: i64 },
+    #[error("no rows match the plan's audience")]
+    EmptyAudience,
+    #[error("cannot read column '{column}': {message}")]
+    Read { column: String, message: String },
+}
+
+/// The scenario and baseline rows of a plan, and how they were made.
+pub struct PlanRows {
+    pub scenario: DataFrame,
+    pub baseline: DataFrame,
+    /// How covariates and exposure were filled in, for the report.
+    pub rule: String,
+}
+
+fn read_texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, PlanError> {
+    column::texts(frame, name).map_err(|e| PlanError::Read {
+        column: name.into(),
+        message: e.to_string(),
+    })
+}
+
+/// Makes the plan's rows from the history (time data) or the population (unit data).
+pub fn plan_rows(history: &DataFrame, schema: &Schema, plan: &Plan) -> Result<PlanRows, PlanError> {
+    let (population, rule) = match &schema.time {
+        Some(time) => future_population(history, schema, plan, &time.column, time.format)?,
+        None => (
+            audience_rows(history, &plan.audience)?,
+            "the population's own rows".to_owned(),
+        ),
+    };
+    if population.height() == 0 {
+        return Err(PlanError::EmptyAudience);
+    }
+    let scenario = with_levers(&population, schema, plan, true)?;
+    let baseline = with_levers(&population, schema, plan, false)?;
+    Ok(PlanRows {
+        scenario,
+        baseline,
+        rule,
+    })
+}
+
+fn audience_rows(frame: &DataFrame, audience: &[AudienceFilter]) -> Result<DataFrame, PlanError> {
+    let mut keep = vec![true; frame.height()];
+    for filter in audience {
+        let texts = read_texts(frame, &filter.column)?;
+        for (row, text) in texts.iter().enumerate() {
+            keep[row] &= text.as_ref().is_some_and(|t| filter.values.contains(t));
+        }
+    }
+    let rows: Vec<usize> = keep
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k)
+        .map(|(r, _)| r)
+        .collect();
+    frame::take_rows(frame, &rows).map_err(|e| PlanError::Read {
+        column: "audience".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Dates × dimension combinations, covariates and exposure from each combination's last day.
+fn future_population(
+    history: &DataFrame,
+    schema: &Schema,
+    plan: &Plan,
+    time_column: &str,
+    format: dates::DateFormat,
+) -> Result<(DataFrame, String), PlanError> {
+    let (Some(start), Some(end)) = (plan.start, plan.end) else {
+        return Err(PlanError::NoDates);
+    };
+    if end < start {
+        return Err(PlanError::EndsBeforeStart { start, end });
+    }
+    let days = (end - start).num_days() + 1;
+    if days > MAX_PLAN_DAYS {
+        return Err(PlanError::TooLong { days });
+    }
+    let history = audience_rows(history, &plan.audience)?;
+    let times = read_texts(&history, time_column)?;
+    let dimension_values: Vec<Vec<Option<String>>> = schema
+        .dimensions
+        .iter()
+        .map(|d| read_texts(&history, d))
+        .collect::<Result<_, _>>()?;
+    // Each dimension combination's rows with their dates.
+    let mut history_rows: BTreeMap<Vec<Option<String>>, Vec<(NaiveDate, usize)>> = BTreeMap::new();
+    for (row, time) in times.iter().enumerate() {
+        let Some(date) = time.as_deref().and_then(|t| dates::parse(t, format)) else {
+            continue;
+        };
+        let key: Vec<Option<String>> = dimension_values.iter().map(|v| v[row].clone()).collect();
+        history_rows.entry(key).or_default().push((date, row));
+    }
+    // Each combination's rows within its last CARRY_DAYS days.
+    let combos: Vec<(&Vec<Option<String>>, Vec<usize>)> = history_rows
+        .iter()
+        .map(|(key, rows)| {
+            let last = rows.iter().map(|(d, _)| *d).max().unwrap_or(start);
+            let from = last - Duration::days(CARRY_DAYS - 1);
+            let recent = rows
+                .iter()
+                .filter(|(d, _)| *d >= from)
+                .map(|(_, r)| *r)
+                .collect();
+            (key, recent)
+        })
+        .collect();
+    let mut carried: Vec<String> = schema.covariates.clone();
+    carried.extend(schema.exposure.clone());
+    let carried_values: Vec<Vec<Option<f64>>> = carried
+        .iter()
+        .map(|c| {
+            column::numbers(&history, c).map_err(|e| PlanError::Read {
+                column: c.clone(),
+                message: e.to_string(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+
+    let mut columns: Vec<(String, Values)> = Vec::new();
+    let mut date_texts = Vec::new();
+    let mut dimension_columns: Vec<Vec<Option<String>>> = vec![Vec::new(); schema.dimensions.len()];
+    let mut carried_columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); carried.len()];
+    for offset in 0..days {
+        let date = start + Duration::days(offset);
+        for (key, recent) in &combos {
+            date_texts.push(Some(dates::format(date, format)));
+            for (column, value) in dimension_columns.iter_mut().zip(key.iter()) {
+                column.push(value.clone());
+            }
+            for (column, values) in carried_columns.iter_mut().zip(&carried_values) {
+                let present: Vec<f64> = recent.iter().filter_map(|&r| values[r]).collect();
+                let mean = (!present.is_empty())
+                    .then(|| present.iter().sum::<f64>() / present.len() as f64);
+                column.push(mean);
+            }
+        }
+    }
+    columns.push((time_column.to_owned(), Values::Text(date_texts)));
+    for (name, values) in schema.dimensions.iter().zip(dimension_columns) {
+        columns.push((name.clone(), Values::Text(values)));
+    }
+    for (name, values) in carried.iter().zip(carried_columns) {
+        columns.push((name.clone(), Values::Numbers(values)));
+    }
+    let frame = frame::build(columns).map_err(|e| PlanError::Read {
+        column: "plan rows".into(),
+        message: e.to_string(),
+    })?;
+    let rule = format!(
+        "{} days × {} dimension combinations; covariates and exposure carried forward as each \
+         combination's mean over its last {CARRY_DAYS} days in the data",
+        days,
+        combos.len()
+    );
+    Ok((frame, rule))
+}
+
+/// The rows with every lever column set: the plan's values (with segment overrides) for the
+/// scenario, the baselines for the baseline.
+fn with_levers(
+    population: &DataFrame,
+    schema: &Schema,
+    plan: &Plan,
+    scenario: bool,
+) -> Result<DataFrame, PlanError> {
+    let rows = population.height();
+    let mut columns = Vec::new();
+    for lever in &schema.levers {
+        let overall = plan
+            .levers
+            .iter()
+            .find(|s| s.lever == lever.column)
+            .map(|s| s.value.clone())
+            .unwrap_or_else(|| lever.baseline.clone());
+        let mut values = vec![
+            Some(if scenario {
+                overall
+            } else {
+                lever.baseline.clone()
+            });
+            rows
+        ];
+        if scenario {
+            for segment in &plan.segment_levers {
+                let Some(setting) = segment.levers.iter().find(|s| s.lever == lever.column) else {
+                    continue;
+                };
+                let segment_values = read_texts(population, &segment.column)?;
+                for (value, segment_value) in values.iter_mut().zip(segment_values) {
+                    if segment_value.as_deref() == Some(segment.value.as_str()) {
+                        *value = Some(setting.value.clone());
+                    }
+                }
+            }
+        }
+        columns.push((lever.column.clone(), values));
+    }
+    frame::with_text_columns(population, columns).map_err(|e| PlanError::Read {
+        column: "levers".into(),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,141 @@
+//! Campaign plans on the sample data: future rows, per-segment levers, money, and the CLI.
+
+mod common;
+
+use std::path::Path;
+
+use liftcast::data::{ImportOptions, Inspection, RoleOverrides, column, import};
+use liftcast::model::LeverSetting;
+use liftcast::scenario::plan::{AudienceFilter, Plan, PlanError, SegmentLevers, plan_rows};
+
+fn sample() -> Inspection {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
+    let table = import::load(&path, &ImportOptions::default()).unwrap();
+    Inspection::new(table, None, &RoleOverrides::default()).unwrap()
+}
+
+fn committed_plan(name: &str) -> Plan {
+    Plan::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample_data/plans")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn future_rows_are_dates_times_combinations_with_per_segment_levers() {
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let mut plan = committed_plan("pct15_all_7d.json");
+    plan.audience = vec![AudienceFilter {
+        column: "channel".into(),
+        values: vec!["sms".into()],
+    }];
+    plan.segment_levers = vec![SegmentLevers {
+        column: "segment".into(),
+        value: "vip".into(),
+        levers: vec![LeverSetting {
+            lever: "discount_pct".into(),
+            value: "25".into(),
+        }],
+    }];
+    let rows = plan_rows(&inspection.table.frame, &schema, &plan).unwrap();
+    assert_eq!(
+        rows.scenario.height(),
+        7 * 4,
+        "7 days × 4 segments on one channel"
+    );
+    let dates = column::texts(&rows.scenario, "date").unwrap();
+    assert_eq!(dates[0].as_deref(), Some("2026-03-02"));
+    let segments = column::texts(&rows.scenario, "segment").unwrap();
+    let discounts = column::texts(&rows.scenario, "discount_pct").unwrap();
+    for (segment, discount) in segments.iter().zip(&discounts) {
+        let expected = if segment.as_deref() == Some("vip") {
+            "25"
+        } else {
+            "15"
+        };
+        assert_eq!(discount.as_deref(), Some(expected));
+    }
+    let baseline = column::texts(&rows.baseline, "discount_pct").unwrap();
+    assert!(baseline.iter().all(|d| d.as_deref() == Some("0")));
+    let sends = column::numbers(&rows.scenario, "sends").unwrap();
+    assert!(
+        sends.iter().all(|s| s.is_some_and(|s| s > 0.0)),
+        "exposure carried forward"
+    );
+    assert!(rows.rule.contains("last 28 days"));
+}
+
+#[test]
+fn plans_without_dates_or_ending_early_are_refused() {
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let mut plan = committed_plan("pct15_all_7d.json");
+    plan.end = plan.start.map(|d| d - chrono::Duration::days(1));
+    let error = plan_rows(&inspection.table.frame, &schema, &plan)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, PlanError::EndsBeforeStart { .. }),
+        "{error}"
+    );
+    plan.start = None;
+    assert!(matches!(
+        plan_rows(&inspection.table.frame, &schema, &plan)
+            .err()
+            .unwrap(),
+        PlanError::NoDates
+    ));
+}
+
+#[test]
+fn plan_file_round_trips() {
+    let plan = committed_plan("coupon_150_20_active_app_push_7d.json");
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("plan.json");
+    plan.save(&path).unwrap();
+    assert_eq!(Plan::load(&path).unwrap(), plan);
+}
+
+#[test]
+fn cli_plan_reports_lift_and_money() {
+    let folder = tempfile::tempdir().unwrap();
+    let model = folder.path().join("shop_model");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
+    let output = common::liftcast(&[
+        "train",
+        data.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--epochs",
+        "5",
+        "--ensemble",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/plans/pct15_all_7d.json");
+    let output = common::liftcast(&[
+        "plan",
+        model.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["rows"], 84);
+    let money = &report["money"];
+    let profit = money["incremental_profit"].as_f64().unwrap();
+    let identity =
+        money["incremental_margin"].as_f64().unwrap() - money["campaign_cost"].as_f64().unwrap();
+    assert!((profit - identity).abs() < 0.005);
+    assert!(
+        money["discount_value"].as_f64().unwrap() > 0.0,
+        "15% off gives a discount away"
+    );
+}
