@@ -25,14 +25,7 @@ fn harness_with_sample() -> Harness<'static, WorkbenchApp> {
         .with_size([1280.0, 800.0])
         .build_ui_state(|ui, app: &mut WorkbenchApp| app.draw(ui), app);
     // The sample loads on a worker; frames keep coming while it does.
-    for _ in 0..3000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    harness.step();
+    wait_until_idle(&mut harness);
     assert!(
         harness.state().inspection().is_some(),
         "the sample data loaded"
@@ -78,13 +71,7 @@ fn mapping_edits_are_validated_on_a_worker() {
         mapping.set(outcome, Role::Ignore);
     }
     harness.state_mut().apply_mapping(mapping);
-    for _ in 0..3000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    wait_until_idle(&mut harness);
     harness.get_by_label("2 Roles").click();
     harness.step();
     harness.step();

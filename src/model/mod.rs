@@ -261,20 +261,7 @@ impl ForecastModel {
             .collect();
         let with = encoder.encode(frame, scenario)?;
         let without = encoder.encode(frame, &baseline)?;
-        let cold_start = with.cold_start.clone();
-        let exposure_total = encoder
-            .exposure
-            .as_ref()
-            .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
-        let with = self.predict_encoded(&with);
-        let without = self.predict_encoded(&without);
-        Ok(forecast::summarise(
-            &self.meta,
-            &with,
-            &without,
-            cold_start,
-            exposure_total,
-        ))
+        Ok(self.summarise_encoded(&with, &without))
     }
 
     /// Forecasts prepared rows: `scenario` with the plan's lever values, `baseline` the same
@@ -287,20 +274,25 @@ impl ForecastModel {
         let encoder = &self.meta.encoder;
         let with = encoder.encode(scenario, &[])?;
         let without = encoder.encode(baseline, &[])?;
-        let cold_start = with.cold_start.clone();
-        let exposure_total = encoder
+        Ok(self.summarise_encoded(&with, &without))
+    }
+
+    /// Predicts encoded scenario and baseline rows and sums them into a forecast.
+    fn summarise_encoded(
+        &self,
+        with: &encode::EncodedRows,
+        without: &encode::EncodedRows,
+    ) -> Forecast {
+        let exposure_total = self
+            .meta
+            .encoder
             .exposure
             .as_ref()
             .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
-        let with = self.predict_encoded(&with);
-        let without = self.predict_encoded(&without);
-        Ok(forecast::summarise(
-            &self.meta,
-            &with,
-            &without,
-            cold_start,
-            exposure_total,
-        ))
+        let cold_start = with.cold_start.clone();
+        let with = self.predict_encoded(with);
+        let without = self.predict_encoded(without);
+        forecast::summarise(&self.meta, &with, &without, cold_start, exposure_total)
     }
 
     /// Calibrated predictions of encoded rows.
