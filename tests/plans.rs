@@ -6,7 +6,9 @@ use std::path::Path;
 
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, column, import};
 use liftcast::model::LeverSetting;
-use liftcast::scenario::plan::{AudienceFilter, Plan, PlanError, SegmentLevers, plan_rows};
+use liftcast::scenario::plan::{
+    AudienceFilter, Plan, PlanError, SegmentLevers, plan_rows, plan_warnings,
+};
 
 fn sample() -> Inspection {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
@@ -138,4 +140,35 @@ fn cli_plan_reports_lift_and_money() {
         money["discount_value"].as_f64().unwrap() > 0.0,
         "15% off gives a discount away"
     );
+}
+
+#[test]
+fn plans_beyond_the_data_are_flagged() {
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let mut plan = committed_plan("pct15_all_7d.json");
+    plan.levers = vec![
+        LeverSetting {
+            lever: "discount_pct".into(),
+            value: "45".into(),
+        },
+        LeverSetting {
+            lever: "creative".into(),
+            value: "C".into(),
+        },
+    ];
+    let warnings = plan_warnings(&schema, &plan);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("extrapolation: discount_pct = 45")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("creative = 'C' never occurs")),
+        "{warnings:?}"
+    );
+    assert!(plan_warnings(&schema, &committed_plan("pct15_all_7d.json")).is_empty());
 }

@@ -9,9 +9,10 @@ use clap::Args;
 use super::model_args::DeviceArg;
 use crate::data::import;
 use crate::data::notation::{Offer, parse_offer};
+use crate::model::Forecast;
 use crate::model::ForecastModel;
-use crate::scenario::costs::{PlanQuantities, money};
-use crate::scenario::plan::{Plan, plan_rows};
+use crate::scenario::costs::{PlanQuantities, money, money_uncertainty};
+use crate::scenario::plan::{Plan, plan_rows, plan_warnings};
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -69,6 +70,15 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     };
     let offer = plan_offer(&plan, &model.meta.schema);
     let money = money(&offer, &quantities, &plan.costs);
+    let members = member_quantities(&forecast, exposure);
+    let mut warnings = plan_warnings(&model.meta.schema, &plan);
+    if forecast.cold_start_rows > 0 {
+        warnings.push(format!(
+            "{} rows are cold start (a dimension value never seen in training): their forecasts rest on the other values' average",
+            forecast.cold_start_rows
+        ));
+    }
+    let uncertainty = money_uncertainty(&offer, &members, &plan.costs);
 
     if args.json {
         println!(
@@ -80,7 +90,9 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 "outcomes": forecast.outcomes,
                 "funnel": forecast.funnel,
                 "money": money,
+                "money_uncertainty": uncertainty,
                 "cold_start_rows": forecast.cold_start_rows,
+                "warnings": warnings,
             }))?
         );
         return Ok(ExitCode::SUCCESS);
@@ -120,6 +132,15 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             .map(|r| format!("{r:.2}"))
             .unwrap_or_else(|| "n/a (no cost)".into())
     );
+    println!(
+        "  over the ensemble: profit 80% [{:.2}, {:.2}]; probability profit > 0: {:.0}%",
+        uncertainty.incremental_profit.low,
+        uncertainty.incremental_profit.high,
+        uncertainty.probability_profit_positive * 100.0
+    );
+    for warning in &warnings {
+        println!("  warning: {warning}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,4 +171,38 @@ fn plan_offer(plan: &Plan, schema: &crate::data::Schema) -> Offer {
         }
     }
     Offer::NoOffer
+}
+
+/// Each member's orders and revenue totals, paired scenario with baseline.
+fn member_quantities(forecast: &Forecast, exposure: f64) -> Vec<PlanQuantities> {
+    let find = |words: &[&str]| {
+        forecast
+            .outcomes
+            .iter()
+            .find(|o| words.iter().any(|w| o.outcome.to_lowercase().contains(w)))
+    };
+    let orders = find(&["order", "conversion", "transaction"]);
+    let revenue = find(&["revenue", "spend", "sales", "gmv"]);
+    let members = forecast
+        .outcomes
+        .first()
+        .map(|o| o.member_scenario_totals.len())
+        .unwrap_or(0);
+    (0..members)
+        .map(|m| PlanQuantities {
+            exposure,
+            orders: orders
+                .and_then(|o| o.member_scenario_totals.get(m))
+                .copied()
+                .unwrap_or(0.0),
+            revenue: revenue
+                .and_then(|o| o.member_scenario_totals.get(m))
+                .copied()
+                .unwrap_or(0.0),
+            baseline_revenue: revenue
+                .and_then(|o| o.member_baseline_totals.get(m))
+                .copied()
+                .unwrap_or(0.0),
+        })
+        .collect()
 }

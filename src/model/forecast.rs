@@ -30,6 +30,10 @@ pub struct OutcomeForecast {
     /// effect; the outcome noise of one population does not enter a difference of two worlds).
     pub lift_low: f64,
     pub lift_high: f64,
+    /// Each ensemble member's scenario and baseline totals: paired draws for money intervals,
+    /// probabilities and comparisons.
+    pub member_scenario_totals: Vec<f64>,
+    pub member_baseline_totals: Vec<f64>,
 }
 
 /// Per-row predictions of one outcome.
@@ -130,6 +134,8 @@ pub fn summarise(
             },
             lift_low: quantile(&member_lifts, 0.1),
             lift_high: quantile(&member_lifts, 0.9),
+            member_scenario_totals: scenario_members,
+            member_baseline_totals: baseline_members,
         });
         let (scenario_low, scenario_high): (Vec<f64>, Vec<f64>) = scenario_means
             .iter()

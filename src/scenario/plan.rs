@@ -289,3 +289,58 @@ fn with_levers(
         message: e.to_string(),
     })
 }
+
+/// What a plan asks of the model that the data cannot vouch for, in words for the report:
+/// lever values outside the observed range (extrapolation), values never seen, and levers that
+/// never varied (their effect was not learnt).
+pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
+    use crate::data::notation::parse_offer;
+    use crate::data::schema::LeverKind;
+    let settings = plan
+        .levers
+        .iter()
+        .chain(plan.segment_levers.iter().flat_map(|s| s.levers.iter()));
+    let mut warnings = Vec::new();
+    for setting in settings {
+        let Some(lever) = schema.levers.iter().find(|l| l.column == setting.lever) else {
+            warnings.push(format!(
+                "'{}' is not a lever of this model; it is ignored",
+                setting.lever
+            ));
+            continue;
+        };
+        if setting.value == lever.baseline {
+            continue;
+        }
+        if !lever.varies {
+            warnings.push(format!(
+                "{} never varied in the data: the effect of {} = {} was not learnt and is a guess",
+                lever.column, lever.column, setting.value
+            ));
+        }
+        match &lever.kind {
+            LeverKind::Numeric { min, max } => match setting.value.trim().parse::<f64>() {
+                Ok(value) if value < *min || value > *max => warnings.push(format!(
+                    "extrapolation: {} = {value} is outside the range seen in the data ({min} to {max})",
+                    lever.column
+                )),
+                Ok(_) => {}
+                Err(_) => warnings.push(format!("{} = '{}' is not a number", lever.column, setting.value)),
+            },
+            LeverKind::Categorical { levels } if !levels.contains(&setting.value) => warnings.push(format!(
+                "{} = '{}' never occurs in the data: the model has no evidence for it",
+                lever.column, setting.value
+            )),
+            LeverKind::Categorical { .. } => {}
+            LeverKind::Offer => {
+                if !parse_offer(&setting.value).is_notation() {
+                    warnings.push(format!(
+                        "{} = '{}' is not a coupon or discount notation the model can read",
+                        lever.column, setting.value
+                    ));
+                }
+            }
+        }
+    }
+    warnings
+}
