@@ -1,6 +1,7 @@
 //! The workbench window, driven headless with egui_kittest: it opens on the sample data, shows
 //! the detected roles, and validates edits.
 
+use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use liftcast::app::WorkbenchApp;
@@ -160,4 +161,17 @@ fn chinese_text_renders_with_the_bundled_font() {
     wait_until_idle(&mut harness);
     harness.get_by_label("上海徐汇店");
     harness.get_by_label("满150减20");
+}
+
+#[test]
+fn the_theme_toggles_between_dark_and_light() {
+    let mut harness = harness_with_sample();
+    harness.get_by_label("Light theme").click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.ctx.theme(), egui::Theme::Light);
+    harness.get_by_label("Dark theme").click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
 }

@@ -41,6 +41,7 @@ pub enum Command {
     SaveModel,
     /// Forecast the current population with these lever values (latest request wins).
     Forecast(Vec<LeverSetting>),
+    ToggleTheme,
 }
 
 type OpenResult = Result<Inspection, String>;
@@ -57,8 +58,29 @@ enum Running {
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
 }
 
+/// What the workbench remembers between runs, in `liftcast/settings.json` under the user's
+/// configuration folder.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub format_version: u32,
+    /// Light theme instead of dark.
+    pub light: bool,
+    /// Data files opened, newest first.
+    pub recent_files: Vec<PathBuf>,
+}
+
+/// Format version of the stored settings.
+const SETTINGS_VERSION: u32 = 1;
+/// How many recent files are remembered.
+const RECENT_FILES: usize = 8;
+
 /// The workbench's state.
 pub struct WorkbenchApp {
+    settings: Settings,
+    /// Whether settings are read from and written to the user's configuration folder (the
+    /// window does; tests do not).
+    persist_settings: bool,
     step: Step,
     inspection: Option<Inspection>,
     model: Option<ForecastModel>,
@@ -84,6 +106,11 @@ impl WorkbenchApp {
             Arc::new(move || ctx.request_repaint()) as jobs::Notify
         });
         let mut app = Self {
+            settings: Settings {
+                format_version: SETTINGS_VERSION,
+                ..Settings::default()
+            },
+            persist_settings: false,
             step: Step::Data,
             inspection: None,
             model: None,
@@ -137,6 +164,43 @@ impl WorkbenchApp {
     /// Replaces the mapping and validates it again (what editing a role does).
     pub fn apply_mapping(&mut self, mapping: RoleMapping) {
         self.run(Command::SetMapping(mapping));
+    }
+
+    /// Restores remembered settings (theme, recent files).
+    pub fn restore(&mut self, ctx: &egui::Context) {
+        self.persist_settings = true;
+        let stored = settings_path()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| serde_json::from_str::<Settings>(&text).ok())
+            .filter(|s| s.format_version == SETTINGS_VERSION);
+        if let Some(settings) = stored {
+            self.settings = settings;
+        }
+        ctx.set_theme(if self.settings.light {
+            egui::Theme::Light
+        } else {
+            egui::Theme::Dark
+        });
+    }
+
+    /// Writes the settings on a worker (a few bytes, but the GUI thread never touches disk).
+    fn store_settings(&self) {
+        if !self.persist_settings {
+            return;
+        }
+        let Some(path) = settings_path() else { return };
+        let settings = self.settings.clone();
+        let _ = jobs::spawn("settings", None, move |_: &jobs::JobContext<()>| {
+            crate::files::save_json(&path, &settings, "settings").is_ok()
+        });
+    }
+
+    fn remember_file(&mut self, path: &std::path::Path) {
+        let recent = &mut self.settings.recent_files;
+        recent.retain(|p| p != path);
+        recent.insert(0, path.to_path_buf());
+        recent.truncate(RECENT_FILES);
+        self.store_settings();
     }
 
     /// Opens `path`, or the embedded sample when `None`, on a worker.
@@ -295,6 +359,10 @@ impl WorkbenchApp {
                     match event {
                         JobEvent::Progress(message) => self.status = message,
                         JobEvent::Done(Ok(inspection)) => {
+                            if inspection.table.source.path.exists() {
+                                let path = inspection.table.source.path.clone();
+                                self.remember_file(&path);
+                            }
                             self.status = format!(
                                 "Opened {}: {} rows, {} columns.",
                                 inspection.table.source.display_name(),
@@ -444,6 +512,10 @@ impl WorkbenchApp {
             Command::StartTraining if self.running.is_none() => self.start_training(),
             Command::SaveModel if self.running.is_none() => self.start_save_model(),
             Command::Forecast(settings) => self.start_forecast(settings),
+            Command::ToggleTheme => {
+                self.settings.light = !self.settings.light;
+                self.store_settings();
+            }
             Command::CancelJob => {
                 if let Some(Running::Train(job)) = &self.running {
                     job.cancel();
@@ -466,6 +538,14 @@ impl WorkbenchApp {
             self.fonts_installed = true;
         }
         self.poll_jobs();
+        let wanted = if self.settings.light {
+            egui::Theme::Light
+        } else {
+            egui::Theme::Dark
+        };
+        if ui.ctx().theme() != wanted {
+            ui.ctx().set_theme(wanted);
+        }
         let mut commands = Vec::new();
         let dropped: Vec<PathBuf> = ui.ctx().input(|input| {
             input
@@ -549,6 +629,28 @@ impl WorkbenchApp {
             {
                 commands.push(Command::OpenDialog);
             }
+            if !self.settings.recent_files.is_empty() {
+                egui::ComboBox::from_id_salt("recent")
+                    .selected_text("Recent")
+                    .show_ui(ui, |ui| {
+                        for path in &self.settings.recent_files {
+                            if ui
+                                .selectable_label(false, path.display().to_string())
+                                .clicked()
+                            {
+                                commands.push(Command::Open(path.clone()));
+                            }
+                        }
+                    });
+            }
+            let theme = if self.settings.light {
+                "Dark theme"
+            } else {
+                "Light theme"
+            };
+            if ui.button(theme).clicked() {
+                commands.push(Command::ToggleTheme);
+            }
             ui.separator();
             let steps = [
                 (Step::Data, "1 Data"),
@@ -599,6 +701,14 @@ fn install_fonts(ctx: &egui::Context) {
     });
 }
 
+/// `$XDG_CONFIG_HOME/liftcast/settings.json`, else `~/.config/liftcast/settings.json`.
+fn settings_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
+    Some(base.join("liftcast").join("settings.json"))
+}
+
 /// True when a window can be opened at all.
 fn display_available() -> bool {
     if cfg!(target_os = "linux") {
@@ -628,7 +738,11 @@ pub fn run_workbench() -> anyhow::Result<ExitCode> {
     let result = eframe::run_native(
         "Liftcast",
         options,
-        Box::new(|creation| Ok(Box::new(WorkbenchApp::new(Some(&creation.egui_ctx))))),
+        Box::new(|creation| {
+            let mut app = WorkbenchApp::new(Some(&creation.egui_ctx));
+            app.restore(&creation.egui_ctx);
+            Ok(Box::new(app))
+        }),
     );
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
