@@ -67,10 +67,11 @@ fn preview_ui(ui: &mut egui::Ui, inspection: &Inspection) {
                     header.col(|ui| {
                         ui.vertical(|ui| {
                             ui.strong(&profile.name);
-                            ui.weak(format!(
-                                "{} · {} missing",
-                                profile.type_name, profile.missing
-                            ));
+                            let kind = match profile.date {
+                                Some(guess) => format!("date {}", guess.format.pattern()),
+                                None => profile.type_name.clone(),
+                            };
+                            ui.weak(format!("{kind} · {} missing", profile.missing));
                         });
                     });
                 }

@@ -359,7 +359,9 @@ impl WorkbenchApp {
                     match event {
                         JobEvent::Progress(message) => self.status = message,
                         JobEvent::Done(Ok(inspection)) => {
-                            if inspection.table.source.path.exists() {
+                            let embedded = inspection.table.source.path
+                                == std::path::Path::new(embedded::SAMPLE_NAME);
+                            if !embedded && inspection.table.source.path.exists() {
                                 let path = inspection.table.source.path.clone();
                                 self.remember_file(&path);
                             }
