@@ -172,3 +172,39 @@ fn plans_beyond_the_data_are_flagged() {
     );
     assert!(plan_warnings(&schema, &committed_plan("pct15_all_7d.json")).is_empty());
 }
+
+#[test]
+fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
+    use liftcast::model::{DeviceChoice, EpochReport, TrainConfig, start_training};
+    use liftcast::scenario::curve::{CurveError, response_curve};
+    let inspection = sample();
+    let config = TrainConfig {
+        epochs: 3,
+        members: 2,
+        ..TrainConfig::default()
+    };
+    let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
+        .unwrap()
+        .wait(|_: EpochReport| {})
+        .unwrap()
+        .unwrap();
+    let fixed = [LeverSetting {
+        lever: "campaign_type".into(),
+        value: "percent_off".into(),
+    }];
+    let frame = &inspection.table.frame;
+    let points = response_curve(&model, frame, "discount_pct", (0.0, 40.0), 5, &fixed).unwrap();
+    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+    assert_eq!(values, vec![0.0, 10.0, 20.0, 30.0, 40.0]);
+    let observed: Vec<bool> = points.iter().map(|p| p.observed).collect();
+    assert_eq!(
+        observed,
+        vec![true, true, true, true, false],
+        "the data's discounts stop at 30"
+    );
+    assert_eq!(points[0].outcomes.len(), 3);
+    let error = response_curve(&model, frame, "campaign_type", (0.0, 1.0), 5, &[])
+        .err()
+        .unwrap();
+    assert!(matches!(error, CurveError::NotNumeric(_)));
+}

@@ -2,6 +2,7 @@
 //! automation and large jobs. Exit codes: 0 success, 2 unusable input or failure.
 
 mod args;
+mod curve;
 mod forecast;
 mod inspect;
 mod model_args;
@@ -43,6 +44,8 @@ enum Command {
     Forecast(Box<forecast::ForecastArgs>),
     /// Forecast a saved campaign plan (dates, audience, per-segment levers, costs).
     Plan(Box<plan::PlanArgs>),
+    /// Sweep one numeric lever and print each outcome's lift with its band.
+    Curve(Box<curve::CurveArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Forecast(args)) => forecast::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Curve(args)) => curve::run(&args),
     };
     match result {
         Ok(code) => code,
