@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::model_args::DeviceArg;
+use super::model_args::{DeviceArg, parse_settings};
 use crate::data::import;
-use crate::model::{ForecastModel, LeverSetting};
+use crate::model::ForecastModel;
 use crate::scenario::curve::response_curve;
 
 #[derive(Args, Debug)]
@@ -43,16 +43,7 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
     let table = import::load(&data, &Default::default())?;
-    let mut fixed = Vec::new();
-    for setting in &args.settings {
-        let Some((lever, value)) = setting.split_once('=') else {
-            anyhow::bail!("--set {setting}: write it as LEVER=VALUE");
-        };
-        fixed.push(LeverSetting {
-            lever: lever.trim().into(),
-            value: value.trim().trim_matches('"').into(),
-        });
-    }
+    let fixed = parse_settings(&args.settings)?;
     let points = response_curve(
         &model,
         &table.frame,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::ImportArgs;
-use super::model_args::DeviceArg;
+use super::model_args::{DeviceArg, parse_settings};
 use crate::data::import;
 use crate::data::write::{AddedColumn, write_with_columns};
 use crate::model::{Forecast, ForecastModel, LeverSetting};
@@ -41,16 +41,7 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
     let table = import::load(&data, &args.import.options())?;
-    let mut scenario = Vec::new();
-    for setting in &args.settings {
-        let Some((lever, value)) = setting.split_once('=') else {
-            anyhow::bail!("--set {setting}: write it as LEVER=VALUE, e.g. --set discount_pct=15");
-        };
-        scenario.push(LeverSetting {
-            lever: lever.trim().to_owned(),
-            value: value.trim().trim_matches('"').to_owned(),
-        });
-    }
+    let scenario = parse_settings(&args.settings)?;
     let forecast = model.forecast(&table.frame, &scenario)?;
     if let Some(path) = &args.rows {
         write_rows(&table.frame, &forecast, path)?;

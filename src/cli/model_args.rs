@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use crate::model::DeviceChoice;
+use crate::model::{DeviceChoice, LeverSetting};
 
 /// Where the network runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -22,4 +22,20 @@ impl From<DeviceArg> for DeviceChoice {
             DeviceArg::Gpu => DeviceChoice::Gpu,
         }
     }
+}
+
+/// `--set LEVER=VALUE` flags as lever settings (quotes around the value are dropped).
+pub fn parse_settings(flags: &[String]) -> anyhow::Result<Vec<LeverSetting>> {
+    flags
+        .iter()
+        .map(|flag| {
+            let Some((lever, value)) = flag.split_once('=') else {
+                anyhow::bail!("--set {flag}: write it as LEVER=VALUE, e.g. --set discount_pct=15");
+            };
+            Ok(LeverSetting {
+                lever: lever.trim().to_owned(),
+                value: value.trim().trim_matches('"').to_owned(),
+            })
+        })
+        .collect()
 }
