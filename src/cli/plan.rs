@@ -11,6 +11,7 @@ use crate::data::import;
 use crate::data::notation::{Offer, parse_offer};
 use crate::model::Forecast;
 use crate::model::ForecastModel;
+use crate::model::forecast::Stage;
 use crate::scenario::costs::{PlanQuantities, money, money_uncertainty};
 use crate::scenario::plan::{Plan, plan_rows, plan_warnings};
 
@@ -40,20 +41,6 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let rows = plan_rows(&table.frame, &model.meta.schema, &plan)?;
     let forecast = model.compare(&rows.scenario, &rows.baseline)?;
 
-    let total = |words: &[&str], scenario: bool| {
-        forecast
-            .outcomes
-            .iter()
-            .find(|o| words.iter().any(|w| o.outcome.to_lowercase().contains(w)))
-            .map(|o| {
-                if scenario {
-                    o.scenario_total
-                } else {
-                    o.baseline_total
-                }
-            })
-            .unwrap_or(0.0)
-    };
     let exposure = model
         .meta
         .schema
@@ -62,11 +49,13 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         .and_then(|c| crate::data::column::numbers(&rows.scenario, c).ok())
         .map(|v| v.iter().flatten().sum())
         .unwrap_or(0.0);
+    let orders = forecast.stage(Stage::Orders);
+    let revenue = forecast.stage(Stage::Revenue);
     let quantities = PlanQuantities {
         exposure,
-        orders: total(&["order", "conversion", "transaction"], true),
-        revenue: total(&["revenue", "spend", "sales", "gmv"], true),
-        baseline_revenue: total(&["revenue", "spend", "sales", "gmv"], false),
+        orders: orders.map(|o| o.scenario_total).unwrap_or(0.0),
+        revenue: revenue.map(|o| o.scenario_total).unwrap_or(0.0),
+        baseline_revenue: revenue.map(|o| o.baseline_total).unwrap_or(0.0),
     };
     let offer = plan_offer(&plan, &model.meta.schema);
     let money = money(&offer, &quantities, &plan.costs);
@@ -175,14 +164,8 @@ fn plan_offer(plan: &Plan, schema: &crate::data::Schema) -> Offer {
 
 /// Each member's orders and revenue totals, paired scenario with baseline.
 fn member_quantities(forecast: &Forecast, exposure: f64) -> Vec<PlanQuantities> {
-    let find = |words: &[&str]| {
-        forecast
-            .outcomes
-            .iter()
-            .find(|o| words.iter().any(|w| o.outcome.to_lowercase().contains(w)))
-    };
-    let orders = find(&["order", "conversion", "transaction"]);
-    let revenue = find(&["revenue", "spend", "sales", "gmv"]);
+    let orders = forecast.stage(Stage::Orders);
+    let revenue = forecast.stage(Stage::Revenue);
     let members = forecast
         .outcomes
         .first()

@@ -100,7 +100,7 @@ impl Checker<'_> {
         let levers = self.lever_fields(mapping);
         let dimensions = self.dimension_fields(mapping);
         let covariates = self.covariate_fields(mapping);
-        self.check_rows(mapping);
+        self.check_rows();
         Some(Schema {
             source: self.file.clone(),
             rows: self.table.rows(),
@@ -529,9 +529,8 @@ impl Checker<'_> {
         fields
     }
 
-    fn check_rows(&mut self, mapping: &RoleMapping) {
+    fn check_rows(&mut self) {
         let rows = self.table.rows();
-        let _ = mapping;
         if rows < MIN_ROWS {
             self.error(
                 ProblemCode::TooFewRows,

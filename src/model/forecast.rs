@@ -159,22 +159,44 @@ pub fn summarise(
     }
 }
 
-/// Which outcome plays which funnel stage, by name.
-fn stage(outcomes: &[OutcomeForecast], words: &[&str]) -> Option<usize> {
+/// A funnel stage, recognised in an outcome's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Clicks,
+    Orders,
+    Revenue,
+}
+
+impl Stage {
+    fn words(self) -> &'static [&'static str] {
+        match self {
+            Stage::Clicks => &["click"],
+            Stage::Orders => &["order", "conversion", "transaction", "purchase"],
+            Stage::Revenue => &["revenue", "spend", "gmv", "sales"],
+        }
+    }
+}
+
+/// The position of the outcome that plays `stage`, by name.
+fn stage(outcomes: &[OutcomeForecast], stage: Stage) -> Option<usize> {
     outcomes.iter().position(|o| {
         let name = o.outcome.to_lowercase();
-        words.iter().any(|w| name.contains(w))
+        stage.words().iter().any(|w| name.contains(w))
     })
+}
+
+impl Forecast {
+    /// The outcome that plays a funnel stage (orders, revenue), when the model has one.
+    pub fn stage(&self, wanted: Stage) -> Option<&OutcomeForecast> {
+        stage(&self.outcomes, wanted).map(|index| &self.outcomes[index])
+    }
 }
 
 /// CTR, CVR and AOV from the predicted totals, where the outcomes and exposure allow.
 fn funnel_rates(outcomes: &[OutcomeForecast], exposure_total: Option<f64>) -> Vec<FunnelRate> {
-    let clicks = stage(outcomes, &["click"]);
-    let orders = stage(
-        outcomes,
-        &["order", "conversion", "transaction", "purchase"],
-    );
-    let revenue = stage(outcomes, &["revenue", "spend", "gmv", "sales"]);
+    let clicks = stage(outcomes, Stage::Clicks);
+    let orders = stage(outcomes, Stage::Orders);
+    let revenue = stage(outcomes, Stage::Revenue);
     let mut rates = Vec::new();
     let mut push = |name: &str, top: &OutcomeForecast, bottom: (&str, f64, f64)| {
         if bottom.1 > 0.0 && bottom.2 > 0.0 {

@@ -186,12 +186,8 @@ fn losses(
         .iter()
         .cloned()
         .reduce(|a, b| a + b)
-        .unwrap_or_else(|| Tensor::zeros([1], &eta_device(&batch.inputs)));
+        .unwrap_or_else(|| Tensor::zeros([1], &batch.inputs.device()));
     (total, parts)
-}
-
-fn eta_device(tensor: &Tensor<3>) -> Device {
-    tensor.device()
 }
 
 /// Poisson(1) bootstrap weights per member and training row: each member sees its own resample.
@@ -359,21 +355,18 @@ pub fn evaluate(
     if rows.is_empty() {
         return vec![f32::NAN; outcomes.len()];
     }
-    let members = net_members(net);
+    let members = net.members();
     let mut sums = vec![0f64; outcomes.len()];
-    let chunks = rows.chunks(8192);
-    let count = chunks.len();
+    // Each chunk's mean loss counts by its rows, so a short last chunk does not weigh as
+    // much as a full one.
     for chunk in rows.chunks(8192) {
+        let weight = chunk.len() as f64 / rows.len() as f64;
         let batch = make_batch(encoded, chunk, outcomes.len(), members, None, device);
         let eta = net.forward(batch.inputs.clone());
         let (_, parts) = losses(eta, &batch, outcomes, uses_offset);
         for (sum, part) in sums.iter_mut().zip(parts) {
-            *sum += f64::from(part.into_scalar::<f32>());
+            *sum += weight * f64::from(part.into_scalar::<f32>());
         }
     }
-    sums.iter().map(|s| (s / count as f64) as f32).collect()
-}
-
-fn net_members(net: &EnsembleNet) -> usize {
-    net.members()
+    sums.iter().map(|s| *s as f32).collect()
 }

@@ -9,7 +9,6 @@ use polars::prelude::*;
 
 use super::{Format, ImportError, Source, Table};
 use crate::data::missing::{is_missing, normalize_text_columns};
-use crate::data::problem::Problem;
 
 /// One cell, reduced to what a table column needs.
 enum Cell {
@@ -83,7 +82,7 @@ pub fn read(path: &Path, bytes: &[u8], sheet: Option<&str>) -> Result<Table, Imp
             delimiter: None,
             sheet: Some(chosen),
         },
-        warnings: warnings.into_iter().collect::<Vec<Problem>>(),
+        warnings,
     })
 }
 
