@@ -93,6 +93,15 @@ pub struct Encoder {
     pub outcomes: Vec<OutcomeTarget>,
 }
 
+/// What an input position encodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    Lever,
+    Dimension,
+    Covariate,
+    Calendar,
+}
+
 /// A lever set to one value on every row (a scenario, or the baseline).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LeverSetting {
@@ -235,6 +244,30 @@ impl Encoder {
             } else {
                 0
             }
+    }
+
+    /// What each input position encodes, in input order.
+    pub fn input_kinds(&self) -> Vec<InputKind> {
+        let mut kinds = Vec::with_capacity(self.width());
+        for feature in &self.numeric {
+            kinds.push(if feature.lever {
+                InputKind::Lever
+            } else {
+                InputKind::Covariate
+            });
+        }
+        for feature in &self.categorical {
+            let kind = if feature.lever {
+                InputKind::Lever
+            } else {
+                InputKind::Dimension
+            };
+            kinds.extend(std::iter::repeat_n(kind, feature.levels.len() + 1));
+        }
+        if self.calendar.is_some() {
+            kinds.extend([InputKind::Calendar; CALENDAR_WIDTH]);
+        }
+        kinds
     }
 
     /// Lever columns the model knows.

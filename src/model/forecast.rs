@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ModelMeta;
+use super::encode::OutcomeTarget;
 use super::metrics::quantile;
 use super::predict::MemberPredictions;
 use crate::data::roles::OutcomeKind;
@@ -178,11 +179,43 @@ impl Stage {
 }
 
 /// The position of the outcome that plays `stage`, by name.
-fn stage(outcomes: &[OutcomeForecast], stage: Stage) -> Option<usize> {
-    outcomes.iter().position(|o| {
-        let name = o.outcome.to_lowercase();
-        stage.words().iter().any(|w| name.contains(w))
-    })
+fn stage(outcomes: &[OutcomeForecast], wanted: Stage) -> Option<usize> {
+    outcomes
+        .iter()
+        .position(|o| stage_of(&o.outcome) == Some(wanted))
+}
+
+/// The stage an outcome's name says it plays.
+fn stage_of(name: &str) -> Option<Stage> {
+    let name = name.to_lowercase();
+    [Stage::Clicks, Stage::Orders, Stage::Revenue]
+        .into_iter()
+        .find(|stage| stage.words().iter().any(|w| name.contains(w)))
+}
+
+/// The funnel parent of each outcome: orders follow clicks, revenue follows orders. Only
+/// counts and amounts chain (their log links multiply: orders = clicks × CVR); a binary
+/// outcome's logit does not.
+pub(crate) fn funnel_parents(outcomes: &[OutcomeTarget]) -> Vec<Option<usize>> {
+    let chainable = |o: &OutcomeTarget| o.kind != OutcomeKind::Binary;
+    let find = |wanted: Stage| {
+        outcomes
+            .iter()
+            .position(|o| chainable(o) && stage_of(&o.column) == Some(wanted))
+    };
+    outcomes
+        .iter()
+        .map(|outcome| {
+            if !chainable(outcome) {
+                return None;
+            }
+            match stage_of(&outcome.column) {
+                Some(Stage::Orders) => find(Stage::Clicks),
+                Some(Stage::Revenue) => find(Stage::Orders),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 impl Forecast {

@@ -25,14 +25,15 @@ use crate::data::{Table, column, dates};
 use crate::files::{self, FileError};
 use crate::jobs::JobContext;
 pub use device::DeviceChoice;
+use encode::InputKind;
 pub use encode::{EncodeError, Encoder, LeverSetting};
 pub use forecast::{Forecast, OutcomeForecast};
 use metrics::OutcomeMetrics;
-use network::{EnsembleNet, NetworkShape};
+use network::{EnsembleNet, LiftInputs, NetworkShape};
 pub use train::{EpochReport, TrainConfig};
 
 /// Format version of `model.json`.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+pub const MODEL_FORMAT_VERSION: u32 = 2;
 const META_FILE: &str = "model.json";
 
 /// The weights of outcome `index`'s network.
@@ -118,6 +119,47 @@ pub struct ForecastModel {
     device: burn::prelude::Device,
 }
 
+/// Which inputs are levers, which the lift may depend on, and the levers' baseline encoding
+/// (every row encodes the baseline the same way, so the first row's encoding serves).
+fn lift_inputs(
+    encoder: &Encoder,
+    schema: &Schema,
+    frame: &polars::prelude::DataFrame,
+) -> Result<LiftInputs, ModelError> {
+    let kinds = encoder.input_kinds();
+    let baseline_settings = baseline_settings(schema);
+    let first_row = frame.slice(0, 1);
+    let encoded = encoder.encode(&first_row, &baseline_settings)?;
+    let is_lever = |k: &InputKind| *k == InputKind::Lever;
+    Ok(LiftInputs {
+        lever: kinds
+            .iter()
+            .map(|k| f32::from(u8::from(is_lever(k))))
+            .collect(),
+        effect: kinds
+            .iter()
+            .map(|k| f32::from(u8::from(*k != InputKind::Calendar)))
+            .collect(),
+        baseline: kinds
+            .iter()
+            .zip(&encoded.inputs)
+            .map(|(k, v)| if is_lever(k) { *v } else { 0.0 })
+            .collect(),
+    })
+}
+
+/// Every lever at its "no campaign" value.
+fn baseline_settings(schema: &Schema) -> Vec<LeverSetting> {
+    schema
+        .levers
+        .iter()
+        .map(|lever| LeverSetting {
+            lever: lever.column.clone(),
+            value: lever.baseline.clone(),
+        })
+        .collect()
+}
+
 impl ForecastModel {
     /// Trains on a validated table. Progress goes to `context`; cancel keeps the best so far.
     pub fn fit(
@@ -147,6 +189,8 @@ impl ForecastModel {
         let encoder = Encoder::fit(frame, schema, &split.train)?;
         let encoded = encoder.encode(frame, &[])?;
         let uses_offset = encoder.exposure.is_some();
+        let parents = forecast::funnel_parents(&encoder.outcomes);
+        let lift_inputs = lift_inputs(&encoder, schema, frame)?;
         let set = train::TrainingSet {
             encoded: &encoded,
             outcomes: &encoder.outcomes,
@@ -154,6 +198,8 @@ impl ForecastModel {
             train_rows: &split.train,
             validation_rows: &split.validation,
             holdout_rows: &split.holdout,
+            parents: &parents,
+            lift_inputs: &lift_inputs,
         };
         let on_gpu = device_label.starts_with("GPU");
         let trained =
@@ -249,16 +295,7 @@ impl ForecastModel {
         scenario: &[LeverSetting],
     ) -> Result<Forecast, ModelError> {
         let encoder = &self.meta.encoder;
-        let baseline: Vec<LeverSetting> = self
-            .meta
-            .schema
-            .levers
-            .iter()
-            .map(|lever| LeverSetting {
-                lever: lever.column.clone(),
-                value: lever.baseline.clone(),
-            })
-            .collect();
+        let baseline = baseline_settings(&self.meta.schema);
         let with = encoder.encode(frame, scenario)?;
         let without = encoder.encode(frame, &baseline)?;
         Ok(self.summarise_encoded(&with, &without))

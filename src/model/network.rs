@@ -1,6 +1,16 @@
 //! The forecast network: a multi-task MLP (shared trunk, one output per outcome) replicated as a
 //! deep ensemble. Members are stacked along a leading dimension and trained as one batched
 //! network, so five members cost one pass, on CPU or GPU alike.
+//!
+//! Two structures make lifts learnable from little campaign data:
+//! - **Base plus lift.** The trunk never sees the levers; a separate lift network adds
+//!   `lift(x) − lift(x with every lever at its baseline)`, which is exactly zero on baseline
+//!   rows. The lift is therefore learnt only from campaign rows against the base that all the
+//!   other rows pin down, and it cannot drift with the calendar (it does not see it).
+//! - **Funnel chain.** Where outcomes form a funnel (clicks → orders → revenue), each head
+//!   predicts its stage's rate and adds its parent's linear predictor: log orders = log clicks +
+//!   log CVR. A campaign's click lift then carries into orders and revenue unless the data says
+//!   otherwise, instead of being learnt three times from noisier counts.
 
 use burn::module::Param;
 use burn::prelude::*;
@@ -10,6 +20,17 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+/// Which inputs the lift network sees and what the levers' baseline encodes to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiftInputs {
+    /// 1 for lever inputs (hidden from the trunk), 0 otherwise; empty = no lever.
+    pub lever: Vec<f32>,
+    /// 1 for inputs the lift may depend on (levers, dimensions, covariates; not the calendar).
+    pub effect: Vec<f32>,
+    /// The lever inputs' encoding when every lever is at its baseline (0 elsewhere).
+    pub baseline: Vec<f32>,
+}
+
 /// Shape of the network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetworkShape {
@@ -17,6 +38,41 @@ pub struct NetworkShape {
     pub inputs: usize,
     pub hidden: usize,
     pub outputs: usize,
+    /// The funnel parent of each output (`None` for a head of its own).
+    pub parents: Vec<Option<usize>>,
+    pub lift_inputs: LiftInputs,
+}
+
+impl NetworkShape {
+    /// Output `j` sums the raw heads of `j` and of all its funnel ancestors: the chain as an
+    /// `[outputs, outputs]` matrix, column `j` marking what output `j` adds up.
+    fn chain_matrix(&self) -> Vec<f32> {
+        let o = self.outputs;
+        let mut matrix = vec![0f32; o * o];
+        for j in 0..o {
+            let mut current = Some(j);
+            // At most `o` steps: a malformed (cyclic) chain cannot loop for ever.
+            for _ in 0..o {
+                let Some(node) = current else { break };
+                matrix[node * o + j] = 1.0;
+                current = self.parents.get(node).copied().flatten();
+            }
+        }
+        matrix
+    }
+
+    /// The raw head biases that make each chained output start at `output_bias`.
+    fn raw_biases(&self, output_bias: &[f32]) -> Vec<f32> {
+        (0..self.outputs)
+            .map(|j| {
+                let own = output_bias.get(j).copied().unwrap_or(0.0);
+                match self.parents.get(j).copied().flatten() {
+                    Some(parent) => own - output_bias.get(parent).copied().unwrap_or(0.0),
+                    None => own,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The ensemble: weights are `[members, in, out]`, biases `[members, 1, out]`.
@@ -28,9 +84,26 @@ pub struct EnsembleNet {
     b2: Param<Tensor<3>>,
     w3: Param<Tensor<3>>,
     b3: Param<Tensor<3>>,
-    /// A linear path from the inputs straight to each head: main effects (a lever's average
-    /// lift) are learnt quickly and robustly, the trunk adds the interactions.
+    /// A linear path from the inputs straight to each head: main effects are learnt quickly
+    /// and robustly, the trunk adds the interactions.
     skip: Param<Tensor<3>>,
+    /// The shared lift: one hidden layer and a linear path over the levers alone, the same for
+    /// every segment.
+    shared_w1: Param<Tensor<3>>,
+    shared_b1: Param<Tensor<3>>,
+    shared_w2: Param<Tensor<3>>,
+    shared_skip: Param<Tensor<3>>,
+    /// How the lift differs by segment and covariates: the same form over all effect inputs,
+    /// its weights penalised (shrunk towards the shared lift), because campaign rows per
+    /// segment are few and noisy.
+    lift_w1: Param<Tensor<3>>,
+    lift_b1: Param<Tensor<3>>,
+    lift_w2: Param<Tensor<3>>,
+    lift_skip: Param<Tensor<3>>,
+    #[module(skip)]
+    lift_inputs: LiftInputs,
+    #[module(skip)]
+    chain: Vec<f32>,
 }
 
 impl EnsembleNet {
@@ -52,36 +125,103 @@ impl EnsembleNet {
         };
         let w1 = weights(i, h, 1.0);
         let w2 = weights(h, h, 1.0);
-        // A small last layer keeps the start close to the base rates.
+        // A small last layer keeps the start close to the base rates (and the lift near 0).
         let w3 = weights(h, o, 0.1);
-        let zeros = |width: usize| {
+        let shared_w1 = weights(i, h, 1.0);
+        let shared_w2 = weights(h, o, 0.1);
+        let lift_w1 = weights(i, h, 1.0);
+        let lift_w2 = weights(h, o, 0.1);
+        let zeros = |rows: usize, width: usize| {
             Param::from_data(
-                TensorData::new(vec![0f32; m * width], [m, 1, width]),
+                TensorData::new(vec![0f32; m * rows * width], [m, rows, width]),
                 device,
             )
         };
-        let mut bias = Vec::with_capacity(m * o);
-        for _ in 0..m {
-            bias.extend((0..o).map(|k| output_bias.get(k).copied().unwrap_or(0.0)));
+        let raw_bias = shape.raw_biases(output_bias);
+        let bias: Vec<f32> = (0..m).flat_map(|_| raw_bias.iter().copied()).collect();
+        let mut lift_inputs = shape.lift_inputs.clone();
+        if lift_inputs.lever.len() != i {
+            lift_inputs = LiftInputs {
+                lever: vec![0.0; i],
+                effect: vec![0.0; i],
+                baseline: vec![0.0; i],
+            };
         }
-        let skip = Param::from_data(TensorData::new(vec![0f32; m * i * o], [m, i, o]), device);
         Self {
-            skip,
+            skip: zeros(i, o),
             w1,
-            b1: zeros(h),
+            b1: zeros(1, h),
             w2,
-            b2: zeros(h),
+            b2: zeros(1, h),
             w3,
             b3: Param::from_data(TensorData::new(bias, [m, 1, o]), device),
+            shared_w1,
+            shared_b1: zeros(1, h),
+            shared_w2,
+            shared_skip: zeros(i, o),
+            lift_w1,
+            lift_b1: zeros(1, h),
+            lift_w2,
+            lift_skip: zeros(i, o),
+            lift_inputs,
+            chain: shape.chain_matrix(),
         }
+    }
+
+    fn row_vector(values: &[f32], device: &Device) -> Tensor<3> {
+        Tensor::<1>::from_data(TensorData::new(values.to_vec(), [values.len()]), device).reshape([
+            1,
+            1,
+            values.len(),
+        ])
+    }
+
+    /// The lift function: shared over the lever inputs plus the penalised interactions over
+    /// all effect inputs.
+    fn lift(&self, inputs: Tensor<3>, lever: Tensor<3>) -> Tensor<3> {
+        let levers = inputs.clone() * lever;
+        let shared = relu(levers.clone().matmul(self.shared_w1.val()) + self.shared_b1.val())
+            .matmul(self.shared_w2.val())
+            + levers.matmul(self.shared_skip.val());
+        let linear = inputs.clone().matmul(self.lift_skip.val());
+        let hidden = relu(inputs.matmul(self.lift_w1.val()) + self.lift_b1.val());
+        shared + hidden.matmul(self.lift_w2.val()) + linear
+    }
+
+    /// Sum of squares of the interaction weights, per member on average: the penalty that
+    /// shrinks segment-specific lifts towards the shared one.
+    pub fn interaction_penalty(&self) -> Tensor<1> {
+        let members = self.members().max(1) as f32;
+        let square_sum = |p: &Param<Tensor<3>>| p.val().powi_scalar(2).sum();
+        (square_sum(&self.lift_w1) + square_sum(&self.lift_w2) + square_sum(&self.lift_skip))
+            / members
     }
 
     /// Linear predictors `[members, rows, outcomes]` for inputs `[members, rows, inputs]`.
     pub fn forward(&self, inputs: Tensor<3>) -> Tensor<3> {
-        let linear = inputs.clone().matmul(self.skip.val());
-        let hidden = relu(inputs.matmul(self.w1.val()) + self.b1.val());
+        let device = inputs.device();
+        let [members, _, _] = inputs.dims();
+        let lever = Self::row_vector(&self.lift_inputs.lever, &device);
+        let effect = Self::row_vector(&self.lift_inputs.effect, &device);
+        let baseline = Self::row_vector(&self.lift_inputs.baseline, &device);
+        // The trunk sees everything but the levers.
+        let without_levers = inputs.clone() - inputs.clone() * lever.clone();
+        let linear = without_levers.clone().matmul(self.skip.val());
+        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
         let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
-        hidden.matmul(self.w3.val()) + self.b3.val() + linear
+        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
+        // lift(x) − lift(x at baseline): zero wherever the levers are at their baselines.
+        let at_baseline = (without_levers + baseline) * effect.clone();
+        let lift = self.lift(inputs * effect, lever.clone()) - self.lift(at_baseline, lever);
+        let raw = base + lift;
+        let outputs = self.chain.len().isqrt();
+        let chain = Tensor::<2>::from_data(
+            TensorData::new(self.chain.clone(), [outputs, outputs]),
+            &device,
+        )
+        .unsqueeze_dim::<3>(0)
+        .repeat_dim(0, members);
+        raw.matmul(chain)
     }
 }
 
@@ -89,5 +229,72 @@ impl EnsembleNet {
     /// How many members the ensemble has.
     pub fn members(&self) -> usize {
         self.w1.val().dims()[0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(parents: Vec<Option<usize>>) -> NetworkShape {
+        NetworkShape {
+            members: 1,
+            inputs: 2,
+            hidden: 4,
+            outputs: parents.len(),
+            parents,
+            lift_inputs: LiftInputs::default(),
+        }
+    }
+
+    #[test]
+    fn chain_sums_each_output_with_its_ancestors() {
+        // clicks ← orders ← revenue, plus a stand-alone outcome.
+        let shape = shape(vec![None, Some(0), Some(1), None]);
+        let m = shape.chain_matrix();
+        let column = |j: usize| (0..4).map(|a| m[a * 4 + j]).collect::<Vec<_>>();
+        assert_eq!(column(0), [1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(column(1), [1.0, 1.0, 0.0, 0.0]);
+        assert_eq!(column(2), [1.0, 1.0, 1.0, 0.0]);
+        assert_eq!(column(3), [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(
+            shape.raw_biases(&[-3.0, -6.0, -1.0, 2.0]),
+            [-3.0, -3.0, 5.0, 2.0]
+        );
+    }
+
+    #[test]
+    fn a_cyclic_chain_still_terminates() {
+        let shape = shape(vec![Some(1), Some(0)]);
+        assert_eq!(shape.chain_matrix().len(), 4);
+    }
+
+    #[test]
+    fn lift_is_exactly_zero_at_the_baseline() {
+        let device = Device::flex();
+        let net_with = |effect: Vec<f32>| {
+            let mut shape = shape(vec![None]);
+            shape.lift_inputs = LiftInputs {
+                lever: vec![1.0, 0.0],
+                effect,
+                baseline: vec![-0.5, 0.0],
+            };
+            // Same seed: the same trunk weights in both nets.
+            EnsembleNet::new(&shape, &[0.0], 3, &device)
+        };
+        let with_lift = net_with(vec![1.0, 1.0]);
+        let without_lift = net_with(vec![0.0, 0.0]);
+        let eta = |net: &EnsembleNet, lever: f32, other: f32| {
+            let input = Tensor::<1>::from_data(TensorData::new(vec![lever, other], [2]), &device)
+                .reshape([1, 1, 2]);
+            net.forward(input).into_scalar::<f32>()
+        };
+        assert_eq!(eta(&with_lift, -0.5, 0.7), eta(&without_lift, -0.5, 0.7));
+        assert_eq!(
+            eta(&without_lift, 2.0, 0.7),
+            eta(&without_lift, -0.5, 0.7),
+            "the trunk never sees the lever"
+        );
+        assert_ne!(eta(&with_lift, 2.0, 0.7), eta(&with_lift, -0.5, 0.7));
     }
 }
