@@ -131,15 +131,25 @@ fn cli_plan_reports_lift_and_money() {
     assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["rows"], 84);
-    let money = &report["money"];
+    let money = &report["money"]["point"];
     let profit = money["incremental_profit"].as_f64().unwrap();
     let identity =
         money["incremental_margin"].as_f64().unwrap() - money["campaign_cost"].as_f64().unwrap();
     assert!((profit - identity).abs() < 0.005);
+    let parts = money["fixed_cost"].as_f64().unwrap()
+        + money["exposure_cost"].as_f64().unwrap()
+        + money["discount_cost"].as_f64().unwrap();
+    assert!((parts - money["campaign_cost"].as_f64().unwrap()).abs() < 0.005);
     assert!(
         money["discount_value"].as_f64().unwrap() > 0.0,
         "15% off gives a discount away"
     );
+    let p = report["money"]["probability_profit_positive"]
+        .as_f64()
+        .unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    assert_eq!(report["by_segment"].as_array().unwrap().len(), 4 + 3);
+    assert_eq!(report["by_day"].as_array().unwrap().len(), 7);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! `liftcast plan MODEL PLAN.json`: forecasts a saved plan (dates, audience, per-segment levers,
-//! costs) against the no-campaign baseline, with money and warnings.
+//! costs) against the no-campaign baseline, with money, breakdowns and warnings.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,12 +8,10 @@ use clap::Args;
 
 use super::model_args::DeviceArg;
 use crate::data::import;
-use crate::data::notation::{Offer, parse_offer};
-use crate::model::Forecast;
 use crate::model::ForecastModel;
-use crate::model::forecast::Stage;
-use crate::scenario::costs::{PlanQuantities, money, money_uncertainty};
-use crate::scenario::plan::{Plan, plan_rows, plan_warnings};
+use crate::scenario::draws::Interval;
+use crate::scenario::evaluate::{PlanForecast, evaluate_plan};
+use crate::scenario::plan::Plan;
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -26,166 +24,111 @@ pub struct PlanArgs {
     data: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
+    /// Print per-segment and per-day breakdowns too.
+    #[arg(long)]
+    breakdown: bool,
     #[arg(long)]
     json: bool,
 }
 
-pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let model = ForecastModel::load(&args.model, args.device.into())?;
-    let plan = Plan::load(&args.plan)?;
-    let data = args
-        .data
-        .clone()
+/// The model and the history or population its plans run over.
+pub fn load_model_and_data(
+    model: &std::path::Path,
+    data: Option<&std::path::Path>,
+    device: DeviceArg,
+) -> anyhow::Result<(ForecastModel, polars::prelude::DataFrame)> {
+    let model = ForecastModel::load(model, device.into())?;
+    let data = data
+        .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
     let table = import::load(&data, &Default::default())?;
-    let rows = plan_rows(&table.frame, &model.meta.schema, &plan)?;
-    let forecast = model.compare(&rows.scenario, &rows.baseline)?;
+    Ok((model, table.frame))
+}
 
-    let exposure = model
-        .meta
-        .schema
-        .exposure
-        .as_ref()
-        .and_then(|c| crate::data::column::numbers(&rows.scenario, c).ok())
-        .map(|v| v.iter().flatten().sum())
-        .unwrap_or(0.0);
-    let orders = forecast.stage(Stage::Orders);
-    let revenue = forecast.stage(Stage::Revenue);
-    let quantities = PlanQuantities {
-        exposure,
-        orders: orders.map(|o| o.scenario_total).unwrap_or(0.0),
-        revenue: revenue.map(|o| o.scenario_total).unwrap_or(0.0),
-        baseline_revenue: revenue.map(|o| o.baseline_total).unwrap_or(0.0),
-    };
-    let offer = plan_offer(&plan, &model.meta.schema);
-    let money = money(&offer, &quantities, &plan.costs);
-    let members = member_quantities(&forecast, exposure);
-    let mut warnings = plan_warnings(&model.meta.schema, &plan);
-    if forecast.cold_start_rows > 0 {
-        warnings.push(format!(
-            "{} rows are cold start (a dimension value never seen in training): their forecasts rest on the other values' average",
-            forecast.cold_start_rows
-        ));
-    }
-    let uncertainty = money_uncertainty(&offer, &members, &plan.costs);
-
+pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let (model, history) = load_model_and_data(&args.model, args.data.as_deref(), args.device)?;
+    let plan = Plan::load(&args.plan)?;
+    let forecast = evaluate_plan(&model, &history, &plan)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "plan": plan.name,
-                "rows": rows.scenario.height(),
-                "rule": rows.rule,
-                "outcomes": forecast.outcomes,
-                "funnel": forecast.funnel,
-                "money": money,
-                "money_uncertainty": uncertainty,
-                "cold_start_rows": forecast.cold_start_rows,
-                "warnings": warnings,
-            }))?
-        );
+        println!("{}", serde_json::to_string_pretty(&forecast)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "plan '{}': {} rows ({})",
-        plan.name,
-        rows.scenario.height(),
-        rows.rule
-    );
-    for outcome in &forecast.outcomes {
-        println!(
-            "  {:<14} scenario {:>14.1} [{:.1}, {:.1}]  baseline {:>14.1}  lift {:+.1} ({:+.1}%), 80% [{:+.1}, {:+.1}]",
-            outcome.outcome,
-            outcome.scenario_total,
-            outcome.scenario_low,
-            outcome.scenario_high,
-            outcome.baseline_total,
-            outcome.lift,
-            outcome.lift_pct,
-            outcome.lift_low,
-            outcome.lift_high
-        );
-    }
-    println!(
-        "  money: incremental revenue {:.2}, margin {:.2}; cost {:.2} (fixed {:.2}, exposure {:.2}, discount {:.2} of {:.2} given); profit {:.2}; ROI {}",
-        money.incremental_revenue,
-        money.incremental_margin,
-        money.campaign_cost,
-        money.fixed_cost,
-        money.exposure_cost,
-        money.discount_cost,
-        money.discount_value,
-        money.incremental_profit,
-        money
-            .roi
-            .map(|r| format!("{r:.2}"))
-            .unwrap_or_else(|| "n/a (no cost)".into())
-    );
-    println!(
-        "  over the ensemble: profit 80% [{:.2}, {:.2}]; probability profit > 0: {:.0}%",
-        uncertainty.incremental_profit.low,
-        uncertainty.incremental_profit.high,
-        uncertainty.probability_profit_positive * 100.0
-    );
-    for warning in &warnings {
-        println!("  warning: {warning}");
-    }
+    print_forecast(&forecast, args.breakdown);
     Ok(ExitCode::SUCCESS)
 }
 
-/// The offer a plan makes, for its discount cost: a coupon or discount notation lever, or a
-/// numeric lever whose name says it is a percentage off.
-fn plan_offer(plan: &Plan, schema: &crate::data::Schema) -> Offer {
-    use crate::data::schema::LeverKind;
-    for setting in &plan.levers {
-        let Some(lever) = schema.levers.iter().find(|l| l.column == setting.lever) else {
-            continue;
-        };
-        let offer = match lever.kind {
-            LeverKind::Offer => parse_offer(&setting.value),
-            LeverKind::Numeric { .. } => {
-                let name = lever.column.to_lowercase();
-                let is_percent = ["pct", "percent", "discount"]
-                    .iter()
-                    .any(|w| name.contains(w));
-                match setting.value.trim().parse::<f64>() {
-                    Ok(percent) if is_percent && percent > 0.0 => Offer::PercentOff { percent },
-                    _ => continue,
-                }
-            }
-            LeverKind::Categorical { .. } => continue,
-        };
-        if offer.discount_rate().is_some_and(|r| r > 0.0) || offer.amount_off() > 0.0 {
-            return offer;
-        }
-    }
-    Offer::NoOffer
+fn range(interval: &Interval) -> String {
+    format!("[{:+.1}, {:+.1}]", interval.low, interval.high)
 }
 
-/// Each member's orders and revenue totals, paired scenario with baseline.
-fn member_quantities(forecast: &Forecast, exposure: f64) -> Vec<PlanQuantities> {
-    let orders = forecast.stage(Stage::Orders);
-    let revenue = forecast.stage(Stage::Revenue);
-    let members = forecast
-        .outcomes
-        .first()
-        .map(|o| o.member_scenario_totals.len())
-        .unwrap_or(0);
-    (0..members)
-        .map(|m| PlanQuantities {
-            exposure,
-            orders: orders
-                .and_then(|o| o.member_scenario_totals.get(m))
-                .copied()
-                .unwrap_or(0.0),
-            revenue: revenue
-                .and_then(|o| o.member_scenario_totals.get(m))
-                .copied()
-                .unwrap_or(0.0),
-            baseline_revenue: revenue
-                .and_then(|o| o.member_baseline_totals.get(m))
-                .copied()
-                .unwrap_or(0.0),
-        })
-        .collect()
+/// A plan's forecast as text.
+pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
+    println!(
+        "plan '{}': {} rows ({}); intervals from {} ensemble draws",
+        forecast.plan, forecast.rows, forecast.rule, forecast.draws_count
+    );
+    for o in &forecast.outcomes {
+        println!(
+            "  {:<14} scenario {:>14.1}  baseline {:>14.1}  lift {:+.1} ({:+.1}%)  80% {}  95% {}",
+            o.outcome,
+            o.scenario,
+            o.baseline,
+            o.lift,
+            o.lift_pct,
+            range(&o.lift_80),
+            range(&o.lift_95)
+        );
+    }
+    for rate in &forecast.funnel {
+        println!(
+            "  {:<4} scenario {:.4}  baseline {:.4}",
+            rate.name, rate.scenario, rate.baseline
+        );
+    }
+    let money = &forecast.money;
+    let point = &money.point;
+    println!(
+        "  money: incremental revenue {:.2} 95% {}, margin {:.2}",
+        point.incremental_revenue,
+        range(&money.incremental_revenue_95),
+        point.incremental_margin
+    );
+    println!(
+        "         cost {:.2} = fixed {:.2} + exposure {:.2} + discount {:.2} (discount given away {:.2})",
+        point.campaign_cost,
+        point.fixed_cost,
+        point.exposure_cost,
+        point.discount_cost,
+        point.discount_value
+    );
+    println!(
+        "         profit {:.2} 80% {} 95% {}; ROI {}; probability profit > 0: {:.0}%",
+        point.incremental_profit,
+        range(&money.incremental_profit_80),
+        range(&money.incremental_profit_95),
+        point
+            .roi
+            .map(|r| format!("{r:.2}"))
+            .unwrap_or_else(|| "n/a (no cost)".into()),
+        money.probability_profit_positive * 100.0
+    );
+    if breakdown {
+        for group in forecast.by_segment.iter().chain(&forecast.by_day) {
+            let lifts: Vec<String> = group
+                .outcomes
+                .iter()
+                .map(|o| format!("{} {:+.1}", o.outcome, o.lift))
+                .collect();
+            println!(
+                "  {}={} ({} rows): {}",
+                group.by,
+                group.value,
+                group.rows,
+                lifts.join(", ")
+            );
+        }
+    }
+    for warning in &forecast.warnings {
+        println!("  warning: {warning}");
+    }
 }

@@ -111,6 +111,13 @@ pub struct ModelMeta {
     pub intervals: Vec<intervals::OutcomeIntervals>,
 }
 
+/// A forecast with every member's per-row predictions (in the outcomes' units).
+pub struct DetailedForecast {
+    pub forecast: Forecast,
+    pub scenario: predict::MemberPredictions,
+    pub baseline: predict::MemberPredictions,
+}
+
 /// A trained forecast model, ready to predict.
 pub struct ForecastModel {
     pub meta: ModelMeta,
@@ -308,10 +315,33 @@ impl ForecastModel {
         scenario: &polars::prelude::DataFrame,
         baseline: &polars::prelude::DataFrame,
     ) -> Result<Forecast, ModelError> {
+        Ok(self.compare_detailed(scenario, baseline)?.forecast)
+    }
+
+    /// As `compare`, keeping every member's prediction of every row: what plans need for
+    /// breakdowns, per-row discount costs and paired draws.
+    pub fn compare_detailed(
+        &self,
+        scenario: &polars::prelude::DataFrame,
+        baseline: &polars::prelude::DataFrame,
+    ) -> Result<DetailedForecast, ModelError> {
         let encoder = &self.meta.encoder;
         let with = encoder.encode(scenario, &[])?;
         let without = encoder.encode(baseline, &[])?;
-        Ok(self.summarise_encoded(&with, &without))
+        let exposure_total = encoder
+            .exposure
+            .as_ref()
+            .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
+        let cold_start = with.cold_start.clone();
+        let scenario = self.predict_encoded(&with);
+        let baseline = self.predict_encoded(&without);
+        let forecast =
+            forecast::summarise(&self.meta, &scenario, &baseline, cold_start, exposure_total);
+        Ok(DetailedForecast {
+            forecast,
+            scenario,
+            baseline,
+        })
     }
 
     /// Predicts encoded scenario and baseline rows and sums them into a forecast.

@@ -90,13 +90,27 @@ pub fn discount_value(offer: &Offer, quantities: &PlanQuantities, settings: &Cos
     }
 }
 
-/// Costs, margin, profit and ROI of a plan.
+/// Costs, margin, profit and ROI of a plan that makes one offer.
 pub fn money(offer: &Offer, quantities: &PlanQuantities, settings: &CostSettings) -> Money {
+    money_with_discount(
+        discount_value(offer, quantities, settings),
+        quantities,
+        settings,
+    )
+}
+
+/// Costs, margin, profit and ROI given the discount the plan gives away (summed over its rows
+/// when segments get different offers).
+pub fn money_with_discount(
+    discount_value: f64,
+    quantities: &PlanQuantities,
+    settings: &CostSettings,
+) -> Money {
     let incremental_revenue = cents(quantities.revenue - quantities.baseline_revenue);
     let incremental_margin = cents(incremental_revenue * settings.margin_pct / 100.0);
     let fixed_cost = cents(settings.fixed_cost);
     let exposure_cost = cents(settings.cost_per_exposure * quantities.exposure);
-    let discount_value = cents(discount_value(offer, quantities, settings));
+    let discount_value = cents(discount_value);
     let discount_cost = if settings.revenue_is_net_of_discount {
         0.0
     } else {
@@ -202,35 +216,6 @@ mod tests {
     }
 
     #[test]
-    fn uncertainty_counts_profitable_members() {
-        let settings = CostSettings {
-            fixed_cost: 1_000.0,
-            margin_pct: 50.0,
-            ..CostSettings::default()
-        };
-        // Incremental revenue 1,000 / 3,000 / 5,000: profit −500 / +500 / +1,500.
-        let members: Vec<PlanQuantities> = [1_000.0, 3_000.0, 5_000.0]
-            .iter()
-            .map(|lift| PlanQuantities {
-                exposure: 0.0,
-                orders: 10.0,
-                revenue: 10_000.0 + lift,
-                baseline_revenue: 10_000.0,
-            })
-            .collect();
-        let spread = money_uncertainty(&Offer::NoOffer, &members, &settings);
-        assert!((spread.probability_profit_positive - 2.0 / 3.0).abs() < 1e-12);
-        assert!(
-            (spread.incremental_profit.low - -300.0).abs() < 1e-9,
-            "{spread:?}"
-        );
-        assert!(
-            (spread.incremental_profit.high - 1_300.0).abs() < 1e-9,
-            "{spread:?}"
-        );
-    }
-
-    #[test]
     fn profit_identity_holds_to_the_cent() {
         let settings = CostSettings {
             fixed_cost: 333.333,
@@ -257,47 +242,5 @@ mod tests {
                 "{offer}: {money:?}"
             );
         }
-    }
-}
-
-/// A money figure's spread over the ensemble members.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MoneyRange {
-    /// 10% and 90% quantiles over the members.
-    pub low: f64,
-    pub high: f64,
-}
-
-/// Profit and ROI intervals, and the chance the campaign makes money, from paired member draws.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MoneyUncertainty {
-    pub incremental_revenue: MoneyRange,
-    pub incremental_profit: MoneyRange,
-    pub roi: Option<MoneyRange>,
-    /// Share of members whose incremental profit is above zero.
-    pub probability_profit_positive: f64,
-}
-
-/// Money per ensemble member (each member's own scenario and baseline totals), summarised.
-pub fn money_uncertainty(
-    offer: &Offer,
-    members: &[PlanQuantities],
-    settings: &CostSettings,
-) -> MoneyUncertainty {
-    let per_member: Vec<Money> = members.iter().map(|q| money(offer, q, settings)).collect();
-    let range = |values: Vec<f64>| MoneyRange {
-        low: crate::model::metrics::quantile(&values, 0.1),
-        high: crate::model::metrics::quantile(&values, 0.9),
-    };
-    let rois: Vec<f64> = per_member.iter().filter_map(|m| m.roi).collect();
-    let positive = per_member
-        .iter()
-        .filter(|m| m.incremental_profit > 0.0)
-        .count();
-    MoneyUncertainty {
-        incremental_revenue: range(per_member.iter().map(|m| m.incremental_revenue).collect()),
-        incremental_profit: range(per_member.iter().map(|m| m.incremental_profit).collect()),
-        roi: (!rois.is_empty()).then(|| range(rois)),
-        probability_profit_positive: positive as f64 / per_member.len().max(1) as f64,
     }
 }
