@@ -150,6 +150,54 @@ fn cli_plan_reports_lift_and_money() {
     assert!((0.0..=1.0).contains(&p));
     assert_eq!(report["by_segment"].as_array().unwrap().len(), 4 + 3);
     assert_eq!(report["by_day"].as_array().unwrap().len(), 7);
+
+    let other = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample_data/plans/coupon_150_20_active_app_push_7d.json");
+    let output = common::liftcast(&[
+        "compare",
+        model.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--metric",
+        "orders",
+        "--device",
+        "cpu",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let comparison = &report["comparison"];
+    let beats = |i: usize, j: usize| comparison["beats"][i][j].as_f64().unwrap();
+    assert!(
+        (beats(0, 1) + beats(1, 0) - 1.0).abs() < 1e-6,
+        "{comparison}"
+    );
+    let best: f64 = (0..2)
+        .map(|i| comparison["plans"][i]["probability_best"].as_f64().unwrap())
+        .sum();
+    assert!((best - 1.0).abs() < 1e-9);
+
+    let output = common::liftcast(&[
+        "suggest",
+        model.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        "--arm",
+        "p10:discount_pct=10",
+        "--arm",
+        "p25:discount_pct=25",
+        "--device",
+        "cpu",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let suggestion: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let shares: f64 = suggestion["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["share"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{suggestion}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! automation and large jobs. Exit codes: 0 success, 2 unusable input or failure.
 
 mod args;
+mod compare;
 mod curve;
 mod forecast;
 mod inspect;
@@ -46,6 +47,10 @@ enum Command {
     Plan(Box<plan::PlanArgs>),
     /// Sweep one numeric lever and print each outcome's lift with its band.
     Curve(Box<curve::CurveArgs>),
+    /// Compare plans side by side, with the probability that each beats the others.
+    Compare(Box<compare::CompareArgs>),
+    /// Suggest traffic shares for the next test of campaign arms (Thompson sampling).
+    Suggest(Box<compare::SuggestArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -60,6 +65,8 @@ pub fn main() -> ExitCode {
         Some(Command::Forecast(args)) => forecast::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Curve(args)) => curve::run(&args),
+        Some(Command::Compare(args)) => compare::run_compare(&args),
+        Some(Command::Suggest(args)) => compare::run_suggest(&args),
     };
     match result {
         Ok(code) => code,

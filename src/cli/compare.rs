@@ -1,0 +1,150 @@
+//! `liftcast compare MODEL P1.json P2.json …`: plans side by side on one metric, with the
+//! probability that each beats the others from the same (paired) ensemble draws, and
+//! `liftcast suggest MODEL PLAN.json --arm …`: traffic shares for the next test.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::model_args::{DeviceArg, parse_settings};
+use super::plan::load_model_and_data;
+use crate::scenario::bandit::suggest;
+use crate::scenario::compare::compare;
+use crate::scenario::evaluate::evaluate_plan;
+use crate::scenario::plan::Plan;
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// A model folder written by `liftcast train`.
+    model: PathBuf,
+    /// Two or more plan files (JSON).
+    #[arg(required = true, num_args = 2..)]
+    plans: Vec<PathBuf>,
+    /// What to compare: `profit`, or an outcome's name (its lift).
+    #[arg(long, default_value = "profit")]
+    metric: String,
+    /// History or population file (default: the model's training data).
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let (model, history) = load_model_and_data(&args.model, args.data.as_deref(), args.device)?;
+    let mut forecasts = Vec::new();
+    for path in &args.plans {
+        let plan = Plan::load(path)?;
+        forecasts.push(
+            evaluate_plan(&model, &history, &plan)
+                .with_context(|| format!("plan {}", path.display()))?,
+        );
+    }
+    let comparison = compare(&forecasts, &args.metric)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "comparison": comparison,
+                "plans": forecasts,
+            }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("metric: {}", comparison.metric);
+    for (i, plan) in comparison.plans.iter().enumerate() {
+        let beats: Vec<String> = comparison.beats[i]
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(j, p)| format!("beats #{} {:.0}%", j + 1, p * 100.0))
+            .collect();
+        println!(
+            "  #{} {:<40} {:>14.2}  95% [{:.2}, {:.2}]  best in {:.0}% of draws; {}",
+            i + 1,
+            plan.plan,
+            plan.value,
+            plan.interval_95.low,
+            plan.interval_95.high,
+            plan.probability_best * 100.0,
+            beats.join(", ")
+        );
+    }
+    for forecast in &forecasts {
+        for warning in &forecast.warnings {
+            println!("  warning ({}): {warning}", forecast.plan);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct SuggestArgs {
+    /// A model folder written by `liftcast train`.
+    model: PathBuf,
+    /// The plan the arms vary (dates, audience, costs).
+    plan: PathBuf,
+    /// An arm: `NAME:LEVER=VALUE,LEVER=VALUE` (levers not named keep the plan's values);
+    /// repeatable, at least two.
+    #[arg(long = "arm", required = true, num_args = 1)]
+    arms: Vec<String>,
+    /// What to maximise: `profit`, or an outcome's name (its lift).
+    #[arg(long, default_value = "profit")]
+    metric: String,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(args.arms.len() >= 2, "give at least two --arm");
+    let (model, history) = load_model_and_data(&args.model, args.data.as_deref(), args.device)?;
+    let base = Plan::load(&args.plan)?;
+    let mut arms = Vec::new();
+    for arm in &args.arms {
+        let (name, settings) = arm
+            .split_once(':')
+            .with_context(|| format!("arm '{arm}' should read NAME:LEVER=VALUE,…"))?;
+        let settings: Vec<String> = settings.split(',').map(str::to_owned).collect();
+        let mut plan = base.clone();
+        plan.name = name.to_owned();
+        for setting in parse_settings(&settings)? {
+            plan.levers.retain(|s| s.lever != setting.lever);
+            plan.levers.push(setting);
+        }
+        let forecast = evaluate_plan(&model, &history, &plan)?;
+        let draws = forecast
+            .metric_draws(&args.metric)
+            .with_context(|| format!("'{}' is neither an outcome nor 'profit'", args.metric))?
+            .to_vec();
+        arms.push((name.to_owned(), draws));
+    }
+    let suggestion = suggest(&arms, 10_000, args.seed);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&suggestion)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("next test, maximising {}:", args.metric);
+    for arm in &suggestion.arms {
+        println!(
+            "  {:<24} mean {:>14.2}  traffic share {:>5.1}%",
+            arm.arm,
+            arm.mean,
+            arm.share * 100.0
+        );
+    }
+    println!(
+        "exploiting now means '{}', with an expected regret of {:.2}",
+        suggestion.exploit, suggestion.expected_regret
+    );
+    Ok(ExitCode::SUCCESS)
+}
