@@ -5,24 +5,12 @@ mod common;
 
 use std::path::Path;
 
-use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
-use liftcast::model::{DeviceChoice, EpochReport, ForecastModel, TrainConfig, start_training};
+use liftcast::data::{ImportOptions, import};
+use liftcast::model::TrainConfig;
 use liftcast::scenario::evaluate::evaluate_plan;
 use liftcast::scenario::plan::{Plan, plan_warnings};
 
-fn sample() -> Inspection {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
-    let table = import::load(&path, &ImportOptions::default()).unwrap();
-    Inspection::new(table, None, &RoleOverrides::default()).unwrap()
-}
-
-fn train(inspection: &Inspection) -> ForecastModel {
-    start_training(inspection, TrainConfig::default(), DeviceChoice::Cpu, None)
-        .unwrap()
-        .wait(|_: EpochReport| {})
-        .unwrap()
-        .unwrap()
-}
+use common::{sample_inspection as sample, train_on_cpu};
 
 fn plan(name: &str) -> Plan {
     Plan::load(
@@ -36,7 +24,7 @@ fn plan(name: &str) -> Plan {
 #[test]
 fn true_lifts_lie_inside_the_95_percent_intervals() {
     let inspection = sample();
-    let model = train(&inspection);
+    let model = train_on_cpu(&inspection, TrainConfig::default());
     let truth: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/truth.json"),
@@ -136,11 +124,7 @@ fn unseen_segments_are_cold_start() {
         members: 2,
         ..TrainConfig::default()
     };
-    let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
-        .unwrap()
-        .wait(|_: EpochReport| {})
-        .unwrap()
-        .unwrap();
+    let model = train_on_cpu(&inspection, config);
     // The same history with the VIPs renamed: a segment the model never saw.
     let folder = tempfile::tempdir().unwrap();
     let renamed = folder.path().join("renamed.csv");

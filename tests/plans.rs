@@ -4,17 +4,13 @@ mod common;
 
 use std::path::Path;
 
-use liftcast::data::{ImportOptions, Inspection, RoleOverrides, column, import};
+use liftcast::data::column;
 use liftcast::model::LeverSetting;
 use liftcast::scenario::plan::{
     AudienceFilter, Plan, PlanError, SegmentLevers, plan_rows, plan_warnings,
 };
 
-fn sample() -> Inspection {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
-    let table = import::load(&path, &ImportOptions::default()).unwrap();
-    Inspection::new(table, None, &RoleOverrides::default()).unwrap()
-}
+use common::sample_inspection as sample;
 
 fn committed_plan(name: &str) -> Plan {
     Plan::load(
@@ -233,7 +229,7 @@ fn plans_beyond_the_data_are_flagged() {
 
 #[test]
 fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
-    use liftcast::model::{DeviceChoice, EpochReport, TrainConfig, start_training};
+    use liftcast::model::TrainConfig;
     use liftcast::scenario::curve::{CurveError, response_curve};
     let inspection = sample();
     let config = TrainConfig {
@@ -241,11 +237,7 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         members: 2,
         ..TrainConfig::default()
     };
-    let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
-        .unwrap()
-        .wait(|_: EpochReport| {})
-        .unwrap()
-        .unwrap();
+    let model = common::train_on_cpu(&inspection, config);
     let fixed = [LeverSetting {
         lever: "campaign_type".into(),
         value: "percent_off".into(),

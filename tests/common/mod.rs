@@ -50,3 +50,24 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&path, bytes).expect("the test file is written");
     (folder, path)
 }
+
+/// The embedded sample data, imported and with its roles detected.
+pub fn sample_inspection() -> liftcast::data::Inspection {
+    use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
+    let table = import::load(&path, &ImportOptions::default()).unwrap();
+    Inspection::new(table, None, &RoleOverrides::default()).unwrap()
+}
+
+/// Trains on an inspection on the CPU and waits for the model.
+pub fn train_on_cpu(
+    inspection: &liftcast::data::Inspection,
+    config: liftcast::model::TrainConfig,
+) -> liftcast::model::ForecastModel {
+    use liftcast::model::{DeviceChoice, EpochReport, start_training};
+    start_training(inspection, config, DeviceChoice::Cpu, None)
+        .unwrap()
+        .wait(|_: EpochReport| {})
+        .unwrap()
+        .unwrap()
+}
