@@ -5,32 +5,18 @@
 
 mod common;
 
-use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
-use liftcast::model::{
-    DeviceChoice, EpochReport, ForecastModel, LeverSetting, TrainConfig, start_training,
-};
+use liftcast::model::{DeviceChoice, ForecastModel, LeverSetting, TrainConfig};
 
 #[test]
 fn cpu_and_gpu_predictions_of_the_same_weights_agree() {
-    let path = common::shared_data("artea_coupon/artea-a_b-experiment-recoded.csv");
-    let table = import::load(&path, &ImportOptions::default()).unwrap();
-    let overrides = RoleOverrides {
-        levers: vec![("test_coupon".into(), Some("control".into()))],
-        outcomes: vec!["trans_after".into(), "revenue_after".into()],
-        ..Default::default()
-    };
-    let inspection = Inspection::new(table, None, &overrides).unwrap();
+    let inspection = common::artea_inspection();
     let frame = inspection.table.frame.clone();
     let config = TrainConfig {
         epochs: 2,
         members: 2,
         ..TrainConfig::default()
     };
-    let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
-        .unwrap()
-        .wait(|_: EpochReport| {})
-        .unwrap()
-        .unwrap();
+    let model = common::train_on_cpu(&inspection, config);
     let folder = tempfile::tempdir().unwrap();
     model.save(folder.path()).unwrap();
 

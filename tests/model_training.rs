@@ -9,7 +9,7 @@ use std::path::Path;
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, Table, import};
 use liftcast::jobs;
 use liftcast::model::{
-    DeviceChoice, EpochReport, ForecastModel, LeverSetting, ModelError, TrainConfig, start_training,
+    DeviceChoice, ForecastModel, LeverSetting, ModelError, TrainConfig, start_training,
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -44,12 +44,7 @@ fn table_from(csv: &str) -> Table {
 }
 
 fn train(table: Table, overrides: RoleOverrides, config: TrainConfig) -> ForecastModel {
-    let inspection = Inspection::new(table, None, &overrides).unwrap();
-    start_training(&inspection, config, DeviceChoice::Cpu, None)
-        .unwrap()
-        .wait(|_: EpochReport| {})
-        .unwrap()
-        .unwrap()
+    common::train_on_cpu(&Inspection::new(table, None, &overrides).unwrap(), config)
 }
 
 fn quick_config() -> TrainConfig {
@@ -179,19 +174,13 @@ fn cancel_keeps_the_best_model_so_far() {
 
 #[test]
 fn artea_coupon_lift_lies_inside_the_randomised_interval() {
-    let path = common::shared_data("artea_coupon/artea-a_b-experiment-recoded.csv");
-    let table = import::load(&path, &ImportOptions::default()).unwrap();
-    let overrides = RoleOverrides {
-        levers: vec![("test_coupon".into(), Some("control".into()))],
-        outcomes: vec!["trans_after".into(), "revenue_after".into()],
-        ..Default::default()
-    };
-    let model = train(table.clone(), overrides, TrainConfig::default());
+    let inspection = common::artea_inspection();
+    let model = common::train_on_cpu(&inspection, TrainConfig::default());
     let coupon = vec![LeverSetting {
         lever: "test_coupon".into(),
         value: "coupon".into(),
     }];
-    let forecast = model.forecast(&table.frame, &coupon).unwrap();
+    let forecast = model.forecast(&inspection.table.frame, &coupon).unwrap();
     let lift = |name: &str| {
         forecast
             .outcomes

@@ -8,18 +8,11 @@ use std::path::Path;
 use liftcast::data::{ImportOptions, import};
 use liftcast::model::TrainConfig;
 use liftcast::scenario::evaluate::evaluate_plan;
-use liftcast::scenario::plan::{Plan, plan_warnings};
+use liftcast::scenario::plan::plan_warnings;
 
 use common::{sample_inspection as sample, train_on_cpu};
 
-fn plan(name: &str) -> Plan {
-    Plan::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sample_data/plans")
-            .join(name),
-    )
-    .unwrap()
-}
+use common::sample_plan as plan;
 
 #[test]
 fn true_lifts_lie_inside_the_95_percent_intervals() {

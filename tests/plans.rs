@@ -12,14 +12,7 @@ use liftcast::scenario::plan::{
 
 use common::sample_inspection as sample;
 
-fn committed_plan(name: &str) -> Plan {
-    Plan::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sample_data/plans")
-            .join(name),
-    )
-    .unwrap()
-}
+use common::sample_plan as committed_plan;
 
 #[test]
 fn future_rows_are_dates_times_combinations_with_per_segment_levers() {

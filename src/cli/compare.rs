@@ -8,8 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use super::model_args::{DeviceArg, parse_settings};
-use super::plan::load_model_and_data;
+use super::model_args::{ModelData, parse_settings};
 use crate::scenario::bandit::suggest;
 use crate::scenario::compare::compare;
 use crate::scenario::evaluate::evaluate_plan;
@@ -17,25 +16,20 @@ use crate::scenario::plan::Plan;
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// A model folder written by `liftcast train`.
-    model: PathBuf,
+    #[command(flatten)]
+    target: ModelData,
     /// Two or more plan files (JSON).
     #[arg(required = true, num_args = 2..)]
     plans: Vec<PathBuf>,
     /// What to compare: `profit`, or an outcome's name (its lift).
     #[arg(long, default_value = "profit")]
     metric: String,
-    /// History or population file (default: the model's training data).
-    #[arg(long, value_name = "FILE")]
-    data: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
     #[arg(long)]
     json: bool,
 }
 
 pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    let (model, history) = load_model_and_data(&args.model, args.data.as_deref(), args.device)?;
+    let (model, history) = args.target.load()?;
     let mut forecasts = Vec::new();
     for path in &args.plans {
         let plan = Plan::load(path)?;
@@ -84,8 +78,8 @@ pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Args, Debug)]
 pub struct SuggestArgs {
-    /// A model folder written by `liftcast train`.
-    model: PathBuf,
+    #[command(flatten)]
+    target: ModelData,
     /// The plan the arms vary (dates, audience, costs).
     plan: PathBuf,
     /// An arm: `NAME:LEVER=VALUE,LEVER=VALUE` (levers not named keep the plan's values);
@@ -97,17 +91,13 @@ pub struct SuggestArgs {
     metric: String,
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    #[arg(long, value_name = "FILE")]
-    data: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
     #[arg(long)]
     json: bool,
 }
 
 pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.arms.len() >= 2, "give at least two --arm");
-    let (model, history) = load_model_and_data(&args.model, args.data.as_deref(), args.device)?;
+    let (model, history) = args.target.load()?;
     let base = Plan::load(&args.plan)?;
     let mut arms = Vec::new();
     for arm in &args.arms {

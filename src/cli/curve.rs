@@ -1,20 +1,17 @@
 //! `liftcast curve MODEL --lever L --from A --to B --steps N`: a response curve over the
 //! model's training rows (or --data), other levers held with --set.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::model_args::{DeviceArg, parse_settings};
-use crate::data::import;
-use crate::model::ForecastModel;
+use super::model_args::{ModelData, parse_settings};
 use crate::scenario::curve::response_curve;
 
 #[derive(Args, Debug)]
 pub struct CurveArgs {
-    /// A model folder written by `liftcast train`.
-    model: PathBuf,
+    #[command(flatten)]
+    target: ModelData,
     /// The numeric lever to sweep.
     #[arg(long)]
     lever: String,
@@ -27,26 +24,16 @@ pub struct CurveArgs {
     /// Other levers held at a value, e.g. `--set campaign_type=percent_off`; repeatable.
     #[arg(long = "set", value_name = "LEVER=VALUE")]
     settings: Vec<String>,
-    /// The population (default: the training data).
-    #[arg(long, value_name = "FILE")]
-    data: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
-    let model = ForecastModel::load(&args.model, args.device.into())?;
-    let data = args
-        .data
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
-    let table = import::load(&data, &Default::default())?;
+    let (model, population) = args.target.load()?;
     let fixed = parse_settings(&args.settings)?;
     let points = response_curve(
         &model,
-        &table.frame,
+        &population,
         &args.lever,
         (args.from, args.to),
         args.steps,

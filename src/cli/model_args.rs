@@ -1,8 +1,37 @@
 //! Flags for verbs that train or use a model.
 
-use clap::ValueEnum;
+use std::path::PathBuf;
 
-use crate::model::{DeviceChoice, LeverSetting};
+use clap::{Args, ValueEnum};
+use polars::prelude::DataFrame;
+
+use crate::data::import;
+use crate::model::{DeviceChoice, ForecastModel, LeverSetting};
+
+/// A saved model and the rows it runs over, for verbs that use a model.
+#[derive(Args, Debug)]
+pub struct ModelData {
+    /// A model folder written by `liftcast train`.
+    pub model: PathBuf,
+    /// History or population file (default: the model's training data).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+}
+
+impl ModelData {
+    /// Loads the model on the chosen device, then its data.
+    pub fn load(&self) -> anyhow::Result<(ForecastModel, DataFrame)> {
+        let model = ForecastModel::load(&self.model, self.device.into())?;
+        let data = self
+            .data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
+        let table = import::load(&data, &Default::default())?;
+        Ok((model, table.frame))
+    }
+}
 
 /// Where the network runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -6,24 +6,17 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::model_args::DeviceArg;
-use crate::data::import;
-use crate::model::ForecastModel;
+use super::model_args::ModelData;
 use crate::scenario::draws::Interval;
 use crate::scenario::evaluate::{PlanForecast, evaluate_plan};
 use crate::scenario::plan::Plan;
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    /// A model folder written by `liftcast train`.
-    model: PathBuf,
+    #[command(flatten)]
+    target: ModelData,
     /// A plan file (JSON).
     plan: PathBuf,
-    /// History or population file (default: the model's training data).
-    #[arg(long, value_name = "FILE")]
-    data: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
     /// Print per-segment and per-day breakdowns too.
     #[arg(long)]
     breakdown: bool,
@@ -31,22 +24,8 @@ pub struct PlanArgs {
     json: bool,
 }
 
-/// The model and the history or population its plans run over.
-pub fn load_model_and_data(
-    model: &std::path::Path,
-    data: Option<&std::path::Path>,
-    device: DeviceArg,
-) -> anyhow::Result<(ForecastModel, polars::prelude::DataFrame)> {
-    let model = ForecastModel::load(model, device.into())?;
-    let data = data
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
-    let table = import::load(&data, &Default::default())?;
-    Ok((model, table.frame))
-}
-
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let (model, history) = load_model_and_data(&args.model, args.data.as_deref(), args.device)?;
+    let (model, history) = args.target.load()?;
     let plan = Plan::load(&args.plan)?;
     let forecast = evaluate_plan(&model, &history, &plan)?;
     if args.json {

@@ -305,7 +305,7 @@ impl ForecastModel {
         let baseline = baseline_settings(&self.meta.schema);
         let with = encoder.encode(frame, scenario)?;
         let without = encoder.encode(frame, &baseline)?;
-        Ok(self.summarise_encoded(&with, &without))
+        Ok(self.predict_pair(&with, &without).forecast)
     }
 
     /// Forecasts prepared rows: `scenario` with the plan's lever values, `baseline` the same
@@ -328,38 +328,36 @@ impl ForecastModel {
         let encoder = &self.meta.encoder;
         let with = encoder.encode(scenario, &[])?;
         let without = encoder.encode(baseline, &[])?;
-        let exposure_total = encoder
-            .exposure
-            .as_ref()
-            .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
-        let cold_start = with.cold_start.clone();
-        let scenario = self.predict_encoded(&with);
-        let baseline = self.predict_encoded(&without);
-        let forecast =
-            forecast::summarise(&self.meta, &scenario, &baseline, cold_start, exposure_total);
-        Ok(DetailedForecast {
-            forecast,
-            scenario,
-            baseline,
-        })
+        Ok(self.predict_pair(&with, &without))
     }
 
-    /// Predicts encoded scenario and baseline rows and sums them into a forecast.
-    fn summarise_encoded(
+    /// Predicts encoded scenario and baseline rows and sums them into a forecast, keeping the
+    /// member predictions.
+    fn predict_pair(
         &self,
         with: &encode::EncodedRows,
         without: &encode::EncodedRows,
-    ) -> Forecast {
+    ) -> DetailedForecast {
         let exposure_total = self
             .meta
             .encoder
             .exposure
             .as_ref()
             .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
-        let cold_start = with.cold_start.clone();
-        let with = self.predict_encoded(with);
-        let without = self.predict_encoded(without);
-        forecast::summarise(&self.meta, &with, &without, cold_start, exposure_total)
+        let scenario = self.predict_encoded(with);
+        let baseline = self.predict_encoded(without);
+        let forecast = forecast::summarise(
+            &self.meta,
+            &scenario,
+            &baseline,
+            with.cold_start.clone(),
+            exposure_total,
+        );
+        DetailedForecast {
+            forecast,
+            scenario,
+            baseline,
+        }
     }
 
     /// Calibrated predictions of encoded rows.

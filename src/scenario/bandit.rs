@@ -11,8 +11,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution, StudentT};
 use serde::{Deserialize, Serialize};
 
-/// From this many draws on, Thompson samples are the draws themselves.
-const EMPIRICAL_DRAWS: usize = 40;
+use super::draws;
 
 /// One arm's suggestion.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,24 +42,21 @@ struct ArmSampler<'a> {
 
 impl<'a> ArmSampler<'a> {
     fn new(draws: &'a [f64]) -> Self {
-        let n = draws.len().max(1) as f64;
-        let mean = draws.iter().sum::<f64>() / n;
-        let sd = if draws.len() > 1 {
-            (draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-        } else {
-            0.0
+        let (mean, scale, t) = match draws::predictive(draws) {
+            Some((mean, scale, df)) => (mean, scale, StudentT::new(df).ok()),
+            None => (draws::mean(draws), 0.0, None),
         };
         Self {
             draws,
             mean,
-            scale: sd * (1.0 + 1.0 / n).sqrt(),
-            t: StudentT::new((n - 1.0).max(1.0)).ok(),
+            scale,
+            t,
         }
     }
 
     /// One Thompson sample: a random draw, or with few draws a Student-t predictive sample.
     fn sample(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
-        if self.draws.len() >= EMPIRICAL_DRAWS {
+        if self.draws.len() >= draws::EMPIRICAL_DRAWS {
             let index = (rand::RngExt::random::<f64>(rng) * self.draws.len() as f64) as usize;
             return self.draws[index.min(self.draws.len() - 1)];
         }

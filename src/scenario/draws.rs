@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 /// From this many draws on, quantiles and shares are read off the draws directly.
-const EMPIRICAL_DRAWS: usize = 40;
+pub(crate) const EMPIRICAL_DRAWS: usize = 40;
 
 /// A central interval at a stated level.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,7 +26,7 @@ impl Interval {
     }
 }
 
-fn mean(values: &[f64]) -> f64 {
+pub(crate) fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
@@ -36,6 +36,15 @@ fn sd(values: &[f64]) -> f64 {
     }
     let m = mean(values);
     (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
+}
+
+/// The Student-t predictive distribution of one more draw: centre, scale and degrees of
+/// freedom (mean, sd × √(1 + 1/M), M − 1). `None` with fewer than two draws.
+pub(crate) fn predictive(draws: &[f64]) -> Option<(f64, f64, f64)> {
+    (draws.len() >= 2).then(|| {
+        let m = draws.len() as f64;
+        (mean(draws), sd(draws) * (1.0 + 1.0 / m).sqrt(), m - 1.0)
+    })
 }
 
 fn empirical_quantile(sorted: &[f64], q: f64) -> f64 {
@@ -66,12 +75,9 @@ pub fn interval(draws: &[f64], level: f64) -> Interval {
             high: empirical_quantile(&sorted, 1.0 - tail),
         };
     }
-    let m = finite.len() as f64;
-    let centre = mean(&finite);
-    let half = if finite.len() < 2 {
-        0.0
-    } else {
-        student_t_quantile(1.0 - tail, m - 1.0) * sd(&finite) * (1.0 + 1.0 / m).sqrt()
+    let (centre, half) = match predictive(&finite) {
+        Some((centre, scale, df)) => (centre, student_t_quantile(1.0 - tail, df) * scale),
+        None => (mean(&finite), 0.0),
     };
     Interval {
         level,
@@ -89,13 +95,12 @@ pub fn probability_positive(draws: &[f64]) -> f64 {
     if finite.len() >= EMPIRICAL_DRAWS {
         return finite.iter().filter(|d| **d > 0.0).count() as f64 / finite.len() as f64;
     }
-    let m = finite.len() as f64;
-    let scale = sd(&finite) * (1.0 + 1.0 / m).sqrt();
-    let centre = mean(&finite);
-    if finite.len() < 2 || scale <= 0.0 {
-        return if centre > 0.0 { 1.0 } else { 0.0 };
+    match predictive(&finite) {
+        Some((centre, scale, df)) if scale > 0.0 => student_t_cdf(centre / scale, df),
+        // No spread: the draws agree, so the answer is certain either way.
+        _ if mean(&finite) > 0.0 => 1.0,
+        _ => 0.0,
     }
-    student_t_cdf(centre / scale, m - 1.0)
 }
 
 /// P(T ≤ t) for Student's t with `df` degrees of freedom.

@@ -154,14 +154,16 @@ pub fn evaluate_plan(
 
     let mut outcomes = Vec::new();
     let mut draws = PlanDraws::default();
-    for (j, name) in outcome_names.iter().enumerate() {
-        let with = scenario.member_totals(j);
-        let without = baseline.member_totals(j);
-        let lift: Vec<f64> = with.iter().zip(&without).map(|(a, b)| a - b).collect();
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-        let (s, b) = (mean(&with), mean(&without));
+    for outcome in &forecast.outcomes {
+        let with = outcome.member_scenario_totals.clone();
+        let lift: Vec<f64> = with
+            .iter()
+            .zip(&outcome.member_baseline_totals)
+            .map(|(a, b)| a - b)
+            .collect();
+        let (s, b) = (outcome.scenario_total, outcome.baseline_total);
         outcomes.push(OutcomeLift {
-            outcome: name.clone(),
+            outcome: outcome.outcome.clone(),
             scenario: s,
             baseline: b,
             lift: s - b,

@@ -209,18 +209,29 @@ fn future_population(
     let mut date_texts = Vec::new();
     let mut dimension_columns: Vec<Vec<Option<String>>> = vec![Vec::new(); schema.dimensions.len()];
     let mut carried_columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); carried.len()];
+    // Each combination's carried values are the same every day: computed once.
+    let combo_means: Vec<Vec<Option<f64>>> = combos
+        .iter()
+        .map(|(_, recent)| {
+            carried_values
+                .iter()
+                .map(|values| {
+                    let present: Vec<f64> = recent.iter().filter_map(|&r| values[r]).collect();
+                    (!present.is_empty())
+                        .then(|| present.iter().sum::<f64>() / present.len() as f64)
+                })
+                .collect()
+        })
+        .collect();
     for offset in 0..days {
         let date = start + Duration::days(offset);
-        for (key, recent) in &combos {
+        for ((key, _), means) in combos.iter().zip(&combo_means) {
             date_texts.push(Some(dates::format(date, format)));
             for (column, value) in dimension_columns.iter_mut().zip(key.iter()) {
                 column.push(value.clone());
             }
-            for (column, values) in carried_columns.iter_mut().zip(&carried_values) {
-                let present: Vec<f64> = recent.iter().filter_map(|&r| values[r]).collect();
-                let mean = (!present.is_empty())
-                    .then(|| present.iter().sum::<f64>() / present.len() as f64);
-                column.push(mean);
+            for (column, mean) in carried_columns.iter_mut().zip(means) {
+                column.push(*mean);
             }
         }
     }

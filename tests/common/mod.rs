@@ -71,3 +71,26 @@ pub fn train_on_cpu(
         .unwrap()
         .unwrap()
 }
+
+/// The Artea coupon test with its arm as the lever (baseline `control`) and both outcomes.
+pub fn artea_inspection() -> liftcast::data::Inspection {
+    use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
+    let path = shared_data("artea_coupon/artea-a_b-experiment-recoded.csv");
+    let table = import::load(&path, &ImportOptions::default()).unwrap();
+    let overrides = RoleOverrides {
+        levers: vec![("test_coupon".into(), Some("control".into()))],
+        outcomes: vec!["trans_after".into(), "revenue_after".into()],
+        ..Default::default()
+    };
+    Inspection::new(table, None, &overrides).unwrap()
+}
+
+/// A plan committed in `sample_data/plans/`.
+pub fn sample_plan(name: &str) -> liftcast::scenario::plan::Plan {
+    liftcast::scenario::plan::Plan::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample_data/plans")
+            .join(name),
+    )
+    .unwrap()
+}
