@@ -36,7 +36,7 @@ impl ModelData {
 /// Where the network runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum DeviceArg {
-    /// A GPU when one works, else the CPU (for now: the CPU).
+    /// A hardware GPU that passes a self-test, else the CPU (says which and why).
     #[default]
     Auto,
     Cpu,
