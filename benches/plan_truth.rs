@@ -1,5 +1,5 @@
 //! Plan lifts against the sample data's noise-free truth (`sample_data/truth.json`), for several
-//! seeds and interaction penalties: how far each predicted lift is from the truth, how many are
+//! seeds, interaction penalties, and lifts learnt from controlled rows or all rows: how far each predicted lift is from the truth, how many are
 //! within 10%, and how many truths lie inside their 95% intervals.
 //!
 //! Run: `cargo bench --profile release --bench plan_truth` (prints Markdown for BENCHMARKS.md).
@@ -12,7 +12,8 @@ use liftcast::scenario::evaluate::evaluate_plan;
 use liftcast::scenario::plan::Plan;
 
 const SEEDS: [u64; 3] = [42, 1, 2];
-const PENALTIES: [f64; 3] = [0.01, 0.1, 0.3];
+/// (interaction penalty, lift from controlled rows only).
+const SETTINGS: [(f64, bool); 4] = [(0.1, true), (0.1, false), (0.01, true), (0.3, true)];
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -30,14 +31,15 @@ fn main() {
     let scenarios = truth["scenarios"].as_array().cloned().unwrap_or_default();
 
     println!(
-        "| penalty | seed | lift errors (%), plan by plan: clicks / orders / revenue | within 10% | inside 95% |"
+        "| penalty | lift from | seed | lift errors (%), plan by plan: clicks / orders / revenue | within 10% | inside 95% |"
     );
-    println!("|---:|---:|---|---:|---:|");
-    for penalty in PENALTIES {
+    println!("|---:|---|---:|---|---:|---:|");
+    for (penalty, controlled) in SETTINGS {
         for seed in SEEDS {
             let config = TrainConfig {
                 seed,
                 interaction_penalty: penalty,
+                lift_from_controlled_rows: controlled,
                 ..TrainConfig::default()
             };
             let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
@@ -67,8 +69,9 @@ fn main() {
                 }
                 errors.push(parts.join("/"));
             }
+            let rows = if controlled { "controlled" } else { "all" };
             println!(
-                "| {penalty} | {seed} | {} | {within}/{total} | {inside}/{total} |",
+                "| {penalty} | {rows} | {seed} | {} | {within}/{total} | {inside}/{total} |",
                 errors.join(" · ")
             );
         }

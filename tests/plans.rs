@@ -24,6 +24,7 @@ fn future_rows_are_dates_times_combinations_with_per_segment_levers() {
         values: vec!["sms".into()],
     }];
     plan.segment_levers = vec![SegmentLevers {
+        also: Vec::new(),
         column: "segment".into(),
         value: "vip".into(),
         levers: vec![LeverSetting {
@@ -127,7 +128,7 @@ fn cli_plan_reports_lift_and_money() {
     assert!((profit - identity).abs() < 0.005);
     let parts = money["fixed_cost"].as_f64().unwrap()
         + money["exposure_cost"].as_f64().unwrap()
-        + money["discount_cost"].as_f64().unwrap();
+        + money["discount_value"].as_f64().unwrap();
     assert!((parts - money["campaign_cost"].as_f64().unwrap()).abs() < 0.005);
     assert!(
         money["discount_value"].as_f64().unwrap() > 0.0,
@@ -187,6 +188,48 @@ fn cli_plan_reports_lift_and_money() {
         .map(|a| a["share"].as_f64().unwrap())
         .sum();
     assert!((shares - 1.0).abs() < 1e-9, "{suggestion}");
+
+    let chosen = folder.path().join("optimised.json");
+    let optimize = |extra: &[&str]| {
+        let mut args = vec![
+            "optimize",
+            model.to_str().unwrap(),
+            plan.to_str().unwrap(),
+            "--unit",
+            "segment",
+            "--option",
+            "p10:campaign_type=percent_off,discount_pct=10",
+            "--option",
+            "c150:campaign_type=coupon,coupon=150:20",
+            "--device",
+            "cpu",
+        ];
+        args.extend_from_slice(extra);
+        common::liftcast(&args)
+    };
+    let output = optimize(&[
+        "--budget",
+        "20000",
+        "--json",
+        "--save-plan",
+        chosen.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        result["total_cost"].as_f64().unwrap() <= 20_000.0,
+        "{result}"
+    );
+    assert_eq!(result["allocations"].as_array().unwrap().len(), 4);
+    let saved = liftcast::scenario::plan::Plan::load(&chosen).unwrap();
+    assert!(saved.levers.is_empty(), "levers go per segment only");
+    let output = optimize(&["--option", "bad:no_such_lever=1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        common::stderr(&output).contains("no_such_lever"),
+        "{}",
+        common::stderr(&output)
+    );
 }
 
 #[test]
@@ -236,7 +279,18 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         value: "percent_off".into(),
     }];
     let frame = &inspection.table.frame;
-    let points = response_curve(&model, frame, "discount_pct", (0.0, 40.0), 5, &fixed).unwrap();
+    let costs = committed_plan("pct15_all_7d.json").costs;
+    let curve = response_curve(
+        &model,
+        frame,
+        "discount_pct",
+        (0.0, 40.0),
+        5,
+        &fixed,
+        Some(&costs),
+    )
+    .unwrap();
+    let points = &curve.points;
     let values: Vec<f64> = points.iter().map(|p| p.value).collect();
     assert_eq!(values, vec![0.0, 10.0, 20.0, 30.0, 40.0]);
     let observed: Vec<bool> = points.iter().map(|p| p.observed).collect();
@@ -246,7 +300,33 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         "the data's discounts stop at 30"
     );
     assert_eq!(points[0].outcomes.len(), 3);
-    let error = response_curve(&model, frame, "campaign_type", (0.0, 1.0), 5, &[])
+    // Profit at every point, ROI its ratio to cost, and the marker on the most profitable.
+    let profits: Vec<f64> = points
+        .iter()
+        .map(|p| p.money.as_ref().unwrap().incremental_profit)
+        .collect();
+    let best = profits.iter().cloned().fold(f64::MIN, f64::max);
+    let marked = curve.profit_maximising_value.unwrap();
+    assert_eq!(
+        profits[values.iter().position(|v| *v == marked).unwrap()],
+        best
+    );
+    for point in points {
+        let money = point.money.as_ref().unwrap();
+        assert!(
+            money.campaign_cost > 0.0,
+            "messages cost something at every point"
+        );
+        let roi = money.roi.unwrap();
+        assert!((roi - money.incremental_profit / money.campaign_cost).abs() < 1e-9);
+        assert!(money.incremental_profit_80.low <= money.incremental_profit_80.high);
+    }
+    assert!(
+        points[4].money.as_ref().unwrap().campaign_cost
+            > points[1].money.as_ref().unwrap().campaign_cost,
+        "40% off gives away more than 10% off"
+    );
+    let error = response_curve(&model, frame, "campaign_type", (0.0, 1.0), 5, &[], None)
         .err()
         .unwrap();
     assert!(matches!(error, CurveError::NotNumeric(_)));

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use super::model_args::{ModelData, parse_settings};
+use super::model_args::{ModelData, parse_named_settings};
 use crate::scenario::bandit::suggest;
 use crate::scenario::compare::compare;
 use crate::scenario::evaluate::evaluate_plan;
@@ -101,13 +101,10 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     let base = Plan::load(&args.plan)?;
     let mut arms = Vec::new();
     for arm in &args.arms {
-        let (name, settings) = arm
-            .split_once(':')
-            .with_context(|| format!("arm '{arm}' should read NAME:LEVER=VALUE,…"))?;
-        let settings: Vec<String> = settings.split(',').map(str::to_owned).collect();
+        let (name, settings) = parse_named_settings(arm)?;
         let mut plan = base.clone();
-        plan.name = name.to_owned();
-        for setting in parse_settings(&settings)? {
+        plan.name = name.clone();
+        for setting in settings {
             plan.levers.retain(|s| s.lever != setting.lever);
             plan.levers.push(setting);
         }
@@ -116,7 +113,7 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
             .metric_draws(&args.metric)
             .with_context(|| format!("'{}' is neither an outcome nor 'profit'", args.metric))?
             .to_vec();
-        arms.push((name.to_owned(), draws));
+        arms.push((name, draws));
     }
     let suggestion = suggest(&arms, 10_000, args.seed);
     if args.json {

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::model_args::{ModelData, parse_settings};
 use crate::scenario::curve::response_curve;
+use crate::scenario::plan::Plan;
 
 #[derive(Args, Debug)]
 pub struct CurveArgs {
@@ -24,6 +25,10 @@ pub struct CurveArgs {
     /// Other levers held at a value, e.g. `--set campaign_type=percent_off`; repeatable.
     #[arg(long = "set", value_name = "LEVER=VALUE")]
     settings: Vec<String>,
+    /// A plan file whose costs (fixed, per message, margin) price each point: adds profit and
+    /// ROI columns and marks the profit-maximising value.
+    #[arg(long, value_name = "PLAN.json")]
+    costs_from: Option<std::path::PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -31,18 +36,26 @@ pub struct CurveArgs {
 pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
     let (model, population) = args.target.load()?;
     let fixed = parse_settings(&args.settings)?;
-    let points = response_curve(
+    let costs = args
+        .costs_from
+        .as_deref()
+        .map(Plan::load)
+        .transpose()?
+        .map(|plan| plan.costs);
+    let curve = response_curve(
         &model,
         &population,
         &args.lever,
         (args.from, args.to),
         args.steps,
         &fixed,
+        costs.as_ref(),
     )?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&points)?);
+        println!("{}", serde_json::to_string_pretty(&curve)?);
         return Ok(ExitCode::SUCCESS);
     }
+    let points = &curve.points;
     let names: Vec<&str> = points
         .first()
         .map(|p| p.outcomes.iter().map(|o| o.outcome.as_str()).collect())
@@ -54,8 +67,13 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|n| format!("{:>36}", format!("{n} lift [80%]")))
             .collect::<String>()
+            + if costs.is_some() {
+                "       profit [80%]       ROI"
+            } else {
+                ""
+            }
     );
-    for point in &points {
+    for point in points {
         let cells: String = point
             .outcomes
             .iter()
@@ -66,12 +84,29 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
                 )
             })
             .collect();
-        let note = if point.observed {
-            ""
-        } else {
-            "  (extrapolation)"
-        };
-        println!("{:>10.2}  {cells}{note}", point.value);
+        let money = point
+            .money
+            .as_ref()
+            .map(|m| {
+                format!(
+                    "  {:>12.0} [{:.0}, {:.0}] {:>6}",
+                    m.incremental_profit,
+                    m.incremental_profit_80.low,
+                    m.incremental_profit_80.high,
+                    m.roi
+                        .map(|r| format!("{r:.2}"))
+                        .unwrap_or_else(|| "n/a".into())
+                )
+            })
+            .unwrap_or_default();
+        let mut note = String::new();
+        if !point.observed {
+            note.push_str("  (extrapolation)");
+        }
+        if curve.profit_maximising_value == Some(point.value) {
+            note.push_str("  ← most profitable");
+        }
+        println!("{:>10.2}  {cells}{money}{note}", point.value);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ mod curve;
 mod forecast;
 mod inspect;
 mod model_args;
+mod optimise;
 mod plan;
 mod sample;
 mod train;
@@ -49,6 +50,9 @@ enum Command {
     Curve(Box<curve::CurveArgs>),
     /// Compare plans side by side, with the probability that each beats the others.
     Compare(Box<compare::CompareArgs>),
+    /// Choose a setting per segment from a grid to maximise profit within a budget.
+    #[command(alias = "optimise")]
+    Optimize(Box<optimise::OptimiseArgs>),
     /// Suggest traffic shares for the next test of campaign arms (Thompson sampling).
     Suggest(Box<compare::SuggestArgs>),
 }
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Some(Command::Curve(args)) => curve::run(&args),
         Some(Command::Compare(args)) => compare::run_compare(&args),
         Some(Command::Suggest(args)) => compare::run_suggest(&args),
+        Some(Command::Optimize(args)) => optimise::run(&args),
     };
     match result {
         Ok(code) => code,

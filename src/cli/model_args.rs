@@ -68,3 +68,12 @@ pub fn parse_settings(flags: &[String]) -> anyhow::Result<Vec<LeverSetting>> {
         })
         .collect()
 }
+
+/// `NAME:LEVER=VALUE,LEVER=VALUE` (an arm or a grid setting) as its name and settings.
+pub fn parse_named_settings(flag: &str) -> anyhow::Result<(String, Vec<LeverSetting>)> {
+    let Some((name, settings)) = flag.split_once(':') else {
+        anyhow::bail!("'{flag}' should read NAME:LEVER=VALUE,LEVER=VALUE");
+    };
+    let settings: Vec<String> = settings.split(',').map(str::to_owned).collect();
+    Ok((name.trim().to_owned(), parse_settings(&settings)?))
+}

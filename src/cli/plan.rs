@@ -67,18 +67,15 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     let money = &forecast.money;
     let point = &money.point;
     println!(
-        "  money: incremental revenue {:.2} 95% {}, margin {:.2}",
+        "  money: incremental revenue {:.2} 95% {} (list prices {:.2}), margin {:.2}",
         point.incremental_revenue,
         range(&money.incremental_revenue_95),
+        point.incremental_list_revenue,
         point.incremental_margin
     );
     println!(
-        "         cost {:.2} = fixed {:.2} + exposure {:.2} + discount {:.2} (discount given away {:.2})",
-        point.campaign_cost,
-        point.fixed_cost,
-        point.exposure_cost,
-        point.discount_cost,
-        point.discount_value
+        "         cost {:.2} = fixed {:.2} + exposure {:.2} + discount given away {:.2}",
+        point.campaign_cost, point.fixed_cost, point.exposure_cost, point.discount_value
     );
     println!(
         "         profit {:.2} 80% {} 95% {}; ROI {}; probability profit > 0: {:.0}%",

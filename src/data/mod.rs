@@ -2,6 +2,7 @@
 //! detection, coupon notations, dates, validation into a schema, and the sample-data generator.
 
 pub mod column;
+pub mod controls;
 pub mod dates;
 pub mod detect;
 pub mod frame;

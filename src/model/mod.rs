@@ -198,6 +198,15 @@ impl ForecastModel {
         let uses_offset = encoder.exposure.is_some();
         let parents = forecast::funnel_parents(&encoder.outcomes);
         let lift_inputs = lift_inputs(&encoder, schema, frame)?;
+        let evidence = if config.lift_from_controlled_rows {
+            crate::data::controls::lift_evidence(frame, schema)
+        } else {
+            vec![true; frame.height()]
+        };
+        let lift_trust: Vec<f32> = evidence
+            .iter()
+            .map(|&t| if t { 1.0 } else { 0.0 })
+            .collect();
         let set = train::TrainingSet {
             encoded: &encoded,
             outcomes: &encoder.outcomes,
@@ -207,6 +216,7 @@ impl ForecastModel {
             holdout_rows: &split.holdout,
             parents: &parents,
             lift_inputs: &lift_inputs,
+            lift_trust: &lift_trust,
         };
         let on_gpu = device_label.starts_with("GPU");
         let trained =

@@ -199,6 +199,14 @@ impl EnsembleNet {
 
     /// Linear predictors `[members, rows, outcomes]` for inputs `[members, rows, inputs]`.
     pub fn forward(&self, inputs: Tensor<3>) -> Tensor<3> {
+        self.forward_trusting(inputs, None)
+    }
+
+    /// As `forward`, with `lift_trust` `[1, rows, 1]` (1 or 0) saying which rows may teach the
+    /// lift. On a 0 row the lift still counts in the prediction, but no gradient reaches the
+    /// lift network through it: the base learns what the day was like given the lift the
+    /// trusted (controlled) rows taught. The values are the same either way.
+    pub fn forward_trusting(&self, inputs: Tensor<3>, lift_trust: Option<Tensor<3>>) -> Tensor<3> {
         let device = inputs.device();
         let [members, _, _] = inputs.dims();
         let lever = Self::row_vector(&self.lift_inputs.lever, &device);
@@ -213,6 +221,13 @@ impl EnsembleNet {
         // lift(x) − lift(x at baseline): zero wherever the levers are at their baselines.
         let at_baseline = (without_levers + baseline) * effect.clone();
         let lift = self.lift(inputs * effect, lever.clone()) - self.lift(at_baseline, lever);
+        let lift = match lift_trust {
+            Some(trust) => {
+                let untrusted = trust.clone().neg().add_scalar(1.0);
+                lift.clone() * trust + lift.detach() * untrusted
+            }
+            None => lift,
+        };
         let raw = base + lift;
         let outputs = self.chain.len().isqrt();
         let chain = Tensor::<2>::from_data(

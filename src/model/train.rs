@@ -33,6 +33,14 @@ pub struct TrainConfig {
     /// Weight of the penalty on segment-specific lift (0: no shrinkage towards the shared lift).
     #[serde(default = "default_interaction_penalty")]
     pub interaction_penalty: f64,
+    /// Learn lever effects only from campaign rows with a same-day control (time data): a
+    /// campaign that ran everywhere at once (a festival sale) cannot be told apart from the day.
+    #[serde(default = "default_true")]
+    pub lift_from_controlled_rows: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Chosen with `cargo bench --profile release --bench plan_truth` (BENCHMARKS.md): 0.01 puts
@@ -53,6 +61,7 @@ impl Default for TrainConfig {
             patience: 6,
             seed: 42,
             interaction_penalty: default_interaction_penalty(),
+            lift_from_controlled_rows: true,
         }
     }
 }
@@ -120,10 +129,13 @@ struct Batch {
     mask: Tensor<3>,
     offset: Tensor<3>,
     weights: Tensor<3>,
+    /// `[1, rows, 1]`: 1 where the row may teach the lift.
+    lift_trust: Tensor<3>,
 }
 
 fn make_batch(
     encoded: &EncodedRows,
+    lift_trust: Option<&[f32]>,
     rows: &[usize],
     outcomes: usize,
     members: usize,
@@ -136,7 +148,9 @@ fn make_batch(
     let mut targets = Vec::with_capacity(n * outcomes);
     let mut mask = Vec::with_capacity(n * outcomes);
     let mut offset = Vec::with_capacity(n);
+    let mut trust = Vec::with_capacity(n);
     for &row in rows {
+        trust.push(lift_trust.map_or(1.0, |t| t.get(row).copied().unwrap_or(1.0)));
         inputs.extend_from_slice(&encoded.inputs[row * width..(row + 1) * width]);
         for j in 0..outcomes {
             let y = encoded.targets[row * outcomes + j];
@@ -163,6 +177,7 @@ fn make_batch(
         offset: Tensor::<2>::from_data(TensorData::new(offset, [n, 1]), device).unsqueeze_dim(0),
         weights: Tensor::<2>::from_data(TensorData::new(weights, [members, n]), device)
             .unsqueeze_dim(2),
+        lift_trust: Tensor::<2>::from_data(TensorData::new(trust, [n, 1]), device).unsqueeze_dim(0),
     }
 }
 
@@ -229,6 +244,8 @@ pub struct TrainingSet<'a> {
     /// The funnel parent of each outcome and what the lift network sees (see `network`).
     pub parents: &'a [Option<usize>],
     pub lift_inputs: &'a LiftInputs,
+    /// Per encoded row, 1 where the row may teach the lift (see `forward_trusting`).
+    pub lift_trust: &'a [f32],
 }
 
 /// Trains on the set's training rows, stopping on its validation rows. `device` is the base
@@ -248,6 +265,7 @@ pub fn train(
         holdout_rows,
         parents,
         lift_inputs,
+        lift_trust,
     } = *set;
     let shape = NetworkShape {
         members: config.members.max(1),
@@ -291,13 +309,14 @@ pub fn train(
             let rows: Vec<usize> = chunk.iter().map(|&p| train_rows[p]).collect();
             let batch = make_batch(
                 encoded,
+                Some(lift_trust),
                 &rows,
                 outcomes.len(),
                 shape.members,
                 Some((&weights, train_rows.len(), chunk)),
                 &autodiff,
             );
-            let eta = net.forward(batch.inputs.clone());
+            let eta = net.forward_trusting(batch.inputs.clone(), Some(batch.lift_trust.clone()));
             let (loss, parts) = losses(eta, &batch, outcomes, uses_offset);
             let loss = loss
                 + net
@@ -383,7 +402,7 @@ pub fn evaluate(
     // much as a full one.
     for chunk in rows.chunks(8192) {
         let weight = chunk.len() as f64 / rows.len() as f64;
-        let batch = make_batch(encoded, chunk, outcomes.len(), members, None, device);
+        let batch = make_batch(encoded, None, chunk, outcomes.len(), members, None, device);
         let eta = net.forward(batch.inputs.clone());
         let (_, parts) = losses(eta, &batch, outcomes, uses_offset);
         for (sum, part) in sums.iter_mut().zip(parts) {

@@ -1,6 +1,11 @@
 //! The money side of a plan: what the campaign costs (fixed, per message, and the discount
 //! itself), and what it earns (incremental revenue and margin), with the identity
 //! incremental profit = incremental margin − cost holding exactly.
+//!
+//! Margin is earned on list prices: goods cost (1 − margin) of their list price whatever the
+//! customer paid, so a 30% discount on a 40%-margin product keeps 10% of the list price. The
+//! discount is therefore always a campaign cost; when the data's revenue is already net of it,
+//! the list-price revenue is recovered as net revenue + discount before the margin is taken.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,10 +18,10 @@ pub struct CostSettings {
     pub fixed_cost: f64,
     /// Cost of each message sent or impression bought.
     pub cost_per_exposure: f64,
-    /// Gross margin on revenue, in percent (40 = 40%).
+    /// Gross margin on list-price revenue, in percent (40 = 40%).
     pub margin_pct: f64,
-    /// True when the data's revenue is what customers paid after the discount (the discount is
-    /// then already out of revenue and is not charged twice); false for list-price revenue.
+    /// True when the data's revenue is what customers paid after the discount (list-price
+    /// revenue is then net revenue + discount); false when it records list prices.
     pub revenue_is_net_of_discount: bool,
     /// Share of coupon-campaign orders that redeem the coupon (1 = every order: the upper bound
     /// when the data has no redemption column).
@@ -51,14 +56,17 @@ pub struct PlanQuantities {
 /// Every money figure of a plan, each part stated.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Money {
+    /// Incremental revenue as the data records it (net or list prices).
     pub incremental_revenue: f64,
+    /// Incremental revenue at list prices, which the margin is earned on.
+    pub incremental_list_revenue: f64,
+    /// Margin % × incremental list-price revenue.
     pub incremental_margin: f64,
     pub fixed_cost: f64,
     pub exposure_cost: f64,
     /// The discount given away: coupon value × redemptions, or percent × list-price revenue.
     pub discount_value: f64,
-    /// The part of the discount charged as a cost (0 when revenue is already net of it).
-    pub discount_cost: f64,
+    /// fixed + exposure + discount: what the campaign spends, and what a budget limits.
     pub campaign_cost: f64,
     pub incremental_profit: f64,
     /// incremental profit / campaign cost; `None` when the campaign costs nothing.
@@ -107,24 +115,25 @@ pub fn money_with_discount(
     settings: &CostSettings,
 ) -> Money {
     let incremental_revenue = cents(quantities.revenue - quantities.baseline_revenue);
-    let incremental_margin = cents(incremental_revenue * settings.margin_pct / 100.0);
+    let discount_value = cents(discount_value);
+    // The baseline gives nothing away, so its recorded revenue is at list prices either way.
+    let incremental_list_revenue = if settings.revenue_is_net_of_discount {
+        cents(incremental_revenue + discount_value)
+    } else {
+        incremental_revenue
+    };
+    let incremental_margin = cents(incremental_list_revenue * settings.margin_pct / 100.0);
     let fixed_cost = cents(settings.fixed_cost);
     let exposure_cost = cents(settings.cost_per_exposure * quantities.exposure);
-    let discount_value = cents(discount_value);
-    let discount_cost = if settings.revenue_is_net_of_discount {
-        0.0
-    } else {
-        discount_value
-    };
-    let campaign_cost = cents(fixed_cost + exposure_cost + discount_cost);
+    let campaign_cost = cents(fixed_cost + exposure_cost + discount_value);
     let incremental_profit = cents(incremental_margin - campaign_cost);
     Money {
         incremental_revenue,
+        incremental_list_revenue,
         incremental_margin,
         fixed_cost,
         exposure_cost,
         discount_value,
-        discount_cost,
         campaign_cost,
         incremental_profit,
         roi: (campaign_cost > 0.0).then(|| incremental_profit / campaign_cost),
@@ -185,13 +194,16 @@ mod tests {
         };
         let money = money(&parse_offer("15% off"), &quantities, &net);
         assert!((money.discount_value - 15_000.0).abs() < 0.005);
-        assert_eq!(money.discount_cost, 0.0, "already out of net revenue");
-        assert_eq!(money.campaign_cost, 500.0);
-        assert_eq!(money.incremental_margin, 6_000.0);
-        assert_eq!(money.incremental_profit, 5_500.0);
+        assert_eq!(money.incremental_revenue, 15_000.0, "as recorded: net");
+        assert_eq!(money.incremental_list_revenue, 30_000.0, "100,000 − 70,000");
+        assert_eq!(money.incremental_margin, 12_000.0, "40% of 30,000");
+        assert_eq!(money.campaign_cost, 15_500.0, "500 fixed + 15,000 discount");
+        // Hand check: 40% of the net gain, less the 60% of the discount that was goods' cost.
+        assert_eq!(money.incremental_profit, 6_000.0 - 9_000.0 - 500.0);
 
         let gross = money_with_list_prices(&quantities);
-        assert_eq!(gross.discount_cost, 12_750.0, "15% of 85,000 list revenue");
+        assert_eq!(gross.discount_value, 12_750.0, "15% of 85,000 list revenue");
+        assert_eq!(gross.incremental_margin, 6_000.0, "40% of 15,000");
         assert_eq!(gross.campaign_cost, 13_250.0);
         assert_eq!(gross.incremental_profit, 6_000.0 - 13_250.0);
     }

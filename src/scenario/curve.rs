@@ -1,11 +1,20 @@
 //! Response curves: one numeric lever swept over a grid, the others held, giving each outcome's
-//! total and lift with its band at every point, and where the data's observed range ends.
+//! total and lift with its band at every point, where the data's observed range ends, and, when
+//! costs are given, the incremental profit and ROI at every point with the profit-maximising
+//! value marked.
 
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::data::schema::LeverKind;
+use super::costs::{CostSettings, PlanQuantities, discount_value, money_with_discount};
+use super::draws::{self, Interval};
+use super::evaluate::lever_offer;
+use crate::data::column;
+use crate::data::controls::same_value;
+use crate::data::notation::Offer;
+use crate::data::schema::{LeverKind, Schema};
+use crate::model::forecast::{Forecast, Stage};
 use crate::model::{ForecastModel, LeverSetting, ModelError};
 
 /// One point of a curve, per outcome.
@@ -15,6 +24,28 @@ pub struct CurvePoint {
     /// False outside the range the lever took in the data: extrapolation.
     pub observed: bool,
     pub outcomes: Vec<CurveOutcome>,
+    /// Profit and ROI at this point, when the curve was asked for with costs.
+    #[serde(default)]
+    pub money: Option<CurveMoney>,
+}
+
+/// The money at one point of a curve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurveMoney {
+    pub incremental_profit: f64,
+    pub incremental_profit_80: Interval,
+    pub campaign_cost: f64,
+    /// incremental profit / cost, when the campaign costs something.
+    pub roi: Option<f64>,
+}
+
+/// A response curve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    pub lever: String,
+    pub points: Vec<CurvePoint>,
+    /// The swept value with the highest expected incremental profit (with costs only).
+    pub profit_maximising_value: Option<f64>,
 }
 
 /// An outcome at one point of the curve.
@@ -41,7 +72,7 @@ pub enum CurveError {
 }
 
 /// Sweeps `lever` from `from` to `to` in `steps` points over `population`, with `fixed` levers
-/// set as given and the rest at their baselines.
+/// set as given and the rest at their baselines; with `costs`, each point's money too.
 pub fn response_curve(
     model: &ForecastModel,
     population: &DataFrame,
@@ -49,7 +80,8 @@ pub fn response_curve(
     (from, to): (f64, f64),
     steps: usize,
     fixed: &[LeverSetting],
-) -> Result<Vec<CurvePoint>, CurveError> {
+    costs: Option<&CostSettings>,
+) -> Result<Curve, CurveError> {
     let Some(field) = model.meta.schema.levers.iter().find(|l| l.column == lever) else {
         return Err(CurveError::NotNumeric(lever.to_owned()));
     };
@@ -69,9 +101,12 @@ pub fn response_curve(
             value: value.to_string(),
         });
         let forecast = model.forecast(population, &settings)?;
+        let money = costs
+            .map(|costs| point_money(&model.meta.schema, population, &settings, &forecast, costs));
         points.push(CurvePoint {
             value,
             observed: value >= min - 1e-9 && value <= max + 1e-9,
+            money,
             outcomes: forecast
                 .outcomes
                 .iter()
@@ -85,5 +120,102 @@ pub fn response_curve(
                 .collect(),
         });
     }
-    Ok(points)
+    let profit_maximising_value = points
+        .iter()
+        .filter_map(|p| p.money.as_ref().map(|m| (p.value, m.incremental_profit)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(value, _)| value);
+    Ok(Curve {
+        lever: lever.to_owned(),
+        points,
+        profit_maximising_value,
+    })
+}
+
+/// Every member's money with the same offer on every row (a curve point), then the point
+/// figures from the ensemble mean and the 80% interval from the members.
+fn point_money(
+    schema: &Schema,
+    population: &DataFrame,
+    settings: &[LeverSetting],
+    forecast: &Forecast,
+    costs: &CostSettings,
+) -> CurveMoney {
+    // The first lever (in schema order) whose value gives something away, as plans read it.
+    let offer = schema
+        .levers
+        .iter()
+        .filter_map(|lever| {
+            let setting = settings.iter().find(|s| s.lever == lever.column)?;
+            lever_offer(lever, &setting.value)
+        })
+        .next()
+        .unwrap_or(Offer::NoOffer);
+    let treated = schema.levers.iter().any(|lever| {
+        settings
+            .iter()
+            .find(|s| s.lever == lever.column)
+            .is_some_and(|s| !same_value(Some(&s.value), &lever.baseline))
+    });
+    let exposure = match (&schema.exposure, treated) {
+        (Some(c), true) => column::numbers(population, c)
+            .map(|v| v.iter().flatten().sum())
+            .unwrap_or(0.0),
+        _ => 0.0,
+    };
+    let totals = |stage: Stage| {
+        forecast.stage(stage).map(|o| {
+            (
+                o.member_scenario_totals.clone(),
+                o.member_baseline_totals.clone(),
+            )
+        })
+    };
+    let orders = totals(Stage::Orders);
+    let revenue = totals(Stage::Revenue);
+    let members = orders
+        .as_ref()
+        .or(revenue.as_ref())
+        .map_or(1, |(s, _)| s.len().max(1));
+    let at = |pair: &Option<(Vec<f64>, Vec<f64>)>, m: usize, scenario: bool| {
+        pair.as_ref()
+            .and_then(|(s, b)| if scenario { s.get(m) } else { b.get(m) })
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let member_money: Vec<_> = (0..members)
+        .map(|m| {
+            let quantities = PlanQuantities {
+                exposure,
+                orders: at(&orders, m, true),
+                revenue: at(&revenue, m, true),
+                baseline_revenue: at(&revenue, m, false),
+            };
+            let discount = discount_value(&offer, &quantities, costs);
+            (quantities, discount)
+        })
+        .collect();
+    let share = 1.0 / members as f64;
+    let mut mean = PlanQuantities {
+        exposure,
+        ..PlanQuantities::default()
+    };
+    let mut mean_discount = 0.0;
+    for (q, d) in &member_money {
+        mean.orders += q.orders * share;
+        mean.revenue += q.revenue * share;
+        mean.baseline_revenue += q.baseline_revenue * share;
+        mean_discount += d * share;
+    }
+    let point = money_with_discount(mean_discount, &mean, costs);
+    let profits: Vec<f64> = member_money
+        .iter()
+        .map(|(q, d)| money_with_discount(*d, q, costs).incremental_profit)
+        .collect();
+    CurveMoney {
+        incremental_profit: point.incremental_profit,
+        incremental_profit_80: draws::interval(&profits, 0.8),
+        campaign_cost: point.campaign_cost,
+        roi: point.roi,
+    }
 }

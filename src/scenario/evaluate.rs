@@ -11,10 +11,10 @@ use thiserror::Error;
 use super::costs::{Money, PlanQuantities, discount_value, money_with_discount};
 use super::draws::{self, Interval};
 use super::history;
-use super::plan::{Plan, PlanError, plan_rows, plan_warnings};
+use super::plan::{Plan, PlanError, PlanRows, plan_rows, plan_warnings};
 use crate::data::column;
 use crate::data::notation::{Offer, parse_offer};
-use crate::data::schema::{LeverKind, Schema};
+use crate::data::schema::{LeverField, LeverKind, Schema};
 use crate::model::forecast::{FunnelRate, Stage};
 use crate::model::predict::MemberPredictions;
 use crate::model::{ForecastModel, ModelError};
@@ -182,13 +182,7 @@ pub fn evaluate_plan(
     }
 
     let money = plan_money(
-        schema,
-        plan,
-        &rows.scenario,
-        forecast,
-        scenario,
-        baseline,
-        &mut draws,
+        schema, plan, &rows, forecast, scenario, baseline, &mut draws,
     );
     let mut by_segment = Vec::new();
     for dimension in &schema.dimensions {
@@ -222,6 +216,9 @@ pub fn evaluate_plan(
             rows.scenario.height()
         ));
     }
+    // Segments given the same setting would repeat its warnings.
+    let mut said = std::collections::HashSet::new();
+    warnings.retain(|w| said.insert(w.clone()));
     Ok(PlanForecast {
         plan: plan.name.clone(),
         rows: rows.scenario.height(),
@@ -243,7 +240,7 @@ pub fn evaluate_plan(
 fn plan_money(
     schema: &Schema,
     plan: &Plan,
-    rows: &DataFrame,
+    plan_rows: &PlanRows,
     forecast: &crate::model::Forecast,
     scenario: &MemberPredictions,
     baseline: &MemberPredictions,
@@ -258,11 +255,19 @@ fn plan_money(
         })
     };
     let (orders, revenue) = (position(Stage::Orders), position(Stage::Revenue));
+    let rows = &plan_rows.scenario;
+    // Messages the campaign sends: exposure on the rows it reaches.
     let exposure: f64 = schema
         .exposure
         .as_ref()
         .and_then(|c| column::numbers(rows, c).ok())
-        .map(|v| v.iter().flatten().sum())
+        .map(|v| {
+            v.iter()
+                .zip(&plan_rows.treated)
+                .filter(|(_, treated)| **treated)
+                .filter_map(|(value, _)| *value)
+                .sum()
+        })
         .unwrap_or(0.0);
     let offers = row_offers(rows, schema);
     let value = |p: &MemberPredictions, m: usize, r: usize, j: Option<usize>| {
@@ -324,26 +329,35 @@ fn plan_money(
     }
 }
 
-/// The offer each row makes: a coupon or discount notation lever, or a numeric lever whose
-/// name says it is a percentage off; the first that gives something away.
+/// The offer a lever's value makes, if it gives something away: a coupon or discount notation
+/// lever, or a numeric lever whose name says it is a percentage off.
+pub fn lever_offer(lever: &LeverField, text: &str) -> Option<Offer> {
+    let offer = match lever.kind {
+        LeverKind::Offer => parse_offer(text),
+        LeverKind::Numeric { .. } => {
+            let name = lever.column.to_lowercase();
+            if !["pct", "percent", "discount"]
+                .iter()
+                .any(|w| name.contains(w))
+            {
+                return None;
+            }
+            match text.trim().parse::<f64>() {
+                Ok(percent) if percent > 0.0 => Offer::PercentOff { percent },
+                _ => return None,
+            }
+        }
+        LeverKind::Categorical { .. } => return None,
+    };
+    (offer.discount_rate().is_some_and(|rate| rate > 0.0) || offer.amount_off() > 0.0)
+        .then_some(offer)
+}
+
+/// The offer each row makes: the first lever (in schema order) whose value gives something away.
 pub fn row_offers(rows: &DataFrame, schema: &Schema) -> Vec<Offer> {
     let mut offers = vec![Offer::NoOffer; rows.height()];
     let mut decided = vec![false; rows.height()];
     for lever in &schema.levers {
-        let is_percent = {
-            let name = lever.column.to_lowercase();
-            ["pct", "percent", "discount"]
-                .iter()
-                .any(|w| name.contains(w))
-        };
-        let reads = match lever.kind {
-            LeverKind::Offer => true,
-            LeverKind::Numeric { .. } => is_percent,
-            LeverKind::Categorical { .. } => false,
-        };
-        if !reads {
-            continue;
-        }
         let Ok(texts) = column::texts(rows, &lever.column) else {
             continue;
         };
@@ -351,17 +365,7 @@ pub fn row_offers(rows: &DataFrame, schema: &Schema) -> Vec<Offer> {
             if decided[r] {
                 continue;
             }
-            let Some(text) = text.as_deref() else {
-                continue;
-            };
-            let offer = match lever.kind {
-                LeverKind::Offer => parse_offer(text),
-                _ => match text.trim().parse::<f64>() {
-                    Ok(percent) if percent > 0.0 => Offer::PercentOff { percent },
-                    _ => continue,
-                },
-            };
-            if offer.discount_rate().is_some_and(|rate| rate > 0.0) || offer.amount_off() > 0.0 {
+            if let Some(offer) = text.as_deref().and_then(|t| lever_offer(lever, t)) {
                 offers[r] = offer;
                 decided[r] = true;
             }

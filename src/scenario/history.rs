@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
 use super::plan::Plan;
+use crate::data::column;
+use crate::data::controls::{self, same_value};
 use crate::data::schema::Schema;
-use crate::data::{column, dates};
 
 /// Below this share of a lever value's rows with a same-day control, it is called confounded.
 const MIN_CONTROLLED_SHARE: f64 = 0.5;
@@ -23,22 +24,14 @@ struct HistoryRows {
 }
 
 fn read(history: &DataFrame, schema: &Schema) -> Option<HistoryRows> {
-    let time = schema.time.as_ref()?;
-    let dates: Vec<Option<NaiveDate>> = column::texts(history, &time.column)
-        .ok()?
-        .iter()
-        .map(|t| t.as_deref().and_then(|t| dates::parse(t, time.format)))
-        .collect();
+    let dates = controls::row_dates(history, schema)?;
+    let at_baseline = controls::at_baseline(history, schema)?;
     let mut levers = HashMap::new();
-    let mut at_baseline = vec![true; history.height()];
     for lever in &schema.levers {
-        let texts = column::texts(history, &lever.column).ok()?;
-        for (row, text) in texts.iter().enumerate() {
-            if !same_value(text.as_deref(), &lever.baseline) {
-                at_baseline[row] = false;
-            }
-        }
-        levers.insert(lever.column.clone(), texts);
+        levers.insert(
+            lever.column.clone(),
+            column::texts(history, &lever.column).ok()?,
+        );
     }
     let mut combos = vec![String::new(); history.height()];
     for dimension in &schema.dimensions {
@@ -56,30 +49,13 @@ fn read(history: &DataFrame, schema: &Schema) -> Option<HistoryRows> {
     })
 }
 
-/// Equal as text, or as numbers (`15` and `15.0`).
-fn same_value(text: Option<&str>, value: &str) -> bool {
-    let Some(text) = text else { return false };
-    if text.trim() == value.trim() {
-        return true;
-    }
-    match (text.trim().parse::<f64>(), value.trim().parse::<f64>()) {
-        (Ok(a), Ok(b)) => (a - b).abs() < 1e-9,
-        _ => false,
-    }
-}
-
 /// Warnings about confounded levers and plans longer than any campaign seen.
 pub fn history_warnings(history: &DataFrame, schema: &Schema, plan: &Plan) -> Vec<String> {
     let Some(rows) = read(history, schema) else {
         return Vec::new();
     };
     let mut warnings = Vec::new();
-    let controlled_days: HashSet<NaiveDate> = rows
-        .dates
-        .iter()
-        .zip(&rows.at_baseline)
-        .filter_map(|(date, base)| if *base { *date } else { None })
-        .collect();
+    let controlled_days = controls::controlled_days(&rows.dates, &rows.at_baseline);
     let settings = plan
         .levers
         .iter()

@@ -8,4 +8,5 @@ pub mod curve;
 pub mod draws;
 pub mod evaluate;
 pub mod history;
+pub mod optimise;
 pub mod plan;

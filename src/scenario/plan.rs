@@ -38,7 +38,29 @@ pub struct AudienceFilter {
 pub struct SegmentLevers {
     pub column: String,
     pub value: String,
+    /// Further dimension values the rows must also have (segment `vip` *and* channel `sms`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<DimensionValue>,
     pub levers: Vec<LeverSetting>,
+}
+
+/// One dimension's value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DimensionValue {
+    pub column: String,
+    pub value: String,
+}
+
+impl SegmentLevers {
+    /// Every dimension value a row must have for these levers to apply.
+    pub fn conditions(&self) -> Vec<DimensionValue> {
+        let mut all = vec![DimensionValue {
+            column: self.column.clone(),
+            value: self.value.clone(),
+        }];
+        all.extend(self.also.iter().cloned());
+        all
+    }
 }
 
 /// A campaign plan.
@@ -93,6 +115,9 @@ pub enum PlanError {
 pub struct PlanRows {
     pub scenario: DataFrame,
     pub baseline: DataFrame,
+    /// Rows where some lever differs from its baseline: the campaign reaches them (exposure
+    /// costs count only there).
+    pub treated: Vec<bool>,
     /// How covariates and exposure were filled in, for the report.
     pub rule: String,
 }
@@ -116,11 +141,12 @@ pub fn plan_rows(history: &DataFrame, schema: &Schema, plan: &Plan) -> Result<Pl
     if population.height() == 0 {
         return Err(PlanError::EmptyAudience);
     }
-    let scenario = with_levers(&population, schema, plan, true)?;
-    let baseline = with_levers(&population, schema, plan, false)?;
+    let (scenario, treated) = with_levers(&population, schema, plan, true)?;
+    let (baseline, _) = with_levers(&population, schema, plan, false)?;
     Ok(PlanRows {
         scenario,
         baseline,
+        treated,
         rule,
     })
 }
@@ -256,14 +282,15 @@ fn future_population(
 }
 
 /// The rows with every lever column set: the plan's values (with segment overrides) for the
-/// scenario, the baselines for the baseline.
+/// scenario, the baselines for the baseline; and which rows differ from the baseline.
 fn with_levers(
     population: &DataFrame,
     schema: &Schema,
     plan: &Plan,
     scenario: bool,
-) -> Result<DataFrame, PlanError> {
+) -> Result<(DataFrame, Vec<bool>), PlanError> {
     let rows = population.height();
+    let mut treated = vec![false; rows];
     let mut columns = Vec::new();
     for lever in &schema.levers {
         let overall = plan
@@ -285,20 +312,30 @@ fn with_levers(
                 let Some(setting) = segment.levers.iter().find(|s| s.lever == lever.column) else {
                     continue;
                 };
-                let segment_values = read_texts(population, &segment.column)?;
-                for (value, segment_value) in values.iter_mut().zip(segment_values) {
-                    if segment_value.as_deref() == Some(segment.value.as_str()) {
+                let mut matches = vec![true; rows];
+                for condition in segment.conditions() {
+                    let texts = read_texts(population, &condition.column)?;
+                    for (m, text) in matches.iter_mut().zip(texts) {
+                        *m &= text.as_deref() == Some(condition.value.as_str());
+                    }
+                }
+                for (value, matched) in values.iter_mut().zip(matches) {
+                    if matched {
                         *value = Some(setting.value.clone());
                     }
                 }
             }
         }
+        for (t, value) in treated.iter_mut().zip(&values) {
+            *t |= value.as_deref() != Some(lever.baseline.as_str());
+        }
         columns.push((lever.column.clone(), values));
     }
-    frame::with_text_columns(population, columns).map_err(|e| PlanError::Read {
+    let frame = frame::with_text_columns(population, columns).map_err(|e| PlanError::Read {
         column: "levers".into(),
         message: e.to_string(),
-    })
+    })?;
+    Ok((frame, treated))
 }
 
 /// What a plan asks of the model that the data cannot vouch for, in words for the report:

@@ -14,7 +14,8 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Gamma, Poisson};
 
-pub use truth::{OutcomeTruth, ScenarioTruth, Truth};
+pub use schedule::tested_offers;
+pub use truth::{OutcomeTruth, ScenarioTruth, Truth, campaign_totals, scenario_start};
 use world::{CHANNELS, CellDay, OfferKind, SEGMENTS};
 
 use crate::files::{self, FileError};

@@ -16,6 +16,19 @@ const PERCENTS: [f64; 6] = [5.0, 10.0, 15.0, 20.0, 25.0, 30.0];
 const COUPONS: [(f64, f64); 4] = [(100.0, 10.0), (150.0, 20.0), (200.0, 30.0), (300.0, 50.0)];
 const DURATIONS: [u32; 5] = [3, 5, 7, 10, 14];
 
+/// Every offer the randomised windows test: the percentages, then the coupons.
+pub fn tested_offers() -> Vec<OfferKind> {
+    PERCENTS
+        .iter()
+        .map(|&percent| OfferKind::PercentOff { percent })
+        .chain(
+            COUPONS
+                .iter()
+                .map(|&(threshold, off)| OfferKind::Coupon { threshold, off }),
+        )
+        .collect()
+}
+
 /// What happens in one segment × channel on one day.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DayPlan {

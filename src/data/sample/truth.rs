@@ -201,6 +201,37 @@ fn scenario_truth(spec: &ScenarioSpec) -> ScenarioTruth {
     }
 }
 
+/// Noise-free totals of one segment × channel over `days` days from `start`, with the offer
+/// running for all of them (as a `days`-day campaign, creative 'A') and without it.
+pub fn campaign_totals(
+    segment: usize,
+    channel: usize,
+    offer: OfferKind,
+    start: NaiveDate,
+    days: u32,
+) -> (world::Expected, world::Expected) {
+    let campaign = Campaign {
+        offer,
+        duration_days: days,
+        creative: 'A',
+    };
+    let mut with = world::Expected::default();
+    let mut without = world::Expected::default();
+    for offset in 0..days {
+        let cell = |campaign| CellDay {
+            date: start + Duration::days(i64::from(offset)),
+            segment,
+            channel,
+            campaign,
+            after_campaign: None,
+            competitor_sale: false,
+        };
+        add(&mut with, &world::expected(&cell(Some(campaign))));
+        add(&mut without, &world::expected(&cell(None)));
+    }
+    (with, without)
+}
+
 fn add(total: &mut world::Expected, row: &world::Expected) {
     total.sends += row.sends;
     total.clicks += row.clicks;

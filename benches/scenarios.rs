@@ -1,0 +1,198 @@
+//! Scenario benchmarks (BENCHMARKS.md records the output with the machine):
+//! - the optimiser on the sample data against the generator's truth, for several seeds, with a
+//!   binding budget and without one;
+//! - the optimiser's time over 12 segment × channel units × 20 settings;
+//! - a plan forecast over a 100,000-row population (Hillstrom's customers, repeated) with the
+//!   default 5-member ensemble, and a 21-point response curve over 100,000 sample rows.
+//!
+//! Run: `cargo bench --profile release --bench scenarios` (CPU; add `-- --device gpu` on a
+//! machine with one).
+
+#[path = "../tests/common/sample_optimiser.rs"]
+mod sample_optimiser;
+
+use std::path::Path;
+use std::time::Instant;
+
+use liftcast::data::frame::take_rows;
+use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
+use liftcast::model::{
+    DeviceChoice, EpochReport, ForecastModel, LeverSetting, TrainConfig, start_training,
+};
+use liftcast::scenario::curve::response_curve;
+use liftcast::scenario::evaluate::evaluate_plan;
+use liftcast::scenario::optimise::{GridOption, optimise};
+use liftcast::scenario::plan::Plan;
+use polars::prelude::DataFrame;
+
+const SEEDS: [u64; 6] = [42, 1, 2, 3, 4, 5];
+const POPULATION: usize = 100_000;
+/// Runs per timing of the quick jobs (the 100,000-row ones run fewer: see `main`).
+const REPEATS: usize = 5;
+
+fn set(lever: &str, value: &str) -> LeverSetting {
+    LeverSetting {
+        lever: lever.into(),
+        value: value.into(),
+    }
+}
+
+fn train(inspection: &Inspection, config: TrainConfig, device: DeviceChoice) -> ForecastModel {
+    start_training(inspection, config, device, None)
+        .expect("training starts")
+        .wait(|_: EpochReport| {})
+        .expect("training finishes")
+        .expect("training succeeds")
+}
+
+/// Median wall time of `repeats` runs, in milliseconds.
+fn median_ms(repeats: usize, mut run: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let started = Instant::now();
+            run();
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[repeats / 2]
+}
+
+/// `frame`'s rows repeated up to `rows`.
+fn repeated(frame: &DataFrame, rows: usize) -> DataFrame {
+    let indices: Vec<usize> = (0..rows).map(|r| r % frame.height()).collect();
+    take_rows(frame, &indices).expect("rows are taken")
+}
+
+fn main() {
+    let device = if std::env::args().any(|a| a == "gpu") {
+        DeviceChoice::Gpu
+    } else {
+        DeviceChoice::Cpu
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample = Inspection::new(
+        import::load(
+            &root.join("sample_data/shop_campaigns.csv"),
+            &ImportOptions::default(),
+        )
+        .expect("the sample data imports"),
+        None,
+        &RoleOverrides::default(),
+    )
+    .expect("the sample data maps");
+    let history = &sample.table.frame;
+
+    let truth = sample_optimiser::truth_table();
+    let budget = 0.5 * sample_optimiser::unlimited_cost(&truth);
+    println!("## Optimiser against the truth (12 segment × channel units, 10 offers)\n");
+    println!(
+        "| seed | budget | true profit of the choice | its true cost (forecast) | true optimum for that spend | share |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    let mut seed_42_model = None;
+    for seed in SEEDS {
+        let config = TrainConfig {
+            seed,
+            ..TrainConfig::default()
+        };
+        let model = train(&sample, config, device);
+        for limit in [Some(budget), None] {
+            let result = optimise(&model, history, &sample_optimiser::request(limit))
+                .expect("the optimiser runs");
+            let (earned, spent) = sample_optimiser::true_value_of(&result, &truth);
+            let optimum =
+                sample_optimiser::true_optimum_bound(&truth, limit.map_or(1e12, |b| b.max(spent)));
+            println!(
+                "| {seed} | {} | {earned:.0} | {spent:.0} ({:.0}) | {optimum:.0} | {:.1}% |",
+                limit.map_or("none".into(), |b| format!("{b:.0}")),
+                result.total_cost,
+                100.0 * earned / optimum
+            );
+        }
+        if seed == 42 {
+            seed_42_model = Some(model);
+        }
+    }
+    let Some(model) = seed_42_model else { return };
+
+    // 20 settings: every tested offer at two durations.
+    let mut request = sample_optimiser::request(Some(budget));
+    request.options = sample_optimiser::grid()
+        .into_iter()
+        .flat_map(|(option, _)| {
+            ["5", "7"].map(|days| GridOption {
+                name: format!("{} for {days} days", option.name),
+                levers: [option.levers.clone(), vec![set("duration_days", days)]].concat(),
+            })
+        })
+        .collect();
+    let optimiser_ms = median_ms(REPEATS, || {
+        optimise(&model, history, &request).expect("the optimiser runs");
+    });
+
+    let population = repeated(history, POPULATION);
+    let fixed = [
+        set("campaign_type", "percent_off"),
+        set("duration_days", "7"),
+        set("creative", "A"),
+    ];
+    let curve_ms = median_ms(1, || {
+        let costs = sample_optimiser::costs();
+        response_curve(
+            &model,
+            &population,
+            "discount_pct",
+            (0.0, 30.0),
+            21,
+            &fixed,
+            Some(&costs),
+        )
+        .expect("the curve runs");
+    });
+
+    let hillstrom_path = root.join("../shared/data/hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv");
+    let hillstrom = Inspection::new(
+        import::load(&hillstrom_path, &ImportOptions::default()).expect("Hillstrom loads"),
+        None,
+        &RoleOverrides {
+            levers: vec![("segment".into(), Some("No E-Mail".into()))],
+            outcomes: vec!["visit".into(), "conversion".into(), "spend".into()],
+            ..Default::default()
+        },
+    )
+    .expect("Hillstrom maps");
+    // The forecast's cost does not depend on how well the model fits: a few epochs do.
+    let quick = TrainConfig {
+        epochs: 2,
+        ..TrainConfig::default()
+    };
+    let hillstrom_model = train(&hillstrom, quick, device);
+    let customers = repeated(&hillstrom.table.frame, POPULATION);
+    let plan = Plan {
+        format_version: 1,
+        name: "men's e-mail to everyone".into(),
+        start: None,
+        end: None,
+        audience: Vec::new(),
+        levers: vec![set("segment", "Mens E-Mail")],
+        segment_levers: Vec::new(),
+        costs: Default::default(),
+    };
+    let plan_ms = median_ms(3, || {
+        evaluate_plan(&hillstrom_model, &customers, &plan).expect("the plan forecasts");
+    });
+
+    println!(
+        "\n## Timings ({device:?}; median of {REPEATS} optimiser runs, 3 plan runs, 1 curve)\n"
+    );
+    println!("| what | goal | measured |");
+    println!("|---|---:|---:|");
+    println!("| optimiser, 12 units × 20 settings (sample model) | ≤ 2 s | {optimiser_ms:.0} ms |");
+    println!(
+        "| plan forecast, {POPULATION} rows, 5 members (Hillstrom model) | ≤ 50 ms | {plan_ms:.0} ms |"
+    );
+    println!(
+        "| response curve, 21 points × {POPULATION} rows (sample model) | ≤ 250 ms | {curve_ms:.0} ms |"
+    );
+}

@@ -1,0 +1,110 @@
+//! `liftcast optimize MODEL PLAN.json --unit segment --option NAME:L=V,… --budget B`: one
+//! setting per segment from a grid, maximising profit (or an outcome's lift) within a budget.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::model_args::{ModelData, parse_named_settings};
+use crate::scenario::optimise::{GridOption, OptimiseRequest, optimise, unit_label};
+use crate::scenario::plan::Plan;
+
+#[derive(Args, Debug)]
+pub struct OptimiseArgs {
+    #[command(flatten)]
+    target: ModelData,
+    /// The plan to optimise: its dates, audience and costs; its levers (duration, creative)
+    /// go with every setting.
+    plan: PathBuf,
+    /// A dimension whose values each get one setting; repeat for combinations
+    /// (`--unit segment --unit channel`).
+    #[arg(long = "unit", required = true, value_name = "DIMENSION")]
+    units: Vec<String>,
+    /// A setting to choose from: `NAME:LEVER=VALUE,LEVER=VALUE`; repeatable. "No campaign"
+    /// is always a choice.
+    #[arg(long = "option", required = true, value_name = "NAME:LEVER=VALUE,…")]
+    options: Vec<String>,
+    /// Limit on the campaign cost (fixed + per message + discount given away).
+    #[arg(long)]
+    budget: Option<f64>,
+    /// Leave out settings giving away more than this percentage of the price.
+    #[arg(long, value_name = "PERCENT")]
+    max_discount: Option<f64>,
+    /// What to maximise: `profit`, or an outcome's name (its lift).
+    #[arg(long, default_value = "profit")]
+    metric: String,
+    /// Save the chosen plan here (JSON), to forecast, compare or open in the workbench.
+    #[arg(long, value_name = "FILE")]
+    save_plan: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
+    let (model, history) = args.target.load()?;
+    let options = args
+        .options
+        .iter()
+        .map(|flag| parse_named_settings(flag).map(|(name, levers)| GridOption { name, levers }))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let request = OptimiseRequest {
+        base: Plan::load(&args.plan)?,
+        units: args.units.clone(),
+        options,
+        budget: args.budget,
+        objective: args.metric.clone(),
+        max_discount_pct: args.max_discount,
+    };
+    let result = optimise(&model, &history, &request)?;
+    if let Some(path) = &args.save_plan {
+        result.plan.save(path)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let budget = result
+        .budget
+        .map(|b| format!("{b:.2}"))
+        .unwrap_or_else(|| "unlimited".into());
+    println!(
+        "maximising {} with a budget of {budget}: expected {:.2}, cost {:.2}, profit {:.2}",
+        result.objective, result.total_objective, result.total_cost, result.total_profit
+    );
+    for allocation in &result.allocations {
+        println!(
+            "  {:<34} {:<16} {}",
+            unit_label(&allocation.unit),
+            allocation.choice.option,
+            allocation.reason
+        );
+    }
+    let money = &result.forecast.money;
+    println!(
+        "the chosen plan: profit {:.2} 95% [{:.2}, {:.2}], probability profit > 0: {:.0}%",
+        money.point.incremental_profit,
+        money.incremental_profit_95.low,
+        money.incremental_profit_95.high,
+        money.probability_profit_positive * 100.0
+    );
+    if !result.alternatives.is_empty() {
+        println!("next best:");
+        for alternative in &result.alternatives {
+            println!(
+                "  {:<60} expected {:.2}, cost {:.2}",
+                alternative.change, alternative.objective, alternative.cost
+            );
+        }
+    }
+    for excluded in &result.excluded {
+        println!("  left out: {excluded}");
+    }
+    for warning in &result.forecast.warnings {
+        println!("  warning: {warning}");
+    }
+    if let Some(path) = &args.save_plan {
+        println!("saved the chosen plan to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,742 @@
+//! The budget optimiser: one lever setting per allocation unit (a segment, or a segment ×
+//! channel), chosen from a grid to maximise incremental profit (or an outcome's lift) with the
+//! campaign cost under a budget. Every unit × setting is forecast once; the choice is then a
+//! multiple-choice knapsack solved by dynamic programming over the budget. Costs are rounded
+//! *up* to the budget's grid, so the chosen plan never exceeds it.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::DataFrame;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::costs::{CostSettings, PlanQuantities, discount_value, money_with_discount};
+use super::evaluate::{EvaluateError, PlanForecast, evaluate_plan, lever_offer, row_offers};
+use super::plan::{DimensionValue, Plan, SegmentLevers, plan_rows};
+use crate::data::column;
+use crate::data::schema::Schema;
+use crate::model::forecast::Stage;
+use crate::model::{ForecastModel, LeverSetting};
+
+/// Budget steps of the knapsack: costs are rounded up to budget / `BUDGET_STEPS`, so at most
+/// that share of the budget per unit goes unused through rounding.
+const BUDGET_STEPS: usize = 2_000;
+/// How many runner-up plans to report.
+const ALTERNATIVES: usize = 3;
+/// The name of the setting that changes nothing.
+pub const NO_CAMPAIGN: &str = "no campaign";
+
+/// One setting the optimiser may give a unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GridOption {
+    pub name: String,
+    pub levers: Vec<LeverSetting>,
+}
+
+/// What to optimise.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OptimiseRequest {
+    /// Dates, audience and costs; its levers (duration, creative) go with every setting.
+    pub base: Plan,
+    /// Dimension columns whose value combinations each get one setting.
+    pub units: Vec<String>,
+    /// The settings to choose from; "no campaign" is always one of them.
+    pub options: Vec<GridOption>,
+    /// Limit on the campaign cost (fixed + exposure + discount given away); none: unlimited.
+    pub budget: Option<f64>,
+    /// `profit`, or an outcome whose lift is maximised.
+    pub objective: String,
+    /// Settings giving away more than this share of the price (percent) are left out.
+    pub max_discount_pct: Option<f64>,
+}
+
+/// A unit's forecast under one setting (ensemble means over the plan's dates).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitOutcome {
+    pub option: String,
+    pub objective: f64,
+    pub profit: f64,
+    pub cost: f64,
+}
+
+/// The setting chosen for one unit, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Allocation {
+    pub unit: Vec<DimensionValue>,
+    pub choice: UnitOutcome,
+    /// Every setting the unit could get (the first is "no campaign").
+    pub candidates: Vec<UnitOutcome>,
+    pub reason: String,
+}
+
+/// A runner-up: the chosen plan with one unit's setting swapped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alternative {
+    pub change: String,
+    pub objective: f64,
+    pub cost: f64,
+}
+
+/// The optimiser's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OptimiseResult {
+    pub objective: String,
+    pub budget: Option<f64>,
+    /// Expected totals of the chosen settings (fixed cost included once when anything runs).
+    pub total_objective: f64,
+    pub total_cost: f64,
+    pub total_profit: f64,
+    pub allocations: Vec<Allocation>,
+    pub alternatives: Vec<Alternative>,
+    /// Settings left out by the constraints, with the reason.
+    pub excluded: Vec<String>,
+    /// The chosen plan, ready to save, and its full forecast (intervals, warnings).
+    pub plan: Plan,
+    pub forecast: PlanForecast,
+}
+
+/// Why the optimiser could not run.
+#[derive(Debug, Error)]
+pub enum OptimiseError {
+    #[error("the optimiser needs at least one setting to choose from")]
+    NoOptions,
+    #[error("'{0}' is not a dimension of this model; units are dimension columns")]
+    NotADimension(String),
+    #[error("'{0}' is neither 'profit' nor an outcome of this model")]
+    UnknownObjective(String),
+    #[error("setting '{option}' names '{lever}', which is not a lever of this model")]
+    UnknownLever { option: String, lever: String },
+    #[error("the budget must be a positive amount, not {0}")]
+    Budget(f64),
+    #[error(transparent)]
+    Evaluate(#[from] EvaluateError),
+}
+
+/// Forecasts every unit under every setting and picks the best plan within the budget.
+pub fn optimise(
+    model: &ForecastModel,
+    history: &DataFrame,
+    request: &OptimiseRequest,
+) -> Result<OptimiseResult, OptimiseError> {
+    let schema = &model.meta.schema;
+    check_request(schema, request)?;
+    let (options, excluded) = allowed_options(schema, request);
+    if options.is_empty() {
+        return Err(OptimiseError::NoOptions);
+    }
+
+    // table[unit][option]; option 0 is "no campaign".
+    let mut units: Vec<Vec<DimensionValue>> = Vec::new();
+    let mut table: Vec<Vec<UnitOutcome>> = Vec::new();
+    for option in &options {
+        let outcomes = unit_outcomes(model, history, request, option)?;
+        for (unit, outcome) in outcomes {
+            let slot = match units.iter().position(|u| *u == unit) {
+                Some(slot) => slot,
+                None => {
+                    units.push(unit);
+                    table.push(vec![no_campaign()]);
+                    units.len() - 1
+                }
+            };
+            table[slot].push(outcome);
+        }
+    }
+    // A unit missing from some option's rows cannot happen (same population), but keep the
+    // table rectangular regardless so indices line up.
+    let width = options.len() + 1;
+    table.retain(|row| row.len() == width);
+
+    let fixed = request.base.costs.fixed_cost.max(0.0);
+    let budget_left = request.budget.map(|b| b - fixed);
+    let mut picks = match budget_left {
+        Some(left) if left <= 0.0 => vec![0; table.len()],
+        _ => choose(&table, budget_left),
+    };
+    let running_total = |picks: &[usize]| -> f64 {
+        picks
+            .iter()
+            .zip(&table)
+            .map(|(&k, row)| row[k].objective)
+            .sum()
+    };
+    // The fixed cost is paid once: running nothing at all may beat the best campaign.
+    let fixed_charge = |picks: &[usize]| {
+        if picks.iter().any(|&k| k > 0) && request.objective == "profit" {
+            fixed
+        } else {
+            0.0
+        }
+    };
+    if running_total(&picks) - fixed_charge(&picks) < 0.0 && request.objective == "profit" {
+        picks = vec![0; table.len()];
+    }
+
+    let allocations: Vec<Allocation> = units
+        .iter()
+        .zip(&table)
+        .zip(&picks)
+        .map(|((unit, row), &k)| Allocation {
+            unit: unit.clone(),
+            choice: row[k].clone(),
+            candidates: row.clone(),
+            reason: reason(row, k, request.budget.is_some()),
+        })
+        .collect();
+    let any = picks.iter().any(|&k| k > 0);
+    let fixed_cost = if any { fixed } else { 0.0 };
+    let total_cost = allocations.iter().map(|a| a.choice.cost).sum::<f64>() + fixed_cost;
+    let total_profit = allocations.iter().map(|a| a.choice.profit).sum::<f64>() - fixed_cost;
+    let total_objective = running_total(&picks) - fixed_charge(&picks);
+    let alternatives = alternatives(&units, &table, &picks, request, fixed);
+
+    let plan = chosen_plan(request, &options, &units, &picks);
+    let forecast = evaluate_plan(model, history, &plan)?;
+    Ok(OptimiseResult {
+        objective: request.objective.clone(),
+        budget: request.budget,
+        total_objective,
+        total_cost,
+        total_profit,
+        allocations,
+        alternatives,
+        excluded,
+        plan,
+        forecast,
+    })
+}
+
+fn no_campaign() -> UnitOutcome {
+    UnitOutcome {
+        option: NO_CAMPAIGN.into(),
+        objective: 0.0,
+        profit: 0.0,
+        cost: 0.0,
+    }
+}
+
+fn check_request(schema: &Schema, request: &OptimiseRequest) -> Result<(), OptimiseError> {
+    if request.options.is_empty() {
+        return Err(OptimiseError::NoOptions);
+    }
+    for option in &request.options {
+        if let Some(unknown) = option
+            .levers
+            .iter()
+            .find(|s| !schema.levers.iter().any(|l| l.column == s.lever))
+        {
+            return Err(OptimiseError::UnknownLever {
+                option: option.name.clone(),
+                lever: unknown.lever.clone(),
+            });
+        }
+    }
+    for unit in &request.units {
+        if !schema.dimensions.contains(unit) {
+            return Err(OptimiseError::NotADimension(unit.clone()));
+        }
+    }
+    if request.objective != "profit"
+        && !schema
+            .outcomes
+            .iter()
+            .any(|o| o.column == request.objective)
+    {
+        return Err(OptimiseError::UnknownObjective(request.objective.clone()));
+    }
+    match request.budget {
+        Some(b) if !(b.is_finite() && b > 0.0) => Err(OptimiseError::Budget(b)),
+        _ => Ok(()),
+    }
+}
+
+/// The settings the constraints allow, with each one's levers merged over the base plan's.
+fn allowed_options(schema: &Schema, request: &OptimiseRequest) -> (Vec<GridOption>, Vec<String>) {
+    let mut allowed = Vec::new();
+    let mut excluded = Vec::new();
+    for option in &request.options {
+        let levers = merged(&request.base.levers, &option.levers);
+        let deepest = levers
+            .iter()
+            .filter_map(|s| {
+                let lever = schema.levers.iter().find(|l| l.column == s.lever)?;
+                lever_offer(lever, &s.value)?.discount_rate()
+            })
+            .fold(0.0f64, f64::max);
+        match request.max_discount_pct {
+            Some(max) if deepest * 100.0 > max + 1e-9 => excluded.push(format!(
+                "{}: gives away {:.1}% of the price, more than the {max}% allowed",
+                option.name,
+                deepest * 100.0
+            )),
+            _ => allowed.push(GridOption {
+                name: option.name.clone(),
+                levers,
+            }),
+        }
+    }
+    (allowed, excluded)
+}
+
+/// `base` with `over`'s values replacing those of the same levers.
+fn merged(base: &[LeverSetting], over: &[LeverSetting]) -> Vec<LeverSetting> {
+    let mut all: Vec<LeverSetting> = base
+        .iter()
+        .filter(|b| !over.iter().any(|o| o.lever == b.lever))
+        .cloned()
+        .collect();
+    all.extend(over.iter().cloned());
+    all
+}
+
+/// Every unit's expected objective, profit and cost with `option` on all of the audience.
+/// Costs leave out the fixed cost, which the whole plan pays once.
+fn unit_outcomes(
+    model: &ForecastModel,
+    history: &DataFrame,
+    request: &OptimiseRequest,
+    option: &GridOption,
+) -> Result<Vec<(Vec<DimensionValue>, UnitOutcome)>, OptimiseError> {
+    let schema = &model.meta.schema;
+    let plan = Plan {
+        levers: option.levers.clone(),
+        segment_levers: Vec::new(),
+        ..request.base.clone()
+    };
+    let rows = plan_rows(history, schema, &plan).map_err(EvaluateError::from)?;
+    let detailed = model
+        .compare_detailed(&rows.scenario, &rows.baseline)
+        .map_err(EvaluateError::from)?;
+    let forecast = &detailed.forecast;
+    let position = |name: &str| forecast.outcomes.iter().position(|o| o.outcome == name);
+    let stage = |stage: Stage| forecast.stage(stage).and_then(|o| position(&o.outcome));
+    let (orders, revenue) = (stage(Stage::Orders), stage(Stage::Revenue));
+    let objective = (request.objective != "profit")
+        .then(|| position(&request.objective))
+        .flatten();
+    let mean = |p: &crate::model::predict::MemberPredictions, r: usize, j: Option<usize>| {
+        j.map(|j| f64::from(p.mean(r, j))).unwrap_or(0.0)
+    };
+
+    let keys: Vec<Vec<Option<String>>> = request
+        .units
+        .iter()
+        .map(|c| column::texts(&rows.scenario, c).unwrap_or_default())
+        .collect();
+    let exposure = schema
+        .exposure
+        .as_ref()
+        .and_then(|c| column::numbers(&rows.scenario, c).ok());
+    let offers = row_offers(&rows.scenario, schema);
+    let costs = CostSettings {
+        fixed_cost: 0.0,
+        ..request.base.costs.clone()
+    };
+
+    struct Sums {
+        quantities: PlanQuantities,
+        discount: f64,
+        lift: f64,
+    }
+    let mut sums: BTreeMap<Vec<DimensionValue>, Sums> = BTreeMap::new();
+    for (r, offer) in offers.iter().enumerate() {
+        let unit: Vec<DimensionValue> = request
+            .units
+            .iter()
+            .zip(&keys)
+            .map(|(c, values)| DimensionValue {
+                column: c.clone(),
+                value: values
+                    .get(r)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| "(missing)".into()),
+            })
+            .collect();
+        let row = PlanQuantities {
+            exposure: if rows.treated[r] {
+                exposure
+                    .as_ref()
+                    .and_then(|e| e.get(r).copied().flatten())
+                    .unwrap_or(0.0)
+            } else {
+                0.0
+            },
+            orders: mean(&detailed.scenario, r, orders),
+            revenue: mean(&detailed.scenario, r, revenue),
+            baseline_revenue: mean(&detailed.baseline, r, revenue),
+        };
+        let entry = sums.entry(unit).or_insert(Sums {
+            quantities: PlanQuantities::default(),
+            discount: 0.0,
+            lift: 0.0,
+        });
+        entry.quantities.exposure += row.exposure;
+        entry.quantities.orders += row.orders;
+        entry.quantities.revenue += row.revenue;
+        entry.quantities.baseline_revenue += row.baseline_revenue;
+        entry.discount += discount_value(offer, &row, &costs);
+        entry.lift +=
+            mean(&detailed.scenario, r, objective) - mean(&detailed.baseline, r, objective);
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(unit, s)| {
+            let money = money_with_discount(s.discount, &s.quantities, &costs);
+            let outcome = UnitOutcome {
+                option: option.name.clone(),
+                objective: if objective.is_some() {
+                    s.lift
+                } else {
+                    money.incremental_profit
+                },
+                profit: money.incremental_profit,
+                cost: money.campaign_cost,
+            };
+            (unit, outcome)
+        })
+        .collect())
+}
+
+/// One setting per unit maximising the summed objective with the summed cost ≤ `budget`
+/// (multiple-choice knapsack; costs rounded up to the budget grid). Ties keep the earlier
+/// setting, so the answer is deterministic.
+pub fn choose(table: &[Vec<UnitOutcome>], budget: Option<f64>) -> Vec<usize> {
+    let best_of = |row: &[UnitOutcome], fits: &dyn Fn(&UnitOutcome) -> bool| {
+        let mut best = 0;
+        for (k, option) in row.iter().enumerate() {
+            if fits(option) && option.objective > row[best].objective {
+                best = k;
+            }
+        }
+        best
+    };
+    let Some(budget) = budget else {
+        return table.iter().map(|row| best_of(row, &|_| true)).collect();
+    };
+    let step = budget / BUDGET_STEPS as f64;
+    let weight = |cost: f64| -> Option<usize> {
+        let w = (cost.max(0.0) / step - 1e-9).ceil();
+        (w <= BUDGET_STEPS as f64).then_some(w as usize)
+    };
+    // best[w]: the largest objective of the units so far using at most w steps.
+    let mut best = vec![0.0f64; BUDGET_STEPS + 1];
+    let mut picked: Vec<Vec<usize>> = Vec::with_capacity(table.len());
+    for row in table {
+        let mut next = vec![f64::NEG_INFINITY; BUDGET_STEPS + 1];
+        let mut pick = vec![0usize; BUDGET_STEPS + 1];
+        for (k, option) in row.iter().enumerate() {
+            let Some(w) = weight(option.cost) else {
+                continue;
+            };
+            for total in w..=BUDGET_STEPS {
+                let value = best[total - w] + option.objective;
+                if value > next[total] {
+                    next[total] = value;
+                    pick[total] = k;
+                }
+            }
+        }
+        best = next;
+        picked.push(pick);
+    }
+    // Walk back from the full budget.
+    let mut total = BUDGET_STEPS;
+    let mut picks = vec![0; table.len()];
+    for (u, row) in table.iter().enumerate().rev() {
+        let k = picked[u][total];
+        picks[u] = k;
+        total -= weight(row[k].cost).unwrap_or(0);
+    }
+    picks
+}
+
+/// Why a unit got its setting, in marginal terms: profit (objective) per unit of cost, against
+/// the next cheaper setting and the better one it could not afford.
+fn reason(row: &[UnitOutcome], chosen: usize, budgeted: bool) -> String {
+    let pick = &row[chosen];
+    let best = row
+        .iter()
+        .max_by(|a, b| a.objective.total_cmp(&b.objective))
+        .unwrap_or(pick);
+    let per_cost = |gain: f64, cost: f64| {
+        if cost > 0.0 {
+            format!("{:.2} per unit of cost", gain / cost)
+        } else {
+            "at no cost".into()
+        }
+    };
+    if chosen == 0 {
+        if best.objective <= 0.0 {
+            return "no setting is expected to gain anything here".into();
+        }
+        return format!(
+            "left out: its best setting ({}) gains {:.0} for {:.0} ({}), less than the budget \
+             earns elsewhere",
+            best.option,
+            best.objective,
+            best.cost,
+            per_cost(best.objective, best.cost)
+        );
+    }
+    let mut text = format!(
+        "{} gains {:.0} for {:.0} ({})",
+        pick.option,
+        pick.objective,
+        pick.cost,
+        per_cost(pick.objective, pick.cost)
+    );
+    // The best cheaper alternative: what the extra cost buys.
+    if let Some(cheaper) = row
+        .iter()
+        .skip(1)
+        .filter(|o| o.cost < pick.cost)
+        .max_by(|a, b| a.objective.total_cmp(&b.objective))
+    {
+        text.push_str(&format!(
+            "; over {} the extra {:.0} of cost gains {:.0} more ({})",
+            cheaper.option,
+            pick.cost - cheaper.cost,
+            pick.objective - cheaper.objective,
+            per_cost(pick.objective - cheaper.objective, pick.cost - cheaper.cost)
+        ));
+    }
+    if best.objective > pick.objective && budgeted {
+        text.push_str(&format!(
+            "; {} would gain {:.0} more for {:.0} more cost, which the budget does not allow \
+             at that rate",
+            best.option,
+            best.objective - pick.objective,
+            best.cost - pick.cost
+        ));
+    }
+    text
+}
+
+/// The best plans that differ from the chosen one in a single unit and stay within budget.
+fn alternatives(
+    units: &[Vec<DimensionValue>],
+    table: &[Vec<UnitOutcome>],
+    picks: &[usize],
+    request: &OptimiseRequest,
+    fixed: f64,
+) -> Vec<Alternative> {
+    let total = |picks: &[usize]| -> (f64, f64) {
+        let any = picks.iter().any(|&k| k > 0);
+        let fixed = if any { fixed } else { 0.0 };
+        let objective: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].objective).sum();
+        let cost: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].cost).sum();
+        let charge = if request.objective == "profit" {
+            fixed
+        } else {
+            0.0
+        };
+        (objective - charge, cost + fixed)
+    };
+    let mut found = Vec::new();
+    for (u, row) in table.iter().enumerate() {
+        for k in 0..row.len() {
+            if k == picks[u] {
+                continue;
+            }
+            let mut swapped = picks.to_vec();
+            swapped[u] = k;
+            let (objective, cost) = total(&swapped);
+            if request.budget.is_some_and(|b| cost > b) {
+                continue;
+            }
+            found.push(Alternative {
+                change: format!(
+                    "{}: {} instead of {}",
+                    unit_label(&units[u]),
+                    row[k].option,
+                    row[picks[u]].option
+                ),
+                objective,
+                cost,
+            });
+        }
+    }
+    found.sort_by(|a, b| b.objective.total_cmp(&a.objective));
+    found.truncate(ALTERNATIVES);
+    found
+}
+
+/// `segment=vip, channel=sms`.
+pub fn unit_label(unit: &[DimensionValue]) -> String {
+    unit.iter()
+        .map(|d| format!("{}={}", d.column, d.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The base plan with each unit's chosen levers as a segment override, nothing elsewhere.
+fn chosen_plan(
+    request: &OptimiseRequest,
+    options: &[GridOption],
+    units: &[Vec<DimensionValue>],
+    picks: &[usize],
+) -> Plan {
+    let segment_levers = units
+        .iter()
+        .zip(picks)
+        .filter(|(unit, k)| **k > 0 && !unit.is_empty())
+        .map(|(unit, &k)| SegmentLevers {
+            column: unit[0].column.clone(),
+            value: unit[0].value.clone(),
+            also: unit[1..].to_vec(),
+            levers: options[k - 1].levers.clone(),
+        })
+        .collect();
+    Plan {
+        name: format!("{} (optimised)", request.base.name),
+        levers: Vec::new(),
+        segment_levers,
+        ..request.base.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(name: &str, objective: f64, cost: f64) -> UnitOutcome {
+        UnitOutcome {
+            option: name.into(),
+            objective,
+            profit: objective,
+            cost,
+        }
+    }
+
+    fn row(options: &[(f64, f64)]) -> Vec<UnitOutcome> {
+        let mut row = vec![no_campaign()];
+        row.extend(
+            options
+                .iter()
+                .enumerate()
+                .map(|(i, &(v, c))| outcome(&format!("o{i}"), v, c)),
+        );
+        row
+    }
+
+    /// Every combination, for checking the knapsack on small tables.
+    fn brute_force(table: &[Vec<UnitOutcome>], budget: f64) -> f64 {
+        let mut best = f64::NEG_INFINITY;
+        let mut picks = vec![0usize; table.len()];
+        loop {
+            let cost: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].cost).sum();
+            if cost <= budget {
+                let value: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].objective).sum();
+                best = best.max(value);
+            }
+            let mut u = 0;
+            loop {
+                if u == table.len() {
+                    return best;
+                }
+                picks[u] += 1;
+                if picks[u] < table[u].len() {
+                    break;
+                }
+                picks[u] = 0;
+                u += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_budget_each_unit_takes_its_best_setting() {
+        let table = vec![
+            row(&[(10.0, 5.0), (30.0, 50.0)]),
+            row(&[(-5.0, 1.0), (-1.0, 2.0)]),
+        ];
+        assert_eq!(choose(&table, None), vec![2, 0]);
+    }
+
+    #[test]
+    fn a_budget_trades_the_dearer_setting_for_cheaper_ones_elsewhere() {
+        // 100 to spend: a's 300-for-90 alone (300), or a's cheap 100-for-10 with b's 200-for-50
+        // and c's 150-for-40 (450 for exactly 100).
+        let table = vec![
+            row(&[(300.0, 90.0), (100.0, 10.0)]),
+            row(&[(200.0, 50.0)]),
+            row(&[(150.0, 40.0)]),
+        ];
+        let picks = choose(&table, Some(100.0));
+        let value: f64 = picks.iter().zip(&table).map(|(&k, r)| r[k].objective).sum();
+        assert_eq!(picks, vec![2, 1, 1]);
+        assert_eq!(value, 450.0);
+        assert_eq!(value, brute_force(&table, 100.0));
+    }
+
+    #[test]
+    fn the_knapsack_matches_brute_force_and_never_exceeds_the_budget() {
+        // Deterministic pseudo-random tables.
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as f64) / f64::from(u32::MAX >> 1)
+        };
+        for _ in 0..40 {
+            let table: Vec<Vec<UnitOutcome>> = (0..4)
+                .map(|_| {
+                    let options: Vec<(f64, f64)> = (0..4)
+                        .map(|_| (next() * 100.0 - 20.0, next() * 60.0))
+                        .collect();
+                    row(&options)
+                })
+                .collect();
+            let budget = 20.0 + next() * 100.0;
+            let picks = choose(&table, Some(budget));
+            let cost: f64 = picks.iter().zip(&table).map(|(&k, r)| r[k].cost).sum();
+            let value: f64 = picks.iter().zip(&table).map(|(&k, r)| r[k].objective).sum();
+            assert!(cost <= budget, "cost {cost} over budget {budget}");
+            // Rounding costs up may lose at most a sliver of the budget per unit.
+            let optimum = brute_force(&table, budget);
+            let relaxed = brute_force(&table, budget * (1.0 - 4.0 / BUDGET_STEPS as f64));
+            assert!(
+                value >= relaxed - 1e-9 && value <= optimum + 1e-9,
+                "{value} vs optimum {optimum}"
+            );
+        }
+    }
+
+    #[test]
+    fn reasons_speak_in_marginal_terms() {
+        let row = row(&[(100.0, 50.0), (160.0, 150.0)]);
+        let chosen = reason(&row, 1, true);
+        assert!(
+            chosen.contains("o0 gains 100 for 50 (2.00 per unit of cost)"),
+            "{chosen}"
+        );
+        assert!(
+            chosen.contains("o1 would gain 60 more for 100 more cost"),
+            "{chosen}"
+        );
+        let dearer = reason(&row, 2, true);
+        assert!(
+            dearer.contains("over o0 the extra 100 of cost gains 60 more (0.60"),
+            "{dearer}"
+        );
+        assert!(reason(&row, 0, true).starts_with("left out"));
+    }
+
+    #[test]
+    fn options_merge_over_the_base_levers() {
+        let set = |lever: &str, value: &str| LeverSetting {
+            lever: lever.into(),
+            value: value.into(),
+        };
+        let merged = merged(
+            &[set("duration_days", "7"), set("discount_pct", "0")],
+            &[set("discount_pct", "10")],
+        );
+        assert_eq!(
+            merged,
+            vec![set("duration_days", "7"), set("discount_pct", "10")]
+        );
+    }
+}
