@@ -341,6 +341,26 @@ impl ForecastModel {
         Ok(self.predict_pair(&with, &without))
     }
 
+    /// Forecasts `frame` under each of `scenarios` against one baseline, predicted once: what
+    /// a response curve needs (the baseline is the same at every point).
+    pub fn forecast_each(
+        &self,
+        frame: &polars::prelude::DataFrame,
+        scenarios: &[Vec<LeverSetting>],
+    ) -> Result<Vec<Forecast>, ModelError> {
+        let encoder = &self.meta.encoder;
+        let without = encoder.encode(frame, &baseline_settings(&self.meta.schema))?;
+        let baseline = self.predict_encoded(&without);
+        scenarios
+            .iter()
+            .map(|settings| {
+                let with = encoder.encode(frame, settings)?;
+                let scenario = self.predict_encoded(&with);
+                Ok(self.summarise_pair(&with, &scenario, &baseline))
+            })
+            .collect()
+    }
+
     /// Predicts encoded scenario and baseline rows and sums them into a forecast, keeping the
     /// member predictions.
     fn predict_pair(
@@ -348,26 +368,35 @@ impl ForecastModel {
         with: &encode::EncodedRows,
         without: &encode::EncodedRows,
     ) -> DetailedForecast {
+        let scenario = self.predict_encoded(with);
+        let baseline = self.predict_encoded(without);
+        let forecast = self.summarise_pair(with, &scenario, &baseline);
+        DetailedForecast {
+            forecast,
+            scenario,
+            baseline,
+        }
+    }
+
+    fn summarise_pair(
+        &self,
+        with: &encode::EncodedRows,
+        scenario: &predict::MemberPredictions,
+        baseline: &predict::MemberPredictions,
+    ) -> Forecast {
         let exposure_total = self
             .meta
             .encoder
             .exposure
             .as_ref()
             .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
-        let scenario = self.predict_encoded(with);
-        let baseline = self.predict_encoded(without);
-        let forecast = forecast::summarise(
+        forecast::summarise(
             &self.meta,
-            &scenario,
-            &baseline,
-            with.cold_start.clone(),
-            exposure_total,
-        );
-        DetailedForecast {
-            forecast,
             scenario,
             baseline,
-        }
+            with.cold_start.clone(),
+            exposure_total,
+        )
     }
 
     /// Calibrated predictions of encoded rows.

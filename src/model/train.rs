@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encode::{EncodedRows, OutcomeTarget};
 use super::network::{EnsembleNet, LiftInputs, NetworkShape};
+use super::predict;
 use crate::data::roles::OutcomeKind;
 use crate::jobs::JobContext;
 
@@ -400,7 +401,7 @@ pub fn evaluate(
     let mut sums = vec![0f64; outcomes.len()];
     // Each chunk's mean loss counts by its rows, so a short last chunk does not weigh as
     // much as a full one.
-    for chunk in rows.chunks(8192) {
+    for chunk in rows.chunks(predict::CHUNK_ROWS) {
         let weight = chunk.len() as f64 / rows.len() as f64;
         let batch = make_batch(encoded, None, chunk, outcomes.len(), members, None, device);
         let eta = net.forward(batch.inputs.clone());

@@ -91,18 +91,26 @@ pub fn response_curve(
     if !(2..=201).contains(&steps) {
         return Err(CurveError::Steps);
     }
+    let values: Vec<f64> = (0..steps)
+        .map(|step| from + (to - from) * step as f64 / (steps - 1) as f64)
+        .collect();
+    let sweep: Vec<Vec<LeverSetting>> = values
+        .iter()
+        .map(|value| {
+            let mut settings: Vec<LeverSetting> =
+                fixed.iter().filter(|s| s.lever != lever).cloned().collect();
+            settings.push(LeverSetting {
+                lever: lever.to_owned(),
+                value: value.to_string(),
+            });
+            settings
+        })
+        .collect();
+    let forecasts = model.forecast_each(population, &sweep)?;
     let mut points = Vec::with_capacity(steps);
-    for step in 0..steps {
-        let value = from + (to - from) * step as f64 / (steps - 1) as f64;
-        let mut settings: Vec<LeverSetting> =
-            fixed.iter().filter(|s| s.lever != lever).cloned().collect();
-        settings.push(LeverSetting {
-            lever: lever.to_owned(),
-            value: value.to_string(),
-        });
-        let forecast = model.forecast(population, &settings)?;
+    for ((value, settings), forecast) in values.into_iter().zip(&sweep).zip(forecasts) {
         let money = costs
-            .map(|costs| point_money(&model.meta.schema, population, &settings, &forecast, costs));
+            .map(|costs| point_money(&model.meta.schema, population, settings, &forecast, costs));
         points.push(CurvePoint {
             value,
             observed: value >= min - 1e-9 && value <= max + 1e-9,
