@@ -146,6 +146,18 @@ fn train_then_scenario_shows_the_core_forecast() {
         .unwrap();
     assert!(orders.lift > 0.0, "a discount lifts orders: {orders:?}");
     harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));
+
+    // The response curve sweeps the first numeric lever on the worker and names the most
+    // profitable value the core found.
+    harness.get_by_label("Response curve");
+    harness.get_by_label("Draw curve").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let curve = harness.state().curve().cloned().expect("a curve");
+    assert_eq!(curve.points.len(), 11);
+    let best = curve.profit_maximising_value.expect("priced with costs");
+    harness.get_by_label_contains(&format!("Most profitable: {} = {best} ", curve.lever));
 }
 
 /// Chinese text from a GBK export renders (the harness panics on any glyph no font has).

@@ -1,6 +1,7 @@
 //! The workbench window (eframe/egui): a thin shell over the core. Panels draw and emit
 //! [`Command`]s; the app runs them after drawing, and anything slow goes through `jobs`.
 
+mod curve_ui;
 mod data_ui;
 mod roles_ui;
 mod scenario_ui;
@@ -41,6 +42,8 @@ pub enum Command {
     SaveModel,
     /// Forecast the current population with these lever values (latest request wins).
     Forecast(Vec<LeverSetting>),
+    /// Sweep a lever over the current population for the response curve.
+    Curve(curve_ui::CurveRequest),
     ToggleTheme,
 }
 
@@ -55,6 +58,7 @@ enum Running {
     PickMapping(Job<(), Option<Result<RoleMapping, String>>>),
     Train(Job<EpochReport, Result<ForecastModel, crate::model::ModelError>>),
     Forecast(Job<(), WithModel<Forecast>>),
+    Curve(Job<(), WithModel<crate::scenario::curve::Curve>>),
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
 }
 
@@ -90,6 +94,7 @@ pub struct WorkbenchApp {
     model_meta: Option<ModelMeta>,
     train_panel: train_ui::TrainPanel,
     scenario_panel: scenario_ui::ScenarioPanel,
+    curve_panel: curve_ui::CurvePanel,
     /// The newest forecast asked for while another was running.
     pending_forecast: Option<Vec<LeverSetting>>,
     running: Option<Running>,
@@ -118,6 +123,7 @@ impl WorkbenchApp {
             model_meta: None,
             train_panel: train_ui::TrainPanel::default(),
             scenario_panel: scenario_ui::ScenarioPanel::default(),
+            curve_panel: curve_ui::CurvePanel::default(),
             pending_forecast: None,
             running: None,
             status: "Loading the sample data…".into(),
@@ -154,6 +160,11 @@ impl WorkbenchApp {
         }
         let all = self.scenario_panel.settings();
         self.run(Command::Forecast(all));
+    }
+
+    /// The response curve last drawn in the Scenarios step.
+    pub fn curve(&self) -> Option<&crate::scenario::curve::Curve> {
+        self.curve_panel.result.as_ref()
     }
 
     /// The trained model's description, once training has finished.
@@ -320,6 +331,28 @@ impl WorkbenchApp {
         self.track(job.map(Running::Forecast));
     }
 
+    fn start_curve(&mut self, request: curve_ui::CurveRequest) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = format!("Sweeping {}…", request.lever);
+        let job = jobs::spawn("curve", self.notify.clone(), move |_| {
+            let result = crate::scenario::curve::response_curve(
+                &model,
+                &frame,
+                &request.lever,
+                (request.from, request.to),
+                request.steps,
+                &request.fixed,
+                Some(&request.costs),
+            )
+            .map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Curve));
+    }
+
     fn start_save_model(&mut self) {
         let Some(model) = self.model.take() else {
             return;
@@ -406,6 +439,7 @@ impl WorkbenchApp {
                             self.status = format!("Model trained on {}.", model.meta.device);
                             self.model_meta = Some(model.meta.clone());
                             self.scenario_panel.reset(&model.meta.schema);
+                            self.curve_panel = curve_ui::CurvePanel::default();
                             self.model = Some(model);
                             finished = true;
                         }
@@ -434,6 +468,28 @@ impl WorkbenchApp {
                         }
                         JobEvent::Crashed(message) => {
                             self.status = format!("Forecast failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::Curve(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done((model, result)) => {
+                            self.model = model;
+                            match result {
+                                Ok(curve) => {
+                                    self.status = format!("Curve of {} drawn.", curve.lever);
+                                    self.curve_panel.result = Some(curve);
+                                }
+                                Err(message) => self.status = format!("Curve failed: {message}"),
+                            }
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Curve failed: {message}");
                             finished = true;
                         }
                     }
@@ -514,6 +570,7 @@ impl WorkbenchApp {
             Command::StartTraining if self.running.is_none() => self.start_training(),
             Command::SaveModel if self.running.is_none() => self.start_save_model(),
             Command::Forecast(settings) => self.start_forecast(settings),
+            Command::Curve(request) if self.running.is_none() => self.start_curve(request),
             Command::ToggleTheme => {
                 self.settings.light = !self.settings.light;
                 self.store_settings();
@@ -586,13 +643,28 @@ impl WorkbenchApp {
                     .map(|m| &m.schema)
                     .or(inspection.validation.schema.as_ref());
                 match schema {
-                    Some(schema) => scenario_ui::scenario_ui(
-                        ui,
-                        &mut self.scenario_panel,
-                        schema,
-                        self.model_meta.is_some(),
-                        &mut commands,
-                    ),
+                    Some(schema) => {
+                        egui::ScrollArea::vertical().show(ui, |ui| {
+                            scenario_ui::scenario_ui(
+                                ui,
+                                &mut self.scenario_panel,
+                                schema,
+                                self.model_meta.is_some(),
+                                &mut commands,
+                            );
+                            if self.model_meta.is_some() {
+                                ui.separator();
+                                let scenario = self.scenario_panel.settings();
+                                curve_ui::curve_ui(
+                                    ui,
+                                    &mut self.curve_panel,
+                                    schema,
+                                    &scenario,
+                                    &mut commands,
+                                );
+                            }
+                        });
+                    }
                     None => {
                         ui.label("Fix the mapping in the Roles step first.");
                     }

@@ -1,0 +1,305 @@
+//! The response-curve panel of the Scenarios step: sweep one numeric lever (the other levers as
+//! set above), priced with the planner's costs; the lift of an outcome with its 80% band and the
+//! incremental profit are drawn, the data's observed range and the most profitable value marked.
+//! The sweep runs on a worker through `jobs`.
+
+use eframe::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
+
+use super::Command;
+use crate::data::schema::{LeverKind, Schema};
+use crate::model::LeverSetting;
+use crate::scenario::costs::CostSettings;
+use crate::scenario::curve::Curve;
+
+/// Points a curve may have (the core allows up to 201; more only slows the panel down).
+const MAX_STEPS: usize = 41;
+
+/// What the worker needs to draw a curve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurveRequest {
+    pub lever: String,
+    pub from: f64,
+    pub to: f64,
+    pub steps: usize,
+    /// The other levers, as the scenario above sets them.
+    pub fixed: Vec<LeverSetting>,
+    pub costs: CostSettings,
+}
+
+/// The panel's settings and its last curve.
+#[derive(Clone, Debug)]
+pub struct CurvePanel {
+    pub lever: Option<String>,
+    pub from: f64,
+    pub to: f64,
+    pub steps: usize,
+    /// The outcome whose lift is drawn.
+    pub outcome: Option<String>,
+    pub costs: CostSettings,
+    pub result: Option<Curve>,
+}
+
+impl Default for CurvePanel {
+    fn default() -> Self {
+        Self {
+            lever: None,
+            from: 0.0,
+            to: 0.0,
+            steps: 11,
+            outcome: None,
+            costs: CostSettings {
+                margin_pct: 40.0,
+                ..CostSettings::default()
+            },
+            result: None,
+        }
+    }
+}
+
+impl CurvePanel {
+    /// Picks the first numeric lever and its observed range, when none is chosen yet.
+    fn choose_defaults(&mut self, schema: &Schema) {
+        if self.lever.is_some() {
+            return;
+        }
+        if let Some((lever, min, max)) = numeric_levers(schema).first() {
+            self.lever = Some(lever.clone());
+            self.from = *min;
+            self.to = *max;
+        }
+        self.outcome = schema.outcomes.first().map(|o| o.column.clone());
+    }
+}
+
+fn numeric_levers(schema: &Schema) -> Vec<(String, f64, f64)> {
+    schema
+        .levers
+        .iter()
+        .filter_map(|lever| match lever.kind {
+            LeverKind::Numeric { min, max } => Some((lever.column.clone(), min, max)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn curve_ui(
+    ui: &mut egui::Ui,
+    panel: &mut CurvePanel,
+    schema: &Schema,
+    scenario: &[LeverSetting],
+    commands: &mut Vec<Command>,
+) {
+    ui.heading("Response curve");
+    panel.choose_defaults(schema);
+    let levers = numeric_levers(schema);
+    if levers.is_empty() {
+        ui.label(
+            "No numeric lever to sweep: curves need a number (discount %, coupon value, duration).",
+        );
+        return;
+    }
+    ui.label(
+        "Sweep one number, the other levers as set above. Profit = margin on the extra list-price \
+         revenue − (fixed + per-message costs + the discount given away).",
+    );
+    egui::Grid::new("curve_settings")
+        .num_columns(2)
+        .spacing([16.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Lever");
+            let selected = panel.lever.clone().unwrap_or_default();
+            egui::ComboBox::from_id_salt("curve_lever")
+                .selected_text(selected.as_str())
+                .show_ui(ui, |ui| {
+                    for (lever, min, max) in &levers {
+                        if ui.selectable_label(selected == *lever, lever).clicked() {
+                            panel.lever = Some(lever.clone());
+                            panel.from = *min;
+                            panel.to = *max;
+                        }
+                    }
+                });
+            ui.end_row();
+            ui.label("From / to / points");
+            ui.horizontal(|ui| {
+                ui.add(egui::DragValue::new(&mut panel.from).speed(0.5));
+                ui.add(egui::DragValue::new(&mut panel.to).speed(0.5));
+                ui.add(egui::DragValue::new(&mut panel.steps).range(2..=MAX_STEPS));
+            });
+            ui.end_row();
+            ui.label("Lift of");
+            let outcome = panel.outcome.clone().unwrap_or_default();
+            egui::ComboBox::from_id_salt("curve_outcome")
+                .selected_text(outcome.as_str())
+                .show_ui(ui, |ui| {
+                    for field in &schema.outcomes {
+                        if ui
+                            .selectable_label(outcome == field.column, &field.column)
+                            .clicked()
+                        {
+                            panel.outcome = Some(field.column.clone());
+                        }
+                    }
+                });
+            ui.end_row();
+            ui.label("Margin % / cost per message / fixed cost");
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::DragValue::new(&mut panel.costs.margin_pct)
+                        .range(0.0..=100.0)
+                        .speed(0.5),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut panel.costs.cost_per_exposure)
+                        .range(0.0..=f64::MAX)
+                        .speed(0.001),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut panel.costs.fixed_cost)
+                        .range(0.0..=f64::MAX)
+                        .speed(10.0),
+                );
+            });
+            ui.end_row();
+        });
+    if ui.button("Draw curve").clicked()
+        && let Some(lever) = panel.lever.clone()
+    {
+        commands.push(Command::Curve(CurveRequest {
+            lever,
+            from: panel.from,
+            to: panel.to,
+            steps: panel.steps.clamp(2, MAX_STEPS),
+            fixed: scenario.to_vec(),
+            costs: panel.costs.clone(),
+        }));
+    }
+    if let Some(curve) = &panel.result {
+        curve_plots(ui, curve, panel.outcome.as_deref(), schema);
+    }
+}
+
+fn curve_plots(ui: &mut egui::Ui, curve: &Curve, outcome: Option<&str>, schema: &Schema) {
+    let observed = schema.levers.iter().find_map(|l| match l.kind {
+        LeverKind::Numeric { min, max } if l.column == curve.lever => Some((min, max)),
+        _ => None,
+    });
+    let index = outcome.and_then(|name| {
+        curve
+            .points
+            .first()
+            .and_then(|p| p.outcomes.iter().position(|o| o.outcome == name))
+    });
+    let series = |pick: &dyn Fn(&crate::scenario::curve::CurvePoint) -> Option<f64>| {
+        curve
+            .points
+            .iter()
+            .filter_map(|p| pick(p).map(|y| [p.value, y]))
+            .collect::<Vec<[f64; 2]>>()
+    };
+    let marks = |plot_ui: &mut egui_plot::PlotUi| {
+        if let Some((min, max)) = observed {
+            plot_ui.vline(
+                VLine::new("observed from", min).style(egui_plot::LineStyle::dotted_dense()),
+            );
+            plot_ui
+                .vline(VLine::new("observed to", max).style(egui_plot::LineStyle::dotted_dense()));
+        }
+        if let Some(best) = curve.profit_maximising_value {
+            plot_ui.vline(VLine::new("most profitable", best));
+        }
+    };
+    let height = 200.0;
+    if let Some(j) = index {
+        let name = outcome.unwrap_or_default();
+        Plot::new("curve_lift")
+            .height(height)
+            .legend(Legend::default())
+            .x_axis_label(curve.lever.as_str())
+            .show(ui, |plot_ui| {
+                plot_ui.line(Line::new(
+                    format!("{name} lift"),
+                    PlotPoints::from(series(&|p| p.outcomes.get(j).map(|o| o.lift))),
+                ));
+                plot_ui.line(
+                    Line::new(
+                        "80% band",
+                        PlotPoints::from(series(&|p| p.outcomes.get(j).map(|o| o.lift_low))),
+                    )
+                    .style(egui_plot::LineStyle::dashed_dense()),
+                );
+                plot_ui.line(
+                    Line::new(
+                        "80% band",
+                        PlotPoints::from(series(&|p| p.outcomes.get(j).map(|o| o.lift_high))),
+                    )
+                    .style(egui_plot::LineStyle::dashed_dense()),
+                );
+                marks(plot_ui);
+            });
+    }
+    Plot::new("curve_profit")
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label(curve.lever.as_str())
+        .show(ui, |plot_ui| {
+            plot_ui.line(Line::new(
+                "incremental profit",
+                PlotPoints::from(series(&|p| p.money.as_ref().map(|m| m.incremental_profit))),
+            ));
+            plot_ui.line(
+                Line::new(
+                    "80% band",
+                    PlotPoints::from(series(&|p| {
+                        p.money.as_ref().map(|m| m.incremental_profit_80.low)
+                    })),
+                )
+                .style(egui_plot::LineStyle::dashed_dense()),
+            );
+            plot_ui.line(
+                Line::new(
+                    "80% band",
+                    PlotPoints::from(series(&|p| {
+                        p.money.as_ref().map(|m| m.incremental_profit_80.high)
+                    })),
+                )
+                .style(egui_plot::LineStyle::dashed_dense()),
+            );
+            plot_ui.points(
+                Points::new(
+                    "extrapolated",
+                    PlotPoints::from(series(&|p| {
+                        (!p.observed)
+                            .then_some(p.money.as_ref().map(|m| m.incremental_profit))
+                            .flatten()
+                    })),
+                )
+                .radius(4.0),
+            );
+            marks(plot_ui);
+        });
+    if let Some(best) = curve.profit_maximising_value
+        && let Some(point) = curve.points.iter().find(|p| p.value == best)
+        && let Some(money) = &point.money
+    {
+        let roi = money
+            .roi
+            .map(|r| format!("ROI {r:.2}"))
+            .unwrap_or_else(|| "no cost".into());
+        ui.strong(format!(
+            "Most profitable: {} = {} (incremental profit {:.0}, 80% {:.0} to {:.0}; {roi})",
+            curve.lever,
+            best,
+            money.incremental_profit,
+            money.incremental_profit_80.low,
+            money.incremental_profit_80.high
+        ));
+        if !point.observed {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "That value lies outside the range seen in the data: the model extrapolates there.",
+            );
+        }
+    }
+}
