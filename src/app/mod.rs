@@ -3,6 +3,7 @@
 
 mod curve_ui;
 mod data_ui;
+mod optimise_ui;
 mod roles_ui;
 mod scenario_ui;
 mod train_ui;
@@ -44,6 +45,8 @@ pub enum Command {
     Forecast(Vec<LeverSetting>),
     /// Sweep a lever over the current population for the response curve.
     Curve(curve_ui::CurveRequest),
+    /// Choose a setting per unit within the budget.
+    Optimise(Box<crate::scenario::optimise::OptimiseRequest>),
     ToggleTheme,
 }
 
@@ -59,6 +62,7 @@ enum Running {
     Train(Job<EpochReport, Result<ForecastModel, crate::model::ModelError>>),
     Forecast(Job<(), WithModel<Forecast>>),
     Curve(Job<(), WithModel<crate::scenario::curve::Curve>>),
+    Optimise(Job<(), WithModel<crate::scenario::optimise::OptimiseResult>>),
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
 }
 
@@ -95,6 +99,7 @@ pub struct WorkbenchApp {
     train_panel: train_ui::TrainPanel,
     scenario_panel: scenario_ui::ScenarioPanel,
     curve_panel: curve_ui::CurvePanel,
+    optimise_panel: optimise_ui::OptimisePanel,
     /// The newest forecast asked for while another was running.
     pending_forecast: Option<Vec<LeverSetting>>,
     running: Option<Running>,
@@ -124,6 +129,7 @@ impl WorkbenchApp {
             train_panel: train_ui::TrainPanel::default(),
             scenario_panel: scenario_ui::ScenarioPanel::default(),
             curve_panel: curve_ui::CurvePanel::default(),
+            optimise_panel: optimise_ui::OptimisePanel::default(),
             pending_forecast: None,
             running: None,
             status: "Loading the sample data…".into(),
@@ -165,6 +171,16 @@ impl WorkbenchApp {
     /// The response curve last drawn in the Scenarios step.
     pub fn curve(&self) -> Option<&crate::scenario::curve::Curve> {
         self.curve_panel.result.as_ref()
+    }
+
+    /// The status bar's line (what the last job did, or why it failed).
+    pub fn status(&self) -> &str {
+        &self.status
+    }
+
+    /// The optimiser's last answer in the Scenarios step.
+    pub fn optimised(&self) -> Option<&crate::scenario::optimise::OptimiseResult> {
+        self.optimise_panel.result.as_ref()
     }
 
     /// The trained model's description, once training has finished.
@@ -353,6 +369,20 @@ impl WorkbenchApp {
         self.track(job.map(Running::Curve));
     }
 
+    fn start_optimise(&mut self, request: crate::scenario::optimise::OptimiseRequest) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = "Optimising…".into();
+        let job = jobs::spawn("optimise", self.notify.clone(), move |_| {
+            let result = crate::scenario::optimise::optimise(&model, &frame, &request)
+                .map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Optimise));
+    }
+
     fn start_save_model(&mut self) {
         let Some(model) = self.model.take() else {
             return;
@@ -440,6 +470,7 @@ impl WorkbenchApp {
                             self.model_meta = Some(model.meta.clone());
                             self.scenario_panel.reset(&model.meta.schema);
                             self.curve_panel = curve_ui::CurvePanel::default();
+                            self.optimise_panel = optimise_ui::OptimisePanel::default();
                             self.model = Some(model);
                             finished = true;
                         }
@@ -490,6 +521,30 @@ impl WorkbenchApp {
                         }
                         JobEvent::Crashed(message) => {
                             self.status = format!("Curve failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::Optimise(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done((model, result)) => {
+                            self.model = model;
+                            match result {
+                                Ok(result) => {
+                                    self.status = "Optimised.".into();
+                                    self.optimise_panel.result = Some(result);
+                                }
+                                Err(message) => {
+                                    self.status = format!("Optimiser failed: {message}")
+                                }
+                            }
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Optimiser failed: {message}");
                             finished = true;
                         }
                     }
@@ -571,6 +626,7 @@ impl WorkbenchApp {
             Command::SaveModel if self.running.is_none() => self.start_save_model(),
             Command::Forecast(settings) => self.start_forecast(settings),
             Command::Curve(request) if self.running.is_none() => self.start_curve(request),
+            Command::Optimise(request) if self.running.is_none() => self.start_optimise(*request),
             Command::ToggleTheme => {
                 self.settings.light = !self.settings.light;
                 self.store_settings();
@@ -660,6 +716,15 @@ impl WorkbenchApp {
                                     &mut self.curve_panel,
                                     schema,
                                     &scenario,
+                                    &mut commands,
+                                );
+                                ui.separator();
+                                optimise_ui::optimise_ui(
+                                    ui,
+                                    &mut self.optimise_panel,
+                                    schema,
+                                    &scenario,
+                                    &self.curve_panel.costs,
                                     &mut commands,
                                 );
                             }

@@ -1,0 +1,198 @@
+//! The optimiser panel of the Scenarios step: settings are collected from the scenario editor
+//! ("add the scenario above"), units are chosen among the dimensions, and the core optimiser
+//! picks one setting per unit within the budget for the days after the data. The table says
+//! why each unit got its setting. The search runs on a worker through `jobs`.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use eframe::egui;
+
+use super::Command;
+use crate::data::controls::same_value;
+use crate::data::schema::Schema;
+use crate::model::LeverSetting;
+use crate::scenario::costs::CostSettings;
+use crate::scenario::optimise::{GridOption, OptimiseRequest, OptimiseResult, unit_label};
+use crate::scenario::plan::{PLAN_FORMAT_VERSION, Plan};
+
+/// The panel's settings and its last answer.
+#[derive(Clone, Debug)]
+pub struct OptimisePanel {
+    pub options: Vec<GridOption>,
+    pub units: BTreeSet<String>,
+    pub days: u32,
+    pub limit_budget: bool,
+    pub budget: f64,
+    pub result: Option<OptimiseResult>,
+}
+
+impl Default for OptimisePanel {
+    fn default() -> Self {
+        Self {
+            options: Vec::new(),
+            units: BTreeSet::new(),
+            days: 7,
+            limit_budget: true,
+            budget: 10_000.0,
+            result: None,
+        }
+    }
+}
+
+impl OptimisePanel {
+    /// Adds the scenario as a setting, named by the levers it changes (once).
+    pub fn add_setting(&mut self, schema: &Schema, scenario: &[LeverSetting]) {
+        let changed: Vec<String> = scenario
+            .iter()
+            .filter(|s| {
+                schema
+                    .levers
+                    .iter()
+                    .any(|l| l.column == s.lever && !same_value(Some(&s.value), &l.baseline))
+            })
+            .map(|s| format!("{}={}", s.lever, s.value))
+            .collect();
+        if changed.is_empty() || self.options.iter().any(|o| o.levers == scenario) {
+            return;
+        }
+        self.options.push(GridOption {
+            name: changed.join(", "),
+            levers: scenario.to_vec(),
+        });
+    }
+
+    /// The request for the days after the data (time data) or the population (unit data).
+    pub fn request(&self, schema: &Schema, costs: &CostSettings) -> OptimiseRequest {
+        let start = schema.time.as_ref().map(|t| t.last + Duration::days(1));
+        let end = start.map(|s| s + Duration::days(i64::from(self.days.max(1)) - 1));
+        OptimiseRequest {
+            base: Plan {
+                format_version: PLAN_FORMAT_VERSION,
+                name: "optimised plan".into(),
+                start,
+                end,
+                audience: Vec::new(),
+                levers: Vec::new(),
+                segment_levers: Vec::new(),
+                costs: costs.clone(),
+            },
+            units: self.units.iter().cloned().collect(),
+            options: self.options.clone(),
+            budget: self.limit_budget.then_some(self.budget),
+            objective: "profit".into(),
+            max_discount_pct: None,
+        }
+    }
+}
+
+pub fn optimise_ui(
+    ui: &mut egui::Ui,
+    panel: &mut OptimisePanel,
+    schema: &Schema,
+    scenario: &[LeverSetting],
+    costs: &CostSettings,
+    commands: &mut Vec<Command>,
+) {
+    ui.heading("Optimiser");
+    ui.label(
+        "Collect settings with the levers above, choose what gets its own setting, and the \
+         optimiser picks one per unit (or none) for the most profit within the budget. Costs \
+         are the curve's.",
+    );
+    if ui.button("Add the scenario above as a setting").clicked() {
+        panel.add_setting(schema, scenario);
+    }
+    let mut remove = None;
+    for (i, option) in panel.options.iter().enumerate() {
+        ui.horizontal(|ui| {
+            ui.label(&option.name);
+            if ui.small_button("remove").clicked() {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        panel.options.remove(i);
+    }
+    ui.horizontal(|ui| {
+        ui.label("One setting per");
+        for dimension in &schema.dimensions {
+            let mut on = panel.units.contains(dimension);
+            if ui.checkbox(&mut on, dimension).changed() {
+                if on {
+                    panel.units.insert(dimension.clone());
+                } else {
+                    panel.units.remove(dimension);
+                }
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        if schema.time.is_some() {
+            ui.label("Days after the data");
+            ui.add(egui::DragValue::new(&mut panel.days).range(1..=366));
+        }
+        ui.checkbox(&mut panel.limit_budget, "Budget");
+        ui.add_enabled(
+            panel.limit_budget,
+            egui::DragValue::new(&mut panel.budget)
+                .range(1.0..=f64::MAX)
+                .speed(100.0),
+        );
+    });
+    let ready = !panel.options.is_empty() && !panel.units.is_empty();
+    if ui
+        .add_enabled(ready, egui::Button::new("Optimise"))
+        .on_disabled_hover_text("Add a setting and choose at least one dimension")
+        .clicked()
+    {
+        commands.push(Command::Optimise(Box::new(panel.request(schema, costs))));
+    }
+    if let Some(result) = &panel.result {
+        result_ui(ui, result);
+    }
+}
+
+fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
+    let budget = result
+        .budget
+        .map(|b| format!("{b:.0}"))
+        .unwrap_or_else(|| "no limit".into());
+    let money = &result.forecast.money;
+    ui.strong(format!(
+        "Expected profit {:.0} (95% {:.0} to {:.0}, P(profit > 0) {:.0}%) for a cost of {:.0} \
+         (budget {budget})",
+        result.total_profit,
+        money.incremental_profit_95.low,
+        money.incremental_profit_95.high,
+        money.probability_profit_positive * 100.0,
+        result.total_cost
+    ));
+    egui::Grid::new("allocations")
+        .striped(true)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            for header in ["unit", "setting", "profit", "cost", "why"] {
+                ui.strong(header);
+            }
+            ui.end_row();
+            for allocation in &result.allocations {
+                ui.label(unit_label(&allocation.unit));
+                ui.label(&allocation.choice.option);
+                ui.label(format!("{:.0}", allocation.choice.profit));
+                ui.label(format!("{:.0}", allocation.choice.cost));
+                ui.label(&allocation.reason);
+                ui.end_row();
+            }
+        });
+    for alternative in &result.alternatives {
+        ui.label(format!(
+            "Next best: {} (profit {:.0}, cost {:.0})",
+            alternative.change, alternative.objective, alternative.cost
+        ));
+    }
+    for warning in &result.forecast.warnings {
+        ui.colored_label(ui.visuals().warn_fg_color, warning);
+    }
+}
