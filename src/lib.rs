@@ -21,4 +21,7 @@ pub mod embedded {
     pub const SAMPLE_CSV: &[u8] = include_bytes!("../sample_data/shop_campaigns.csv");
     /// The name it is shown under.
     pub const SAMPLE_NAME: &str = "sample_data/shop_campaigns.csv";
+    /// WenQuanYi Micro Hei (Apache-2.0, `assets/fonts`): Latin and CJK glyphs in one font, for the
+    /// workbench and for exported charts alike.
+    pub const CJK_FONT: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
 }

@@ -20,6 +20,29 @@ fn wait_until_idle(harness: &mut Harness<'static, WorkbenchApp>) {
     harness.step();
 }
 
+/// Clicks a widget that may be below the fold of the scrolling step: scrolled into view first.
+fn scroll_and_click(harness: &mut Harness<'static, WorkbenchApp>, label: &str) {
+    harness.get_by_label(label).scroll_to_me();
+    // Scrolling is animated: let it settle before the pointer aims.
+    for _ in 0..30 {
+        harness.step();
+    }
+    harness.get_by_label(label).click();
+    harness.step();
+}
+
+/// With LIFTCAST_SCREENSHOTS=FOLDER set, saves what the harness shows (rendered through wgpu)
+/// for docs/screenshots; otherwise does nothing.
+fn save_screenshot(harness: &mut Harness<'static, WorkbenchApp>, name: &str) {
+    let Some(folder) = std::env::var_os("LIFTCAST_SCREENSHOTS") else {
+        return;
+    };
+    let image = harness.render().expect("the harness renders");
+    image
+        .save(std::path::Path::new(&folder).join(name))
+        .expect("the screenshot is written");
+}
+
 fn harness_with_sample() -> Harness<'static, WorkbenchApp> {
     let app = WorkbenchApp::new(None);
     let mut harness = Harness::builder()
@@ -147,10 +170,25 @@ fn train_then_scenario_shows_the_core_forecast() {
     assert!(orders.lift > 0.0, "a discount lifts orders: {orders:?}");
     harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));
 
+    // The lift chart below the table is drawn from the same forecast, and it is what Ctrl+E
+    // exports.
+    let chart = harness
+        .state()
+        .current_chart()
+        .cloned()
+        .expect("the lift chart");
+    assert_eq!(
+        chart.title,
+        "Predicted totals: campaign_type=percent_off, discount_pct=20 against no campaign"
+    );
+    harness.get_by_label(&chart.title);
+    harness.get_by_label(&format!("orders: {:+.1}%", orders.lift_pct));
+    save_screenshot(&mut harness, "scenarios.png");
+
     // The response curve sweeps the first numeric lever on the worker and names the most
     // profitable value the core found.
     harness.get_by_label("Response curve");
-    harness.get_by_label("Draw curve").click();
+    scroll_and_click(&mut harness, "Draw curve");
     harness.step();
     harness.step();
     wait_until_idle(&mut harness);
@@ -158,18 +196,24 @@ fn train_then_scenario_shows_the_core_forecast() {
     assert_eq!(curve.points.len(), 11);
     let best = curve.profit_maximising_value.expect("priced with costs");
     harness.get_by_label_contains(&format!("Most profitable: {} = {best} ", curve.lever));
+    let chart = harness
+        .state()
+        .current_chart()
+        .cloned()
+        .expect("a curve chart");
+    let outcome = curve.points[0].outcomes[0].outcome.clone();
+    assert_eq!(
+        chart.title,
+        format!("Lift in {outcome} as {} varies", curve.lever),
+        "the first outcome's lift is drawn first"
+    );
+    harness.get_by_label(&chart.title);
+    harness.get_by_label(&format!("Incremental profit as {} varies", curve.lever));
 
     // The optimiser: the 20%-off scenario as a setting, one setting per segment, within the
     // panel's budget; the table shows the core's choice for each segment.
-    // (Below the fold: each widget is scrolled into view before the pointer clicks it.)
     for label in ["Add the scenario above as a setting", "segment", "Optimise"] {
-        harness.get_by_label(label).scroll_to_me();
-        // Scrolling is animated: let it settle before the pointer aims.
-        for _ in 0..30 {
-            harness.step();
-        }
-        harness.get_by_label(label).click();
-        harness.step();
+        scroll_and_click(&mut harness, label);
     }
     harness.step();
     harness.step();

@@ -4,10 +4,11 @@
 //! The sweep runs on a worker through `jobs`.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
 
 use super::Command;
 use crate::data::schema::{LeverKind, Schema};
+use crate::export::Chart;
+use crate::export::figures::{curve_lift_chart, curve_profit_chart, observed_range};
 use crate::model::LeverSetting;
 use crate::scenario::costs::CostSettings;
 use crate::scenario::curve::Curve;
@@ -38,6 +39,8 @@ pub struct CurvePanel {
     pub outcome: Option<String>,
     pub costs: CostSettings,
     pub result: Option<Curve>,
+    /// The model and data the curve came from, for its charts' footnote.
+    pub footnote: String,
 }
 
 impl Default for CurvePanel {
@@ -53,6 +56,7 @@ impl Default for CurvePanel {
                 ..CostSettings::default()
             },
             result: None,
+            footnote: String::new(),
         }
     }
 }
@@ -176,109 +180,29 @@ pub fn curve_ui(
         }));
     }
     if let Some(curve) = &panel.result {
-        curve_plots(ui, curve, panel.outcome.as_deref(), schema);
+        curve_plots(
+            ui,
+            curve,
+            panel.outcome.as_deref(),
+            schema,
+            &panel.footnote,
+            commands,
+        );
     }
 }
 
-fn curve_plots(ui: &mut egui::Ui, curve: &Curve, outcome: Option<&str>, schema: &Schema) {
-    let observed = schema.levers.iter().find_map(|l| match l.kind {
-        LeverKind::Numeric { min, max } if l.column == curve.lever => Some((min, max)),
-        _ => None,
-    });
-    let index = outcome.and_then(|name| {
-        curve
-            .points
-            .first()
-            .and_then(|p| p.outcomes.iter().position(|o| o.outcome == name))
-    });
-    let series = |pick: &dyn Fn(&crate::scenario::curve::CurvePoint) -> Option<f64>| {
-        curve
-            .points
-            .iter()
-            .filter_map(|p| pick(p).map(|y| [p.value, y]))
-            .collect::<Vec<[f64; 2]>>()
-    };
-    let marks = |plot_ui: &mut egui_plot::PlotUi| {
-        if let Some((min, max)) = observed {
-            plot_ui.vline(
-                VLine::new("observed from", min).style(egui_plot::LineStyle::dotted_dense()),
-            );
-            plot_ui
-                .vline(VLine::new("observed to", max).style(egui_plot::LineStyle::dotted_dense()));
-        }
-        if let Some(best) = curve.profit_maximising_value {
-            plot_ui.vline(VLine::new("most profitable", best));
-        }
-    };
-    let height = 200.0;
-    if let Some(j) = index {
-        let name = outcome.unwrap_or_default();
-        Plot::new("curve_lift")
-            .height(height)
-            .legend(Legend::default())
-            .x_axis_label(curve.lever.as_str())
-            .show(ui, |plot_ui| {
-                plot_ui.line(Line::new(
-                    format!("{name} lift"),
-                    PlotPoints::from(series(&|p| p.outcomes.get(j).map(|o| o.lift))),
-                ));
-                plot_ui.line(
-                    Line::new(
-                        "80% band",
-                        PlotPoints::from(series(&|p| p.outcomes.get(j).map(|o| o.lift_low))),
-                    )
-                    .style(egui_plot::LineStyle::dashed_dense()),
-                );
-                plot_ui.line(
-                    Line::new(
-                        "80% band",
-                        PlotPoints::from(series(&|p| p.outcomes.get(j).map(|o| o.lift_high))),
-                    )
-                    .style(egui_plot::LineStyle::dashed_dense()),
-                );
-                marks(plot_ui);
-            });
+fn curve_plots(
+    ui: &mut egui::Ui,
+    curve: &Curve,
+    outcome: Option<&str>,
+    schema: &Schema,
+    footnote: &str,
+    commands: &mut Vec<Command>,
+) {
+    for chart in curve_charts(curve, outcome, schema, footnote) {
+        ui.add_space(6.0);
+        super::chart_ui::chart_ui(ui, &chart.title.clone(), &chart, 200.0, commands);
     }
-    Plot::new("curve_profit")
-        .height(height)
-        .legend(Legend::default())
-        .x_axis_label(curve.lever.as_str())
-        .show(ui, |plot_ui| {
-            plot_ui.line(Line::new(
-                "incremental profit",
-                PlotPoints::from(series(&|p| p.money.as_ref().map(|m| m.incremental_profit))),
-            ));
-            plot_ui.line(
-                Line::new(
-                    "80% band",
-                    PlotPoints::from(series(&|p| {
-                        p.money.as_ref().map(|m| m.incremental_profit_80.low)
-                    })),
-                )
-                .style(egui_plot::LineStyle::dashed_dense()),
-            );
-            plot_ui.line(
-                Line::new(
-                    "80% band",
-                    PlotPoints::from(series(&|p| {
-                        p.money.as_ref().map(|m| m.incremental_profit_80.high)
-                    })),
-                )
-                .style(egui_plot::LineStyle::dashed_dense()),
-            );
-            plot_ui.points(
-                Points::new(
-                    "extrapolated",
-                    PlotPoints::from(series(&|p| {
-                        (!p.observed)
-                            .then_some(p.money.as_ref().map(|m| m.incremental_profit))
-                            .flatten()
-                    })),
-                )
-                .radius(4.0),
-            );
-            marks(plot_ui);
-        });
     if let Some(best) = curve.profit_maximising_value
         && let Some(point) = curve.points.iter().find(|p| p.value == best)
         && let Some(money) = &point.money
@@ -302,4 +226,19 @@ fn curve_plots(ui: &mut egui::Ui, curve: &Curve, outcome: Option<&str>, schema: 
             );
         }
     }
+}
+
+/// The lift chart of the chosen outcome and the profit chart (when priced), as drawn and
+/// exported.
+pub fn curve_charts(
+    curve: &Curve,
+    outcome: Option<&str>,
+    schema: &Schema,
+    footnote: &str,
+) -> Vec<Chart> {
+    let observed = observed_range(schema, &curve.lever);
+    let lift =
+        outcome.and_then(|name| curve_lift_chart(curve, name, observed, footnote.to_owned()));
+    let profit = curve_profit_chart(curve, observed, footnote.to_owned());
+    lift.into_iter().chain(profit).collect()
 }

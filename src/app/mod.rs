@@ -1,6 +1,7 @@
 //! The workbench window (eframe/egui): a thin shell over the core. Panels draw and emit
 //! [`Command`]s; the app runs them after drawing, and anything slow goes through `jobs`.
 
+mod chart_ui;
 mod curve_ui;
 mod data_ui;
 mod optimise_ui;
@@ -47,6 +48,10 @@ pub enum Command {
     Curve(curve_ui::CurveRequest),
     /// Choose a setting per unit within the budget.
     Optimise(Box<crate::scenario::optimise::OptimiseRequest>),
+    /// Ask for a file and draw the chart into it (PNG or SVG).
+    ExportChart(Box<crate::export::Chart>),
+    /// Export the chart last drawn (Ctrl+E).
+    ExportCurrentChart,
     ToggleTheme,
 }
 
@@ -64,6 +69,7 @@ enum Running {
     Curve(Job<(), WithModel<crate::scenario::curve::Curve>>),
     Optimise(Job<(), WithModel<crate::scenario::optimise::OptimiseResult>>),
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
+    Export(Job<(), Result<Option<PathBuf>, String>>),
 }
 
 /// What the workbench remembers between runs, in `liftcast/settings.json` under the user's
@@ -100,6 +106,8 @@ pub struct WorkbenchApp {
     scenario_panel: scenario_ui::ScenarioPanel,
     curve_panel: curve_ui::CurvePanel,
     optimise_panel: optimise_ui::OptimisePanel,
+    /// The last chart drawn (what Ctrl+E exports).
+    current_chart: Option<crate::export::Chart>,
     /// The newest forecast asked for while another was running.
     pending_forecast: Option<Vec<LeverSetting>>,
     running: Option<Running>,
@@ -130,6 +138,7 @@ impl WorkbenchApp {
             scenario_panel: scenario_ui::ScenarioPanel::default(),
             curve_panel: curve_ui::CurvePanel::default(),
             optimise_panel: optimise_ui::OptimisePanel::default(),
+            current_chart: None,
             pending_forecast: None,
             running: None,
             status: "Loading the sample data…".into(),
@@ -176,6 +185,11 @@ impl WorkbenchApp {
     /// The status bar's line (what the last job did, or why it failed).
     pub fn status(&self) -> &str {
         &self.status
+    }
+
+    /// The chart Ctrl+E exports: the last lift chart or response curve drawn.
+    pub fn current_chart(&self) -> Option<&crate::export::Chart> {
+        self.current_chart.as_ref()
     }
 
     /// The optimiser's last answer in the Scenarios step.
@@ -383,6 +397,33 @@ impl WorkbenchApp {
         self.track(job.map(Running::Optimise));
     }
 
+    /// The footnote of charts from the current model.
+    fn footnote(&self) -> String {
+        self.model_meta
+            .as_ref()
+            .map(crate::export::figures::footnote)
+            .unwrap_or_default()
+    }
+
+    fn start_export(&mut self, chart: crate::export::Chart) {
+        self.status = format!("Exporting \"{}\"…", chart.title);
+        let job = jobs::spawn("export", self.notify.clone(), move |_| {
+            let Some(path) = rfd::FileDialog::new()
+                .set_title("Export the chart")
+                .add_filter("PNG image", &["png"])
+                .add_filter("SVG drawing", &["svg"])
+                .set_file_name(format!("{}.png", file_stem(&chart.title)))
+                .save_file()
+            else {
+                return Ok(None);
+            };
+            crate::export::write_chart(&chart, &path, crate::export::SLIDE_SIZE)
+                .map(|()| Some(path))
+                .map_err(|e| e.to_string())
+        });
+        self.track(job.map(Running::Export));
+    }
+
     fn start_save_model(&mut self) {
         let Some(model) = self.model.take() else {
             return;
@@ -471,6 +512,7 @@ impl WorkbenchApp {
                             self.scenario_panel.reset(&model.meta.schema);
                             self.curve_panel = curve_ui::CurvePanel::default();
                             self.optimise_panel = optimise_ui::OptimisePanel::default();
+                            self.current_chart = None;
                             self.model = Some(model);
                             finished = true;
                         }
@@ -492,7 +534,21 @@ impl WorkbenchApp {
                         JobEvent::Done((model, result)) => {
                             self.model = model;
                             match result {
-                                Ok(forecast) => self.scenario_panel.result = Some(forecast),
+                                Ok(forecast) => {
+                                    let name = self
+                                        .model_meta
+                                        .as_ref()
+                                        .map(|meta| self.scenario_panel.name(&meta.schema))
+                                        .unwrap_or_else(|| "scenario".into());
+                                    let chart = crate::export::figures::forecast_lift_chart(
+                                        &forecast,
+                                        &name,
+                                        self.footnote(),
+                                    );
+                                    self.current_chart = Some(chart.clone());
+                                    self.scenario_panel.chart = Some(chart);
+                                    self.scenario_panel.result = Some(forecast);
+                                }
                                 Err(message) => self.status = format!("Forecast failed: {message}"),
                             }
                             finished = true;
@@ -513,6 +569,17 @@ impl WorkbenchApp {
                             match result {
                                 Ok(curve) => {
                                     self.status = format!("Curve of {} drawn.", curve.lever);
+                                    self.curve_panel.footnote = self.footnote();
+                                    if let Some(meta) = &self.model_meta {
+                                        self.current_chart = curve_ui::curve_charts(
+                                            &curve,
+                                            self.curve_panel.outcome.as_deref(),
+                                            &meta.schema,
+                                            &self.curve_panel.footnote,
+                                        )
+                                        .into_iter()
+                                        .next();
+                                    }
                                     self.curve_panel.result = Some(curve);
                                 }
                                 Err(message) => self.status = format!("Curve failed: {message}"),
@@ -545,6 +612,25 @@ impl WorkbenchApp {
                         }
                         JobEvent::Crashed(message) => {
                             self.status = format!("Optimiser failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::Export(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done(result) => {
+                            self.status = match result {
+                                Ok(Some(path)) => format!("Chart saved to {}.", path.display()),
+                                Ok(None) => "Export cancelled.".into(),
+                                Err(message) => format!("Export failed: {message}"),
+                            };
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Export failed: {message}");
                             finished = true;
                         }
                     }
@@ -627,6 +713,16 @@ impl WorkbenchApp {
             Command::Forecast(settings) => self.start_forecast(settings),
             Command::Curve(request) if self.running.is_none() => self.start_curve(request),
             Command::Optimise(request) if self.running.is_none() => self.start_optimise(*request),
+            Command::ExportChart(chart) if self.running.is_none() => self.start_export(*chart),
+            Command::ExportCurrentChart if self.running.is_none() => {
+                match self.current_chart.clone() {
+                    Some(chart) => self.start_export(chart),
+                    None => {
+                        self.status =
+                            "No chart to export yet: forecast a scenario or draw a curve.".into()
+                    }
+                }
+            }
             Command::ToggleTheme => {
                 self.settings.light = !self.settings.light;
                 self.store_settings();
@@ -736,12 +832,16 @@ impl WorkbenchApp {
                 }
             }
         });
-        let (escape, open) = ui.ctx().input(|i| {
+        let (escape, open, export) = ui.ctx().input(|i| {
             (
                 i.key_pressed(egui::Key::Escape),
                 i.modifiers.command && i.key_pressed(egui::Key::O),
+                i.modifiers.command && i.key_pressed(egui::Key::E),
             )
         });
+        if export {
+            commands.push(Command::ExportCurrentChart);
+        }
         if escape {
             commands.push(Command::CancelJob);
         }
@@ -821,9 +921,9 @@ impl eframe::App for WorkbenchApp {
     }
 }
 
-/// Droid Sans Fallback (Apache-2.0, assets/fonts) behind egui's fonts: Chinese, Japanese and
-/// Korean text in the data renders instead of boxes.
-const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf");
+/// WenQuanYi Micro Hei behind egui's fonts: Chinese, Japanese and Korean text in the data renders
+/// instead of boxes.
+const CJK_FONT: &[u8] = crate::embedded::CJK_FONT;
 
 fn install_fonts(ctx: &egui::Context) {
     let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
@@ -834,7 +934,7 @@ fn install_fonts(ctx: &egui::Context) {
         })
         .collect();
     ctx.add_font(egui::FontInsert {
-        name: "droid-sans-fallback".into(),
+        name: "wqy-microhei".into(),
         data: egui::FontData::from_static(CJK_FONT),
         families,
     });
@@ -892,5 +992,38 @@ pub fn run_workbench() -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::from(crate::cli::EXIT_UNUSABLE))
         }
+    }
+}
+
+/// A file name from a chart title: letters, digits and CJK kept, the rest as dashes.
+fn file_stem(title: &str) -> String {
+    let mut stem = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            stem.extend(c.to_lowercase());
+        } else if !stem.ends_with('-') && !stem.is_empty() {
+            stem.push('-');
+        }
+    }
+    let stem = stem.trim_end_matches('-');
+    if stem.is_empty() {
+        "chart".into()
+    } else {
+        stem.chars().take(60).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn chart_titles_become_file_names() {
+        assert_eq!(
+            file_stem("Lift in orders as discount_pct varies"),
+            "lift-in-orders-as-discount-pct-varies"
+        );
+        assert_eq!(file_stem("门店 销售额: +5%"), "门店-销售额-5");
+        assert_eq!(file_stem("%%%"), "chart");
     }
 }

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use eframe::egui;
 
 use super::Command;
+use crate::data::controls::same_value;
 use crate::data::notation::parse_offer;
 use crate::data::schema::{LeverKind, Schema};
+use crate::export::Chart;
 use crate::model::{Forecast, LeverSetting};
 
 /// What the Scenarios step shows and edits.
@@ -17,6 +19,8 @@ pub struct ScenarioPanel {
     /// Lever → value as written (a level, a number, a notation).
     pub values: BTreeMap<String, String>,
     pub result: Option<Forecast>,
+    /// The lift chart of `result`, built when it arrives (what Export writes).
+    pub chart: Option<Chart>,
 }
 
 impl ScenarioPanel {
@@ -28,6 +32,25 @@ impl ScenarioPanel {
             .map(|lever| (lever.column.clone(), lever.baseline.clone()))
             .collect();
         self.result = None;
+        self.chart = None;
+    }
+
+    /// The scenario's name on charts: the levers it moves off their baselines.
+    pub fn name(&self, schema: &Schema) -> String {
+        let changed: Vec<String> = schema
+            .levers
+            .iter()
+            .filter_map(|lever| {
+                let value = self.values.get(&lever.column)?;
+                (!same_value(Some(value), &lever.baseline))
+                    .then(|| format!("{}={value}", lever.column))
+            })
+            .collect();
+        if changed.is_empty() {
+            "no change".into()
+        } else {
+            changed.join(", ")
+        }
     }
 
     /// The scenario as lever settings.
@@ -125,6 +148,10 @@ pub fn scenario_ui(
     ui.separator();
     if let Some(forecast) = &panel.result {
         forecast_ui(ui, forecast);
+        if let Some(chart) = &panel.chart {
+            ui.add_space(6.0);
+            super::chart_ui::chart_ui(ui, "lift_chart", chart, 220.0, commands);
+        }
     } else {
         ui.label("Forecasting…");
     }

@@ -2,6 +2,7 @@
 //! automation and large jobs. Exit codes: 0 success, 2 unusable input or failure.
 
 mod args;
+mod chart;
 mod compare;
 mod curve;
 mod forecast;
@@ -55,6 +56,8 @@ enum Command {
     Optimize(Box<optimise::OptimiseArgs>),
     /// Suggest traffic shares for the next test of campaign arms (Thompson sampling).
     Suggest(Box<compare::SuggestArgs>),
+    /// Draw a lift chart, plan chart or response curve to a PNG or SVG file.
+    Chart(Box<chart::ChartArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Some(Command::Compare(args)) => compare::run_compare(&args),
         Some(Command::Suggest(args)) => compare::run_suggest(&args),
         Some(Command::Optimize(args)) => optimise::run(&args),
+        Some(Command::Chart(args)) => chart::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,9 @@
-//! Export: charts as PNG and SVG drawn from the same data as the screen, tables as CSV, and the
-//! one-page report.
-//!
-//! Not built yet: the workbench and diagnostics issues fill it in.
+//! Export: charts as PNG and SVG drawn from the same data as the screen (tables as CSV and the
+//! one-page report come with the diagnostics issue).
+
+pub mod chart;
+pub mod figures;
+pub mod render;
+
+pub use chart::Chart;
+pub use render::{ExportError, SLIDE_SIZE, render_png, render_svg, write_chart};

@@ -24,6 +24,11 @@ pub struct OutcomeForecast {
     /// 80% interval of the scenario total: the members' spread and the outcome's own noise.
     pub scenario_low: f64,
     pub scenario_high: f64,
+    /// 80% interval of the baseline total, built the same way.
+    #[serde(default)]
+    pub baseline_low: f64,
+    #[serde(default)]
+    pub baseline_high: f64,
     pub lift: f64,
     pub lift_mean: f64,
     pub lift_pct: f64,
@@ -108,13 +113,16 @@ pub fn summarise(
         let scenario_means: Vec<f64> = (0..rows).map(|r| f64::from(with.mean(r, j))).collect();
         let baseline_means: Vec<f64> = (0..rows).map(|r| f64::from(without.mean(r, j))).collect();
         // Noise of a total: Bernoulli variance for binary rows, dispersion × mean otherwise.
-        let noise: f64 = match outcome.kind {
-            OutcomeKind::Binary => scenario_means.iter().map(|p| p * (1.0 - p)).sum(),
-            _ => band.map(|b| b.dispersion).unwrap_or(1.0) * scenario_means.iter().sum::<f64>(),
+        let noise = |means: &[f64]| -> f64 {
+            match outcome.kind {
+                OutcomeKind::Binary => means.iter().map(|p| p * (1.0 - p)).sum(),
+                _ => band.map(|b| b.dispersion).unwrap_or(1.0) * means.iter().sum::<f64>(),
+            }
         };
         let scenario_total = mean(&scenario_members);
         let baseline_total = mean(&baseline_members);
-        let spread = (variance(&scenario_members) + noise).sqrt() * Z80;
+        let spread = (variance(&scenario_members) + noise(&scenario_means)).sqrt() * Z80;
+        let baseline_spread = (variance(&baseline_members) + noise(&baseline_means)).sqrt() * Z80;
         let lift = scenario_total - baseline_total;
         let per_row_count = rows.max(1) as f64;
         outcomes.push(OutcomeForecast {
@@ -126,6 +134,8 @@ pub fn summarise(
             baseline_mean: baseline_total / per_row_count,
             scenario_low: (scenario_total - spread).max(0.0),
             scenario_high: scenario_total + spread,
+            baseline_low: (baseline_total - baseline_spread).max(0.0),
+            baseline_high: baseline_total + baseline_spread,
             lift,
             lift_mean: lift / per_row_count,
             lift_pct: if baseline_total.abs() > 0.0 {

@@ -1,0 +1,216 @@
+//! `liftcast chart lift|plan|curve ... --out FILE.png|svg`: the workbench's charts drawn to files,
+//! for scripts and slide decks. The chart comes from the same core numbers as `forecast`,
+//! `plan` and `curve`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::model_args::{ModelData, parse_settings};
+use crate::export::figures::{
+    curve_lift_chart, curve_profit_chart, footnote, forecast_lift_chart, observed_range,
+    plan_lift_chart,
+};
+use crate::export::write_chart;
+use crate::scenario::curve::response_curve;
+use crate::scenario::evaluate::evaluate_plan;
+use crate::scenario::plan::Plan;
+
+#[derive(Args, Debug)]
+pub struct ChartArgs {
+    #[command(subcommand)]
+    chart: ChartKind,
+}
+
+#[derive(Subcommand, Debug)]
+enum ChartKind {
+    /// Scenario against no campaign for each outcome, with 80% whiskers (as `forecast`).
+    Lift(Box<LiftChartArgs>),
+    /// A saved plan against no campaign for each outcome (as `plan`).
+    Plan(Box<PlanChartArgs>),
+    /// A response curve: one outcome's lift, or the incremental profit (as `curve`).
+    Curve(Box<CurveChartArgs>),
+}
+
+/// Where the chart goes and how big it is.
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// The file to write: .png or .svg.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Pixels, WIDTHxHEIGHT (default: a 16:9 slide at twice its 960 × 540 layout).
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "1920x1080")]
+    size: (u32, u32),
+}
+
+#[derive(Args, Debug)]
+struct LiftChartArgs {
+    #[command(flatten)]
+    target: ModelData,
+    /// A lever value for the scenario, e.g. `--set discount_pct=15`; repeatable.
+    #[arg(long = "set", value_name = "LEVER=VALUE")]
+    settings: Vec<String>,
+    /// The scenario's name on the chart (default: its settings).
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct PlanChartArgs {
+    #[command(flatten)]
+    target: ModelData,
+    /// A plan file (JSON).
+    plan: PathBuf,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct CurveChartArgs {
+    #[command(flatten)]
+    target: ModelData,
+    /// The numeric lever to sweep.
+    #[arg(long)]
+    lever: String,
+    #[arg(long)]
+    from: f64,
+    #[arg(long)]
+    to: f64,
+    #[arg(long, default_value_t = 21)]
+    steps: usize,
+    /// Other levers held at a value; repeatable.
+    #[arg(long = "set", value_name = "LEVER=VALUE")]
+    settings: Vec<String>,
+    /// A plan file whose costs price each point (needed for `--show profit`).
+    #[arg(long, value_name = "PLAN.json")]
+    costs_from: Option<PathBuf>,
+    /// What to draw: `profit`, or an outcome's name for its lift (default: the first outcome).
+    #[arg(long)]
+    show: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// `1920x1080` → (1920, 1080).
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (width, height) = text
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("'{text}': write the size as WIDTHxHEIGHT, e.g. 1920x1080"))?;
+    let side = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("'{text}': '{s}' is not a whole number of pixels"))
+    };
+    Ok((side(width)?, side(height)?))
+}
+
+pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
+    let (chart, output) = match &args.chart {
+        ChartKind::Lift(args) => {
+            let (model, population) = args.target.load()?;
+            let scenario = parse_settings(&args.settings)?;
+            let forecast = model.forecast(&population, &scenario)?;
+            let name = args.name.clone().unwrap_or_else(|| {
+                if scenario.is_empty() {
+                    "no change".into()
+                } else {
+                    scenario
+                        .iter()
+                        .map(|s| format!("{}={}", s.lever, s.value))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            });
+            let chart = forecast_lift_chart(&forecast, &name, footnote(&model.meta));
+            (chart, &args.output)
+        }
+        ChartKind::Plan(args) => {
+            let (model, history) = args.target.load()?;
+            let plan = Plan::load(&args.plan)?;
+            let forecast = evaluate_plan(&model, &history, &plan)?;
+            (
+                plan_lift_chart(&forecast, footnote(&model.meta)),
+                &args.output,
+            )
+        }
+        ChartKind::Curve(args) => {
+            let (model, population) = args.target.load()?;
+            let fixed = parse_settings(&args.settings)?;
+            let costs = args
+                .costs_from
+                .as_deref()
+                .map(Plan::load)
+                .transpose()?
+                .map(|plan| plan.costs);
+            let curve = response_curve(
+                &model,
+                &population,
+                &args.lever,
+                (args.from, args.to),
+                args.steps,
+                &fixed,
+                costs.as_ref(),
+            )?;
+            let observed = observed_range(&model.meta.schema, &args.lever);
+            let note = footnote(&model.meta);
+            let first_outcome = model
+                .meta
+                .encoder
+                .outcomes
+                .first()
+                .map(|o| o.column.clone());
+            let chart = match args.show.clone().or(first_outcome).as_deref() {
+                Some("profit") => curve_profit_chart(&curve, observed, note).ok_or_else(|| {
+                    anyhow::anyhow!("--show profit needs costs: add --costs-from PLAN.json")
+                })?,
+                Some(outcome) => {
+                    curve_lift_chart(&curve, outcome, observed, note).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--show {outcome}: the model has no such outcome; use one of {} or profit",
+                            model
+                                .meta
+                                .encoder
+                                .outcomes
+                                .iter()
+                                .map(|o| o.column.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?
+                }
+                None => anyhow::bail!("the model has no outcomes to draw"),
+            };
+            (chart, &args.output)
+        }
+    };
+    write_chart(&chart, &output.out, output.size)?;
+    let (width, height) = output.size;
+    println!(
+        "wrote {} ({width} × {height}): {}",
+        output.out.display(),
+        chart.title
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::SLIDE_SIZE;
+
+    #[test]
+    fn sizes_read_as_width_by_height() {
+        assert_eq!(parse_size("1920x1080"), Ok((1920, 1080)));
+        assert_eq!(parse_size("800×600"), Ok((800, 600)));
+        assert!(parse_size("1920").is_err());
+        assert!(parse_size("wide x 2").is_err());
+    }
+
+    #[test]
+    fn the_default_size_is_the_slide_size() {
+        assert_eq!(parse_size("1920x1080"), Ok(SLIDE_SIZE));
+    }
+}

@@ -1,0 +1,259 @@
+//! The charts of a forecast and a response curve, built from the core's numbers. The screen and
+//! the exported files both draw these.
+
+use super::chart::{Bar, BarPanel, Chart, ChartBody, Series, XyPlot};
+use crate::data::schema::{LeverKind, Schema};
+use crate::model::ModelMeta;
+use crate::model::forecast::{Forecast, OutcomeForecast};
+use crate::scenario::curve::Curve;
+use crate::scenario::evaluate::{OutcomeLift, PlanForecast};
+
+/// "Data: FILE · model trained on DEVICE, N epochs · made DATE by Liftcast VERSION".
+pub fn footnote(meta: &ModelMeta) -> String {
+    let data = std::path::Path::new(&meta.data_file)
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| meta.data_file.clone());
+    format!(
+        "Data: {data} · model: {}-member ensemble, {} epochs, {} · made {} by Liftcast {}",
+        meta.config.members,
+        meta.epochs_run,
+        meta.device,
+        chrono::Local::now().format("%Y-%m-%d"),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// One outcome of a forecast, as the lift chart needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiftRow {
+    pub outcome: String,
+    pub baseline: f64,
+    pub baseline_80: Option<(f64, f64)>,
+    pub scenario: f64,
+    pub scenario_80: (f64, f64),
+    pub lift: f64,
+    pub lift_pct: f64,
+    pub lift_80: (f64, f64),
+}
+
+impl From<&OutcomeForecast> for LiftRow {
+    fn from(o: &OutcomeForecast) -> Self {
+        Self {
+            outcome: o.outcome.clone(),
+            baseline: o.baseline_total,
+            baseline_80: Some((o.baseline_low, o.baseline_high)),
+            scenario: o.scenario_total,
+            scenario_80: (o.scenario_low, o.scenario_high),
+            lift: o.lift,
+            lift_pct: o.lift_pct,
+            lift_80: (o.lift_low, o.lift_high),
+        }
+    }
+}
+
+impl From<&OutcomeLift> for LiftRow {
+    fn from(o: &OutcomeLift) -> Self {
+        Self {
+            outcome: o.outcome.clone(),
+            baseline: o.baseline,
+            // A plan's baseline is the ensemble's expected total; its spread is not kept.
+            baseline_80: None,
+            scenario: o.scenario,
+            scenario_80: (o.scenario_80.low, o.scenario_80.high),
+            lift: o.lift,
+            lift_pct: o.lift_pct,
+            lift_80: (o.lift_80.low, o.lift_80.high),
+        }
+    }
+}
+
+/// The lift chart of a forecast of the population.
+pub fn forecast_lift_chart(forecast: &Forecast, scenario_name: &str, footnote: String) -> Chart {
+    let rows: Vec<LiftRow> = forecast.outcomes.iter().map(LiftRow::from).collect();
+    let note = (forecast.cold_start_rows > 0).then(|| {
+        format!(
+            "{} rows are cold start (unseen segments): less certain.",
+            forecast.cold_start_rows
+        )
+    });
+    lift_chart(&rows, scenario_name, note, footnote)
+}
+
+/// The lift chart of a plan's forecast, its first warning beside the legend.
+pub fn plan_lift_chart(forecast: &PlanForecast, footnote: String) -> Chart {
+    let rows: Vec<LiftRow> = forecast.outcomes.iter().map(LiftRow::from).collect();
+    let note = match forecast.warnings.len() {
+        0 => None,
+        1 => Some(forecast.warnings[0].clone()),
+        n => Some(format!(
+            "{} (and {} more warnings)",
+            forecast.warnings[0],
+            n - 1
+        )),
+    };
+    lift_chart(&rows, &forecast.plan, note, footnote)
+}
+
+/// Scenario beside baseline for each outcome, each panel on its own scale, with the 80%
+/// intervals as whiskers and the lift under the panel's title.
+pub fn lift_chart(
+    rows: &[LiftRow],
+    scenario_name: &str,
+    note: Option<String>,
+    footnote: String,
+) -> Chart {
+    let panels = rows
+        .iter()
+        .map(|row| BarPanel {
+            title: format!("{}: {}", row.outcome, percent(row.lift_pct)),
+            subtitle: format!(
+                "lift {} (80%: {} to {})",
+                signed(row.lift),
+                signed(row.lift_80.0),
+                signed(row.lift_80.1)
+            ),
+            y_label: format!("{} (total)", row.outcome),
+            bars: vec![
+                Bar {
+                    label: "no campaign".into(),
+                    value: row.baseline,
+                    interval: row.baseline_80,
+                    accent: false,
+                },
+                Bar {
+                    // The title names the scenario; a long name would not fit under a bar.
+                    label: "with the campaign".into(),
+                    value: row.scenario,
+                    interval: Some(row.scenario_80),
+                    accent: true,
+                },
+            ],
+        })
+        .collect();
+    let note = note.map(|n| format!(" {n}")).unwrap_or_default();
+    Chart {
+        title: format!("Predicted totals: {scenario_name} against no campaign"),
+        how_to_read: format!(
+            "Grey: without the campaign; blue: with it. Whiskers: 80% intervals.{note}"
+        ),
+        footnote,
+        body: ChartBody::Bars(panels),
+    }
+}
+
+fn percent(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:+.1}%")
+    } else {
+        "lift % undefined (no baseline)".into()
+    }
+}
+
+/// A signed number, compact: +1.7M, +35k, +12.5.
+fn signed(value: f64) -> String {
+    let text = super::chart::compact_number(value);
+    if value >= 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// The range a numeric lever took in the training data.
+pub fn observed_range(schema: &Schema, lever: &str) -> Option<(f64, f64)> {
+    schema.levers.iter().find_map(|l| match l.kind {
+        LeverKind::Numeric { min, max } if l.column == lever => Some((min, max)),
+        _ => None,
+    })
+}
+
+fn curve_marks(plot: &mut XyPlot, curve: &Curve, observed: Option<(f64, f64)>) {
+    plot.zero_line = true;
+    plot.shaded_x = observed.map(|(min, max)| (min, max, "range seen in the data".into()));
+    if let Some(best) = curve.profit_maximising_value {
+        plot.vlines.push((best, format!("most profitable: {best}")));
+    }
+}
+
+/// The lift of one outcome along the swept lever, with its 80% band; `None` when the curve
+/// has no such outcome.
+pub fn curve_lift_chart(
+    curve: &Curve,
+    outcome: &str,
+    observed: Option<(f64, f64)>,
+    footnote: String,
+) -> Option<Chart> {
+    let index = curve
+        .points
+        .first()?
+        .outcomes
+        .iter()
+        .position(|o| o.outcome == outcome)?;
+    let at = |p: &crate::scenario::curve::CurvePoint| p.outcomes.get(index).cloned();
+    let points = curve
+        .points
+        .iter()
+        .filter_map(|p| at(p).map(|o| [p.value, o.lift]))
+        .collect();
+    let band = curve
+        .points
+        .iter()
+        .filter_map(|p| at(p).map(|o| [p.value, o.lift_low, o.lift_high]))
+        .collect();
+    let mut plot = XyPlot::new(curve.lever.clone(), format!("lift in {outcome} (total)"));
+    plot.series
+        .push(Series::line(format!("{outcome} lift"), points).with_band("80% band", band));
+    curve_marks(&mut plot, curve, observed);
+    Some(Chart {
+        title: format!("Lift in {outcome} as {} varies", curve.lever),
+        how_to_read: "Line: expected lift over no campaign; band: 80% interval; shaded: the \
+                      range seen in the data (outside it the model extrapolates)."
+            .into(),
+        footnote,
+        body: ChartBody::Xy(plot),
+    })
+}
+
+/// Incremental profit along the swept lever, with its 80% band; `None` for a curve drawn
+/// without costs.
+pub fn curve_profit_chart(
+    curve: &Curve,
+    observed: Option<(f64, f64)>,
+    footnote: String,
+) -> Option<Chart> {
+    let priced: Vec<_> = curve
+        .points
+        .iter()
+        .filter_map(|p| p.money.as_ref().map(|m| (p.value, m)))
+        .collect();
+    if priced.is_empty() {
+        return None;
+    }
+    let points = priced
+        .iter()
+        .map(|(x, m)| [*x, m.incremental_profit])
+        .collect();
+    let band = priced
+        .iter()
+        .map(|(x, m)| {
+            [
+                *x,
+                m.incremental_profit_80.low,
+                m.incremental_profit_80.high,
+            ]
+        })
+        .collect();
+    let mut plot = XyPlot::new(curve.lever.clone(), "incremental profit");
+    plot.series
+        .push(Series::line("incremental profit", points).with_band("80% band", band));
+    curve_marks(&mut plot, curve, observed);
+    Some(Chart {
+        title: format!("Incremental profit as {} varies", curve.lever),
+        how_to_read: "Line: expected profit over no campaign after every campaign cost; band: \
+                      80% interval; the mark: the most profitable value swept."
+            .into(),
+        footnote,
+        body: ChartBody::Xy(plot),
+    })
+}
