@@ -232,6 +232,25 @@ fn train_then_scenario_shows_the_core_forecast() {
         );
     }
     harness.get_by_label_contains("Expected profit");
+
+    // Diagnostics: the held-out rows are scored on a worker, and the verdict and charts shown
+    // are the core's.
+    harness.get_by_label("5 Diagnostics").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let report = harness
+        .state()
+        .diagnostics()
+        .cloned()
+        .unwrap_or_else(|| panic!("no diagnostics; status: {}", harness.state().status()));
+    let first = &report.outcomes[0];
+    harness.get_by_label(&first.verdict);
+    harness.get_by_label(&format!(
+        "{}: predicted against actual on held-out rows",
+        first.outcome
+    ));
+    save_screenshot(&mut harness, "diagnostics.png");
 }
 
 /// Chinese text from a GBK export renders (the harness panics on any glyph no font has).

@@ -124,10 +124,11 @@ fn xy_ui(ui: &mut egui::Ui, id: &str, plot: &XyPlot, height: f32) {
         .x_axis_label(plot.x_label.as_str())
         .y_axis_label(plot.y_label.as_str())
         .y_axis_formatter(|mark, _| compact_number(mark.value));
-    if plot.diagonal {
-        view = view.data_aspect(1.0);
-    }
+    // Frame at least what the exported file frames: marks and shaded ranges included.
     let extent = plot.extent();
+    if let Some(([x0, x1], [y0, y1])) = extent {
+        view = view.include_x(x0).include_x(x1).include_y(y0).include_y(y1);
+    }
     view.show(ui, |plot_ui| {
         if let Some((from, to, name)) = &plot.shaded_x {
             plot_ui.span(

@@ -4,6 +4,7 @@
 mod chart_ui;
 mod curve_ui;
 mod data_ui;
+mod diagnostics_ui;
 mod optimise_ui;
 mod roles_ui;
 mod scenario_ui;
@@ -27,6 +28,7 @@ pub enum Step {
     Roles,
     Train,
     Scenarios,
+    Diagnostics,
 }
 
 /// What a panel asks the app to do.
@@ -70,6 +72,7 @@ enum Running {
     Optimise(Job<(), WithModel<crate::scenario::optimise::OptimiseResult>>),
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
     Export(Job<(), Result<Option<PathBuf>, String>>),
+    Diagnose(Job<(), WithModel<crate::diagnostics::HoldoutReport>>),
 }
 
 /// What the workbench remembers between runs, in `liftcast/settings.json` under the user's
@@ -106,6 +109,7 @@ pub struct WorkbenchApp {
     scenario_panel: scenario_ui::ScenarioPanel,
     curve_panel: curve_ui::CurvePanel,
     optimise_panel: optimise_ui::OptimisePanel,
+    diagnostics_panel: diagnostics_ui::DiagnosticsPanel,
     /// The last chart drawn (what Ctrl+E exports).
     current_chart: Option<crate::export::Chart>,
     /// The newest forecast asked for while another was running.
@@ -138,6 +142,7 @@ impl WorkbenchApp {
             scenario_panel: scenario_ui::ScenarioPanel::default(),
             curve_panel: curve_ui::CurvePanel::default(),
             optimise_panel: optimise_ui::OptimisePanel::default(),
+            diagnostics_panel: diagnostics_ui::DiagnosticsPanel::default(),
             current_chart: None,
             pending_forecast: None,
             running: None,
@@ -190,6 +195,11 @@ impl WorkbenchApp {
     /// The chart Ctrl+E exports: the last lift chart or response curve drawn.
     pub fn current_chart(&self) -> Option<&crate::export::Chart> {
         self.current_chart.as_ref()
+    }
+
+    /// The Diagnostics step's holdout report, once scored.
+    pub fn diagnostics(&self) -> Option<&crate::diagnostics::HoldoutReport> {
+        self.diagnostics_panel.report.as_ref()
     }
 
     /// The optimiser's last answer in the Scenarios step.
@@ -397,6 +407,20 @@ impl WorkbenchApp {
         self.track(job.map(Running::Optimise));
     }
 
+    fn start_diagnose(&mut self) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = "Scoring the held-out rows…".into();
+        let job = jobs::spawn("diagnose", self.notify.clone(), move |_| {
+            let result =
+                crate::diagnostics::holdout_report(&model, &frame).map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Diagnose));
+    }
+
     /// The footnote of charts from the current model.
     fn footnote(&self) -> String {
         self.model_meta
@@ -513,6 +537,7 @@ impl WorkbenchApp {
                             self.curve_panel = curve_ui::CurvePanel::default();
                             self.optimise_panel = optimise_ui::OptimisePanel::default();
                             self.current_chart = None;
+                            self.diagnostics_panel = diagnostics_ui::DiagnosticsPanel::default();
                             self.model = Some(model);
                             finished = true;
                         }
@@ -617,6 +642,31 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Running::Diagnose(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done((model, result)) => {
+                            self.model = model;
+                            match result {
+                                Ok(report) => {
+                                    self.status = "Held-out rows scored.".into();
+                                    let footnote = self.footnote();
+                                    self.diagnostics_panel.set_report(report, &footnote);
+                                }
+                                Err(message) => {
+                                    self.status = format!("Diagnostics failed: {message}")
+                                }
+                            }
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Diagnostics failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
             Running::Export(job) => {
                 for event in job.poll() {
                     match event {
@@ -701,6 +751,12 @@ impl WorkbenchApp {
                 {
                     let settings = self.scenario_panel.settings();
                     self.start_forecast(settings);
+                }
+                if step == Step::Diagnostics
+                    && self.diagnostics_panel.report.is_none()
+                    && self.running.is_none()
+                {
+                    self.start_diagnose();
                 }
             }
             Command::OpenDialog if self.running.is_none() => self.start_open_dialog(),
@@ -831,6 +887,16 @@ impl WorkbenchApp {
                     }
                 }
             }
+            (Some(_), Step::Diagnostics) => {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    diagnostics_ui::diagnostics_ui(
+                        ui,
+                        &mut self.diagnostics_panel,
+                        self.model_meta.is_some(),
+                        &mut commands,
+                    );
+                });
+            }
         });
         let (escape, open, export) = ui.ctx().input(|i| {
             (
@@ -896,6 +962,7 @@ impl WorkbenchApp {
                 (Step::Roles, "2 Roles"),
                 (Step::Train, "3 Train"),
                 (Step::Scenarios, "4 Scenarios"),
+                (Step::Diagnostics, "5 Diagnostics"),
             ];
             for (step, label) in steps {
                 if ui.selectable_label(self.step == step, label).clicked() {

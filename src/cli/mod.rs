@@ -5,6 +5,7 @@ mod args;
 mod chart;
 mod compare;
 mod curve;
+mod diagnose;
 mod forecast;
 mod inspect;
 mod model_args;
@@ -58,6 +59,8 @@ enum Command {
     Suggest(Box<compare::SuggestArgs>),
     /// Draw a lift chart, plan chart or response curve to a PNG or SVG file.
     Chart(Box<chart::ChartArgs>),
+    /// How wrong the model is on its held-out rows, beside naive baselines, and where.
+    Diagnose(Box<diagnose::DiagnoseArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Some(Command::Suggest(args)) => compare::run_suggest(&args),
         Some(Command::Optimize(args)) => optimise::run(&args),
         Some(Command::Chart(args)) => chart::run(&args),
+        Some(Command::Diagnose(args)) => diagnose::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 //! one-page report come with the diagnostics issue).
 
 pub mod chart;
+pub mod diagnostic_charts;
 pub mod figures;
 pub mod render;
 

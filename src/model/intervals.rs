@@ -11,7 +11,7 @@ use super::predict::MemberPredictions;
 use crate::data::roles::OutcomeKind;
 
 /// The interval levels reported.
-pub const LEVELS: [f64; 2] = [0.8, 0.95];
+pub const LEVELS: [f64; 3] = [0.5, 0.8, 0.95];
 
 /// Residual quantiles at one level.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

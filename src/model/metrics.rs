@@ -12,6 +12,7 @@ use super::split::Split;
 use crate::data::column;
 use crate::data::roles::OutcomeKind;
 use crate::data::schema::Schema;
+use crate::diagnostics::metrics::{auc, log_loss, poisson_deviance, rmse};
 
 /// One error measure on the holdout, for the model and the naive baseline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,76 +60,6 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     let high = position.ceil() as usize;
     let fraction = position - low as f64;
     sorted[low] * (1.0 - fraction) + sorted[high] * fraction
-}
-
-/// Mean log-loss of probabilities against 0/1 outcomes.
-pub fn log_loss(probabilities: &[f64], actual: &[f64]) -> f64 {
-    let n = probabilities.len().max(1) as f64;
-    probabilities
-        .iter()
-        .zip(actual)
-        .map(|(&p, &y)| {
-            let p = p.clamp(1e-7, 1.0 - 1e-7);
-            -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
-        })
-        .sum::<f64>()
-        / n
-}
-
-/// Area under the ROC curve: the chance a random positive is ranked above a random negative
-/// (ties count half).
-pub fn auc(scores: &[f64], actual: &[f64]) -> f64 {
-    let mut pairs: Vec<(f64, bool)> = scores
-        .iter()
-        .zip(actual)
-        .map(|(&s, &y)| (s, y > 0.5))
-        .collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let positives = pairs.iter().filter(|p| p.1).count() as f64;
-    let negatives = pairs.len() as f64 - positives;
-    if positives == 0.0 || negatives == 0.0 {
-        return f64::NAN;
-    }
-    // Sum of positive ranks, with tied scores sharing their average rank.
-    let mut rank_sum = 0.0;
-    let mut start = 0;
-    while start < pairs.len() {
-        let mut end = start;
-        while end + 1 < pairs.len() && pairs[end + 1].0 == pairs[start].0 {
-            end += 1;
-        }
-        let average_rank = (start + end) as f64 / 2.0 + 1.0;
-        rank_sum += pairs[start..=end].iter().filter(|p| p.1).count() as f64 * average_rank;
-        start = end + 1;
-    }
-    (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
-}
-
-/// Mean Poisson deviance, 2·[y·ln(y/μ) − (y − μ)].
-pub fn poisson_deviance(predicted: &[f64], actual: &[f64]) -> f64 {
-    let n = predicted.len().max(1) as f64;
-    predicted
-        .iter()
-        .zip(actual)
-        .map(|(&mu, &y)| {
-            let mu = mu.max(1e-12);
-            let log_term = if y > 0.0 { y * (y / mu).ln() } else { 0.0 };
-            2.0 * (log_term - (y - mu))
-        })
-        .sum::<f64>()
-        / n
-}
-
-/// Root mean squared error.
-pub fn rmse(predicted: &[f64], actual: &[f64]) -> f64 {
-    let n = predicted.len().max(1) as f64;
-    (predicted
-        .iter()
-        .zip(actual)
-        .map(|(p, y)| (p - y).powi(2))
-        .sum::<f64>()
-        / n)
-        .sqrt()
 }
 
 /// Model and naive metrics for every outcome on the holdout rows.
@@ -223,24 +154,5 @@ mod tests {
         let values = [1.0, 2.0, 3.0, 4.0, 5.0];
         assert_eq!(quantile(&values, 0.5), 3.0);
         assert!((quantile(&values, 0.1) - 1.4).abs() < 1e-12);
-    }
-
-    #[test]
-    fn auc_by_hand_and_with_ties() {
-        assert_eq!(auc(&[0.1, 0.4, 0.35, 0.8], &[0.0, 0.0, 1.0, 1.0]), 0.75);
-        assert_eq!(auc(&[0.5, 0.5], &[0.0, 1.0]), 0.5);
-    }
-
-    #[test]
-    fn poisson_deviance_by_hand() {
-        // y = 0, mu = 1: 2·(0 − (0 − 1)) = 2; y = 2, mu = 2: 0.
-        assert!((poisson_deviance(&[1.0, 2.0], &[0.0, 2.0]) - 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn log_loss_and_rmse_by_hand() {
-        let loss = log_loss(&[0.5, 0.5], &[1.0, 0.0]);
-        assert!((loss - std::f64::consts::LN_2).abs() < 1e-12);
-        assert!((rmse(&[1.0, 3.0], &[0.0, 1.0]) - (2.5f64).sqrt()).abs() < 1e-12);
     }
 }

@@ -111,6 +111,25 @@ pub struct ModelMeta {
     pub intervals: Vec<intervals::OutcomeIntervals>,
 }
 
+/// The train / validation / holdout rows of `frame`, as training splits it: by date for time
+/// data, by row number otherwise. Diagnostics use it to score exactly the held-out rows.
+pub fn split_of(
+    frame: &polars::prelude::DataFrame,
+    schema: &Schema,
+) -> Result<split::Split, ModelError> {
+    let row_dates = match &schema.time {
+        Some(time) => Some(
+            column::texts(frame, &time.column)
+                .map_err(|e| ModelError::Device(e.to_string()))?
+                .iter()
+                .map(|t| t.as_deref().and_then(|t| dates::parse(t, time.format)))
+                .collect::<Vec<_>>(),
+        ),
+        None => None,
+    };
+    Ok(split::split_rows(frame.height(), row_dates.as_deref()))
+}
+
 /// A forecast with every member's per-row predictions (in the outcomes' units).
 pub struct DetailedForecast {
     pub forecast: Forecast,
@@ -179,17 +198,7 @@ impl ForecastModel {
     ) -> Result<Self, ModelError> {
         let (mut device, mut device_label) = device::resolve(choice).map_err(ModelError::Device)?;
         let frame = &table.frame;
-        let row_dates = match &schema.time {
-            Some(time) => Some(
-                column::texts(frame, &time.column)
-                    .map_err(|e| ModelError::Device(e.to_string()))?
-                    .iter()
-                    .map(|t| t.as_deref().and_then(|t| dates::parse(t, time.format)))
-                    .collect::<Vec<_>>(),
-            ),
-            None => None,
-        };
-        let split = split::split_rows(frame.height(), row_dates.as_deref());
+        let split = split_of(frame, schema)?;
         if split.train.is_empty() {
             return Err(ModelError::NoTrainingRows);
         }
@@ -302,6 +311,16 @@ impl ForecastModel {
             nets: trained.nets,
             device,
         })
+    }
+
+    /// Every member's prediction of each row of `frame` as it is (its own lever values):
+    /// what holdout diagnostics score against the actual outcomes.
+    pub fn predict_as_is(
+        &self,
+        frame: &polars::prelude::DataFrame,
+    ) -> Result<predict::MemberPredictions, ModelError> {
+        let encoded = self.meta.encoder.encode(frame, &[])?;
+        Ok(self.predict_encoded(&encoded))
     }
 
     /// Predicts `frame` with the levers set as given (the scenario) and at their baselines:
