@@ -6,9 +6,11 @@ mod chart;
 mod compare;
 mod curve;
 mod diagnose;
+mod explain;
 mod forecast;
 mod inspect;
 mod model_args;
+mod monitor;
 mod optimise;
 mod plan;
 mod sample;
@@ -61,6 +63,10 @@ enum Command {
     Chart(Box<chart::ChartArgs>),
     /// How wrong the model is on its held-out rows, beside naive baselines, and where.
     Diagnose(Box<diagnose::DiagnoseArgs>),
+    /// How much of a scenario's lift each lever change makes (exact Shapley values).
+    Explain(Box<explain::ExplainArgs>),
+    /// Score newer data with a saved model: accuracy, input shift (PSI), keep / watch / retrain.
+    Monitor(Box<monitor::MonitorArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -80,6 +86,8 @@ pub fn main() -> ExitCode {
         Some(Command::Optimize(args)) => optimise::run(&args),
         Some(Command::Chart(args)) => chart::run(&args),
         Some(Command::Diagnose(args)) => diagnose::run(&args),
+        Some(Command::Explain(args)) => explain::run(&args),
+        Some(Command::Monitor(args)) => monitor::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -2,10 +2,15 @@
 //! beside naive baselines on the held-out rows, interval coverage, calibration of
 //! probabilities, and the error ranked by its sources.
 //!
+//! Also: the exact Shapley decomposition of a scenario's lift over its levers, and monitoring of
+//! newer data (population shift, keep / watch / retrain).
+//!
 //! Still to come (issue 7): rolling-origin backtests, uplift curves on randomised data,
-//! importance, Shapley lift decomposition, monitoring and the report.
+//! importance and partial dependence, and the report.
 
+pub mod decompose;
 pub mod holdout;
 pub mod metrics;
+pub mod monitor;
 
 pub use holdout::{HoldoutReport, holdout_report};

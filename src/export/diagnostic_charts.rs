@@ -132,3 +132,51 @@ pub fn outcome_charts(report: &OutcomeReport, footnote: &str) -> Vec<Chart> {
     }
     charts
 }
+
+/// Monitoring: actual against predicted per day of the newer data, with the 80% band; `None`
+/// without dates.
+pub fn monitor_chart(
+    check: &crate::diagnostics::monitor::OutcomeCheck,
+    footnote: String,
+) -> Option<Chart> {
+    let first = check.by_date.first()?.0;
+    let day = |date: chrono::NaiveDate| (date - first).num_days() as f64;
+    let mut plot = XyPlot::new(
+        format!("days from {first}"),
+        format!("{} per day", check.outcome),
+    );
+    plot.series.push(
+        Series::line(
+            "predicted",
+            check
+                .by_date
+                .iter()
+                .map(|(d, _, p, _, _)| [day(*d), *p])
+                .collect(),
+        )
+        .with_band(
+            "80% band",
+            check
+                .by_date
+                .iter()
+                .map(|(d, _, _, low, high)| [day(*d), *low, *high])
+                .collect(),
+        ),
+    );
+    plot.series.push(Series::points(
+        "actual",
+        check
+            .by_date
+            .iter()
+            .map(|(d, y, _, _, _)| [day(*d), *y])
+            .collect(),
+    ));
+    Some(Chart {
+        title: format!("{}: the saved model on newer data", check.outcome),
+        how_to_read: "Dots outside the band on many days mean the model no longer describes the \
+                      data: compare with the shifts listed beside it."
+            .into(),
+        footnote,
+        body: ChartBody::Xy(plot),
+    })
+}

@@ -1,0 +1,144 @@
+//! Lift decomposition (exact Shapley values over the changed levers) and monitoring of newer
+//! data (population shift, keep / watch / retrain) on the sample data.
+
+mod common;
+
+use liftcast::diagnostics::decompose::decompose_lift;
+use liftcast::model::{LeverSetting, TrainConfig};
+
+fn set(lever: &str, value: &str) -> LeverSetting {
+    LeverSetting {
+        lever: lever.into(),
+        value: value.into(),
+    }
+}
+
+#[test]
+fn shapley_parts_add_up_and_the_null_lever_gets_almost_nothing() {
+    let inspection = common::sample_inspection();
+    let model = common::train_on_cpu(&inspection, TrainConfig::default());
+    let frame = &inspection.table.frame;
+    let campaign = [
+        set("campaign_type", "percent_off"),
+        set("discount_pct", "20"),
+        set("duration_days", "7"),
+        set("creative", "A"),
+        set("coupon", "none"),
+    ];
+    // From no campaign: four levers change (the coupon stays at none), and their parts add up to the lift.
+    let whole = decompose_lift(&model, frame, &[], &campaign).unwrap();
+    assert_eq!(whole.changes.len(), 4);
+    let direct = model.forecast(frame, &campaign).unwrap();
+    for (outcome, forecast) in whole.outcomes.iter().zip(&direct.outcomes) {
+        let sum: f64 = outcome.parts.iter().sum();
+        assert!(
+            (sum - outcome.total_lift).abs() <= 1e-6 * outcome.total_lift.abs(),
+            "{}: parts {sum} against lift {}",
+            outcome.outcome,
+            outcome.total_lift
+        );
+        // The same lift the forecast reports for the scenario (every lever named, so no row
+        // keeps a value of its own).
+        assert!(
+            (outcome.total_lift - forecast.lift).abs() <= 1e-6 * forecast.lift.abs().max(1.0),
+            "{} against {}",
+            outcome.total_lift,
+            forecast.lift
+        );
+    }
+
+    // Creative has no effect in the generator: switching it A → B beside a deeper discount,
+    // its part is small next to the campaign's whole lift.
+    let deeper = [set("discount_pct", "30"), set("creative", "B")];
+    let change = decompose_lift(&model, frame, &campaign, &deeper).unwrap();
+    let levers: Vec<&str> = change.changes.iter().map(|c| c.lever.as_str()).collect();
+    assert_eq!(levers, ["discount_pct", "creative"]);
+    for (outcome, reference) in change.outcomes.iter().zip(&whole.outcomes) {
+        let creative = outcome.parts[1];
+        println!(
+            "{}: creative A → B {creative:+.1}; the campaign's lift {:+.1}",
+            outcome.outcome, reference.total_lift
+        );
+        assert!(
+            creative.abs() < 0.1 * reference.total_lift.abs(),
+            "{}: creative's part {creative} is not small",
+            outcome.outcome
+        );
+    }
+
+    // Unknown levers are named with the ones that exist.
+    let error = decompose_lift(&model, frame, &[], &[set("colour", "red")]).unwrap_err();
+    assert!(error.to_string().contains("campaign_type"), "{error}");
+}
+
+/// The sample's first year trains the model; the second year, with a competitor sale running
+/// on most days, is the newer data.
+#[test]
+fn monitor_finds_the_injected_shift_and_does_not_say_keep() {
+    let text = String::from_utf8(liftcast::embedded::SAMPLE_CSV.to_vec()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let competitor = header
+        .split(',')
+        .position(|c| c == "competitor_sale")
+        .unwrap();
+    let (mut old, mut new) = (vec![header.to_owned()], vec![header.to_owned()]);
+    for (i, line) in lines.enumerate() {
+        if line < "2025" {
+            old.push(line.to_owned());
+        } else {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if i % 5 != 0 {
+                cells[competitor] = "1";
+            }
+            new.push(cells.join(","));
+        }
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let old_path = folder.path().join("old.csv");
+    let new_path = folder.path().join("new.csv");
+    std::fs::write(&old_path, old.join("\n")).unwrap();
+    std::fs::write(&new_path, new.join("\n")).unwrap();
+    let model = folder.path().join("model");
+    let output = common::liftcast(&[
+        "train",
+        old_path.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--epochs",
+        "3",
+        "--ensemble",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let chart = folder.path().join("monitor.svg");
+    let output = common::liftcast(&[
+        "monitor",
+        model.to_str().unwrap(),
+        new_path.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--chart",
+        chart.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let shifts = report["shifts"].as_array().unwrap();
+    assert_eq!(shifts[0]["feature"], "competitor_sale", "{shifts:?}");
+    assert_eq!(shifts[0]["level"], "major");
+    assert_ne!(report["recommendation"], "keep");
+    let reasons = report["reasons"].as_array().unwrap();
+    assert!(reasons.iter().any(|r| {
+        r.as_str()
+            .unwrap()
+            .starts_with("competitor_sale has shifted a lot")
+    }));
+    let outcomes = report["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 3);
+    assert!(outcomes[0]["by_date"].as_array().unwrap().len() > 300);
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.contains("the saved model on newer data"));
+}
