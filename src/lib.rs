@@ -12,6 +12,7 @@ pub mod export;
 pub mod files;
 pub mod jobs;
 pub mod model;
+pub mod project;
 pub mod quiet_panics;
 pub mod scenario;
 

@@ -280,3 +280,132 @@ fn the_theme_toggles_between_dark_and_light() {
     harness.step();
     assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
 }
+
+fn twenty_percent_off() -> Vec<LeverSetting> {
+    vec![
+        LeverSetting {
+            lever: "campaign_type".into(),
+            value: "percent_off".into(),
+        },
+        LeverSetting {
+            lever: "discount_pct".into(),
+            value: "20".into(),
+        },
+    ]
+}
+
+/// Save → reopen in a fresh window restores the data, model and scenario, and the forecast is
+/// the same to the last digit.
+#[test]
+fn a_saved_project_reopens_with_the_same_numbers() {
+    let mut harness = harness_with_sample();
+    {
+        let config = harness.state_mut().train_config_mut();
+        config.epochs = 2;
+        config.members = 2;
+    }
+    harness.get_by_label("3 Train").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    harness.get_by_label("4 Scenarios").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    harness.state_mut().set_scenario(&twenty_percent_off());
+    wait_until_idle(&mut harness);
+    let before = harness
+        .state()
+        .scenario_forecast()
+        .cloned()
+        .expect("a forecast");
+
+    // Saved under a name and compared: the table shows the core's forecast of it.
+    let name_field =
+        harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Scenario name");
+    name_field.focus();
+    name_field.type_text("spring sale");
+    harness.step();
+    harness.step();
+    harness.get_by_label("Save scenario").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Compare saved scenarios").click();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let comparison = harness.state().comparison().to_vec();
+    assert_eq!(comparison.len(), 1);
+    assert_eq!(comparison[0].0, "spring sale");
+    assert_eq!(
+        comparison[0].1.outcomes, before.outcomes,
+        "the same scenario, the same numbers"
+    );
+    let orders = &comparison[0].1.outcomes[1];
+    harness.get_by_label_contains(&format!(
+        "{:.1} ({:+.1}%",
+        orders.scenario_total, orders.lift_pct
+    ));
+
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("spring.liftcast.json");
+    harness.state_mut().save_project_to(path.clone());
+    wait_until_idle(&mut harness);
+    assert!(
+        harness.state().status().starts_with("Project saved"),
+        "{}",
+        harness.state().status()
+    );
+    assert!(
+        folder.path().join("spring.model").is_dir(),
+        "the model is saved beside it"
+    );
+
+    let mut reopened = harness_with_sample();
+    reopened.state_mut().open_project_from(path);
+    wait_until_idle(&mut reopened);
+    wait_until_idle(&mut reopened);
+    let after = reopened
+        .state()
+        .scenario_forecast()
+        .cloned()
+        .unwrap_or_else(|| panic!("no forecast; status: {}", reopened.state().status()));
+    for (a, b) in before.outcomes.iter().zip(&after.outcomes) {
+        assert_eq!(a.outcome, b.outcome);
+        assert_eq!(a.scenario_total, b.scenario_total, "{}", a.outcome);
+        assert_eq!(a.baseline_total, b.baseline_total, "{}", a.outcome);
+        assert_eq!(a.lift_low, b.lift_low, "{}", a.outcome);
+    }
+    let orders = after
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "orders")
+        .unwrap();
+    reopened.get_by_label(&format!("{:+.1}%", orders.lift_pct));
+}
+
+/// A project whose data file changed since it was saved is refused with the reason.
+#[test]
+fn a_project_with_changed_data_is_reported_not_used() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("shop.csv");
+    std::fs::write(&data, liftcast::embedded::SAMPLE_CSV).unwrap();
+    let mut harness = harness_with_sample();
+    harness.state_mut().open_file(data.clone());
+    wait_until_idle(&mut harness);
+    let path = folder.path().join("shop.liftcast.json");
+    harness.state_mut().save_project_to(path.clone());
+    wait_until_idle(&mut harness);
+    assert!(harness.state().status().starts_with("Project saved"));
+
+    let mut text = String::from_utf8(liftcast::embedded::SAMPLE_CSV.to_vec()).unwrap();
+    text.push_str("2026-01-01,new,sms,none,0,none,0,none,0,0,100,1,0,0\n");
+    std::fs::write(&data, text).unwrap();
+    harness.state_mut().open_project_from(path);
+    wait_until_idle(&mut harness);
+    let status = harness.state().status().to_owned();
+    assert!(status.contains("the data file changed"), "{status}");
+    harness.get_by_label_contains("the data file changed");
+}

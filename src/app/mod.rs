@@ -6,6 +6,7 @@ mod curve_ui;
 mod data_ui;
 mod diagnostics_ui;
 mod optimise_ui;
+mod project_io;
 mod roles_ui;
 mod scenario_ui;
 mod train_ui;
@@ -54,6 +55,12 @@ pub enum Command {
     ExportChart(Box<crate::export::Chart>),
     /// Export the chart last drawn (Ctrl+E).
     ExportCurrentChart,
+    /// Forecast every saved scenario for the comparison table.
+    CompareSaved(Vec<crate::project::SavedScenario>),
+    /// Save the project (Ctrl+S); `None` asks for a file.
+    SaveProject(Option<PathBuf>),
+    /// Reopen a project; `None` asks for a file.
+    OpenProject(Option<PathBuf>),
     ToggleTheme,
 }
 
@@ -73,6 +80,9 @@ enum Running {
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
     Export(Job<(), Result<Option<PathBuf>, String>>),
     Diagnose(Job<(), WithModel<crate::diagnostics::HoldoutReport>>),
+    SaveProject(Job<(), WithModel<Option<PathBuf>>>),
+    CompareSaved(Job<(), WithModel<Vec<(String, Forecast)>>>),
+    OpenProject(Job<(), Result<Option<project_io::Opened>, String>>),
 }
 
 /// What the workbench remembers between runs, in `liftcast/settings.json` under the user's
@@ -200,6 +210,11 @@ impl WorkbenchApp {
     /// The Diagnostics step's holdout report, once scored.
     pub fn diagnostics(&self) -> Option<&crate::diagnostics::HoldoutReport> {
         self.diagnostics_panel.report.as_ref()
+    }
+
+    /// The saved scenarios' forecasts, side by side, once compared.
+    pub fn comparison(&self) -> &[(String, Forecast)] {
+        &self.scenario_panel.comparison
     }
 
     /// The optimiser's last answer in the Scenarios step.
@@ -421,6 +436,119 @@ impl WorkbenchApp {
         self.track(job.map(Running::Diagnose));
     }
 
+    /// Makes `model` the current one: every panel built on the old model starts afresh.
+    fn adopt_model(&mut self, model: ForecastModel) {
+        self.model_meta = Some(model.meta.clone());
+        self.scenario_panel.reset(&model.meta.schema);
+        self.curve_panel = curve_ui::CurvePanel::default();
+        self.optimise_panel = optimise_ui::OptimisePanel::default();
+        self.current_chart = None;
+        self.diagnostics_panel = diagnostics_ui::DiagnosticsPanel::default();
+        self.model = Some(model);
+    }
+
+    fn start_save_project(&mut self, path: Option<PathBuf>) {
+        let Some(inspection) = &self.inspection else {
+            self.status = "Open some data first: a project starts from a data file.".into();
+            return;
+        };
+        let source = &inspection.table.source;
+        let curve = &self.curve_panel;
+        let request = project_io::SaveRequest {
+            path,
+            data_source: source.path.clone(),
+            sheet: source.sheet.clone(),
+            encoding: source.encoding.clone(),
+            mapping: inspection.mapping.clone(),
+            scenario: self.scenario_panel.settings(),
+            saved_scenarios: self.scenario_panel.saved.clone(),
+            curve: curve
+                .lever
+                .clone()
+                .map(|lever| crate::project::CurveChoice {
+                    lever,
+                    from: curve.from,
+                    to: curve.to,
+                    steps: curve.steps,
+                    outcome: curve.outcome.clone(),
+                }),
+        };
+        let model = self.model.take();
+        self.status = "Saving the project…".into();
+        let job = jobs::spawn("save-project", self.notify.clone(), move |_| {
+            let result = project_io::save(request, model.as_ref());
+            (model, result)
+        });
+        self.track(job.map(Running::SaveProject));
+    }
+
+    fn start_compare(&mut self, saved: Vec<crate::project::SavedScenario>) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = "Forecasting the saved scenarios…".into();
+        let job = jobs::spawn("compare", self.notify.clone(), move |_| {
+            let settings: Vec<Vec<LeverSetting>> =
+                saved.iter().map(|s| s.settings.clone()).collect();
+            let result = model
+                .forecast_each(&frame, &settings)
+                .map(|forecasts| {
+                    saved
+                        .iter()
+                        .map(|s| s.name.clone())
+                        .zip(forecasts)
+                        .collect::<Vec<_>>()
+                })
+                .map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::CompareSaved));
+    }
+
+    fn start_open_project(&mut self, path: Option<PathBuf>) {
+        self.status = "Opening the project…".into();
+        let job = jobs::spawn("open-project", self.notify.clone(), move |_| {
+            project_io::open(path)
+        });
+        self.track(job.map(Running::OpenProject));
+    }
+
+    /// Shows a reopened project: its data, mapping, model, scenario and curve settings.
+    fn restore_project(&mut self, opened: project_io::Opened) {
+        let project_io::Opened {
+            path,
+            project,
+            inspection,
+            model,
+        } = opened;
+        self.inspection = Some(inspection);
+        self.model = None;
+        self.model_meta = None;
+        self.train_panel.history.clear();
+        match model {
+            Some(model) => {
+                self.adopt_model(model);
+                for setting in &project.scenario {
+                    self.scenario_panel
+                        .values
+                        .insert(setting.lever.clone(), setting.value.clone());
+                }
+                if let Some(curve) = &project.curve {
+                    self.curve_panel.lever = Some(curve.lever.clone());
+                    self.curve_panel.from = curve.from;
+                    self.curve_panel.to = curve.to;
+                    self.curve_panel.steps = curve.steps;
+                    self.curve_panel.outcome = curve.outcome.clone();
+                }
+                self.step = Step::Scenarios;
+            }
+            None => self.step = Step::Roles,
+        }
+        self.scenario_panel.saved = project.saved_scenarios;
+        self.status = format!("Opened the project {}.", path.display());
+    }
+
     /// The footnote of charts from the current model.
     fn footnote(&self) -> String {
         self.model_meta
@@ -481,6 +609,7 @@ impl WorkbenchApp {
             return;
         };
         let mut finished = false;
+        let mut restored = None;
         match running {
             Running::Open(job) => {
                 for event in job.poll() {
@@ -532,13 +661,7 @@ impl WorkbenchApp {
                         JobEvent::Progress(report) => self.train_panel.history.push(report),
                         JobEvent::Done(Ok(model)) => {
                             self.status = format!("Model trained on {}.", model.meta.device);
-                            self.model_meta = Some(model.meta.clone());
-                            self.scenario_panel.reset(&model.meta.schema);
-                            self.curve_panel = curve_ui::CurvePanel::default();
-                            self.optimise_panel = optimise_ui::OptimisePanel::default();
-                            self.current_chart = None;
-                            self.diagnostics_panel = diagnostics_ui::DiagnosticsPanel::default();
-                            self.model = Some(model);
+                            self.adopt_model(model);
                             finished = true;
                         }
                         JobEvent::Done(Err(error)) => {
@@ -667,6 +790,69 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Running::SaveProject(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done((model, result)) => {
+                            self.model = model;
+                            self.status = match result {
+                                Ok(Some(path)) => format!("Project saved to {}.", path.display()),
+                                Ok(None) => "Saving cancelled.".into(),
+                                Err(message) => format!("Saving the project failed: {message}"),
+                            };
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Saving the project failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::CompareSaved(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done((model, result)) => {
+                            self.model = model;
+                            match result {
+                                Ok(comparison) => {
+                                    self.status = "Saved scenarios compared.".into();
+                                    self.scenario_panel.comparison = comparison;
+                                }
+                                Err(message) => {
+                                    self.status = format!("Comparison failed: {message}")
+                                }
+                            }
+                            finished = true;
+                        }
+                        JobEvent::Crashed(message) => {
+                            self.status = format!("Comparison failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
+            Running::OpenProject(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(()) => {}
+                        JobEvent::Done(Ok(Some(opened))) => {
+                            restored = Some(opened);
+                            finished = true;
+                        }
+                        JobEvent::Done(Ok(None)) => {
+                            self.status = "Opening cancelled.".into();
+                            finished = true;
+                        }
+                        JobEvent::Done(Err(message)) | JobEvent::Crashed(message) => {
+                            self.status = format!("Opening the project failed: {message}");
+                            finished = true;
+                        }
+                    }
+                }
+            }
             Running::Export(job) => {
                 for event in job.poll() {
                     match event {
@@ -734,6 +920,12 @@ impl WorkbenchApp {
         }
         if finished {
             self.running = None;
+            if let Some(opened) = restored {
+                self.restore_project(opened);
+                if self.model.is_some() {
+                    self.pending_forecast = Some(self.scenario_panel.settings());
+                }
+            }
             if let Some(settings) = self.pending_forecast.take() {
                 self.start_forecast(settings);
             }
@@ -770,6 +962,9 @@ impl WorkbenchApp {
             Command::Curve(request) if self.running.is_none() => self.start_curve(request),
             Command::Optimise(request) if self.running.is_none() => self.start_optimise(*request),
             Command::ExportChart(chart) if self.running.is_none() => self.start_export(*chart),
+            Command::SaveProject(path) if self.running.is_none() => self.start_save_project(path),
+            Command::CompareSaved(saved) if self.running.is_none() => self.start_compare(saved),
+            Command::OpenProject(path) if self.running.is_none() => self.start_open_project(path),
             Command::ExportCurrentChart if self.running.is_none() => {
                 match self.current_chart.clone() {
                     Some(chart) => self.start_export(chart),
@@ -791,6 +986,16 @@ impl WorkbenchApp {
             }
             _ => self.status = "Busy: wait for the current work to finish.".into(),
         }
+    }
+
+    /// Saves the project to `path` (what Save project does after its dialog).
+    pub fn save_project_to(&mut self, path: PathBuf) {
+        self.run(Command::SaveProject(Some(path)));
+    }
+
+    /// Reopens the project at `path` (what Open project does after its dialog).
+    pub fn open_project_from(&mut self, path: PathBuf) {
+        self.run(Command::OpenProject(Some(path)));
     }
 
     /// Opens a data file (what the Open dialog and dropping a file do).
@@ -898,13 +1103,17 @@ impl WorkbenchApp {
                 });
             }
         });
-        let (escape, open, export) = ui.ctx().input(|i| {
+        let (escape, open, export, save) = ui.ctx().input(|i| {
             (
                 i.key_pressed(egui::Key::Escape),
                 i.modifiers.command && i.key_pressed(egui::Key::O),
                 i.modifiers.command && i.key_pressed(egui::Key::E),
+                i.modifiers.command && i.key_pressed(egui::Key::S),
             )
         });
+        if save {
+            commands.push(Command::SaveProject(None));
+        }
         if export {
             commands.push(Command::ExportCurrentChart);
         }
@@ -933,6 +1142,23 @@ impl WorkbenchApp {
                 .clicked()
             {
                 commands.push(Command::OpenDialog);
+            }
+            if ui
+                .add_enabled(self.running.is_none(), egui::Button::new("Open project…"))
+                .on_hover_text("Reopen a saved project: data, roles, model and scenarios")
+                .clicked()
+            {
+                commands.push(Command::OpenProject(None));
+            }
+            if ui
+                .add_enabled(
+                    self.running.is_none() && self.inspection.is_some(),
+                    egui::Button::new("Save project…"),
+                )
+                .on_hover_text("Save data reference, roles, model and scenarios (Ctrl+S)")
+                .clicked()
+            {
+                commands.push(Command::SaveProject(None));
             }
             if !self.settings.recent_files.is_empty() {
                 egui::ComboBox::from_id_salt("recent")

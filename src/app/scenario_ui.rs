@@ -21,6 +21,12 @@ pub struct ScenarioPanel {
     pub result: Option<Forecast>,
     /// The lift chart of `result`, built when it arrives (what Export writes).
     pub chart: Option<Chart>,
+    /// Scenarios saved under a name (kept in the project).
+    pub saved: Vec<crate::project::SavedScenario>,
+    /// The name typed for the next saved scenario.
+    pub new_name: String,
+    /// Forecasts of the saved scenarios, side by side, once compared.
+    pub comparison: Vec<(String, Forecast)>,
 }
 
 impl ScenarioPanel {
@@ -141,7 +147,28 @@ pub fn scenario_ui(
             panel.reset(schema);
             changed = true;
         }
+        ui.separator();
+        let label = ui.label("Scenario name");
+        ui.add(egui::TextEdit::singleline(&mut panel.new_name).desired_width(140.0))
+            .labelled_by(label.id);
+        let name = panel.new_name.trim().to_owned();
+        if ui
+            .add_enabled(!name.is_empty(), egui::Button::new("Save scenario"))
+            .on_disabled_hover_text("Type a name for the scenario first")
+            .clicked()
+        {
+            let settings = panel.settings();
+            panel.saved.retain(|s| s.name != name);
+            panel
+                .saved
+                .push(crate::project::SavedScenario { name, settings });
+            panel.new_name.clear();
+            panel.comparison.clear();
+        }
     });
+    if !panel.saved.is_empty() {
+        changed |= saved_ui(ui, panel, commands);
+    }
     if changed {
         commands.push(Command::Forecast(panel.settings()));
     }
@@ -214,4 +241,75 @@ fn forecast_ui(ui: &mut egui::Ui, forecast: &Forecast) {
             ),
         );
     }
+}
+
+/// The saved scenarios: load or remove each, and compare them side by side.
+fn saved_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel, commands: &mut Vec<Command>) -> bool {
+    let mut load = None;
+    let mut remove = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Saved:");
+        for (i, saved) in panel.saved.iter().enumerate() {
+            ui.group(|ui| {
+                ui.label(&saved.name);
+                if ui.small_button("load").clicked() {
+                    load = Some(i);
+                }
+                if ui.small_button("remove").clicked() {
+                    remove = Some(i);
+                }
+            });
+        }
+        if ui.button("Compare saved scenarios").clicked() {
+            commands.push(Command::CompareSaved(panel.saved.clone()));
+        }
+    });
+    let mut changed = false;
+    if let Some(i) = load {
+        for setting in &panel.saved[i].settings {
+            panel
+                .values
+                .insert(setting.lever.clone(), setting.value.clone());
+        }
+        changed = true;
+    }
+    if let Some(i) = remove {
+        panel.saved.remove(i);
+        panel.comparison.clear();
+    }
+    if !panel.comparison.is_empty() {
+        comparison_ui(ui, &panel.comparison);
+    }
+    changed
+}
+
+/// Outcomes down, scenarios across: the total with the campaign and the lift in %.
+fn comparison_ui(ui: &mut egui::Ui, comparison: &[(String, Forecast)]) {
+    egui::Grid::new("comparison")
+        .striped(true)
+        .spacing([18.0, 4.0])
+        .show(ui, |ui| {
+            ui.strong("outcome");
+            for (name, _) in comparison {
+                ui.strong(name);
+            }
+            ui.end_row();
+            let outcomes = comparison
+                .first()
+                .map(|(_, f)| f.outcomes.len())
+                .unwrap_or(0);
+            for j in 0..outcomes {
+                ui.label(&comparison[0].1.outcomes[j].outcome);
+                for (_, forecast) in comparison {
+                    match forecast.outcomes.get(j) {
+                        Some(o) => ui.label(format!(
+                            "{:.1} ({:+.1}%, 80% {:+.1} to {:+.1})",
+                            o.scenario_total, o.lift_pct, o.lift_low, o.lift_high
+                        )),
+                        None => ui.label("-"),
+                    };
+                }
+                ui.end_row();
+            }
+        });
 }
