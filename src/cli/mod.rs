@@ -15,6 +15,7 @@ mod optimise;
 mod plan;
 mod sample;
 mod train;
+mod uplift;
 
 use std::process::ExitCode;
 
@@ -67,6 +68,8 @@ enum Command {
     Explain(Box<explain::ExplainArgs>),
     /// Score newer data with a saved model: accuracy, input shift (PSI), keep / watch / retrain.
     Monitor(Box<monitor::MonitorArgs>),
+    /// On randomised data: does the model's predicted lift rank customers better than chance?
+    Uplift(Box<uplift::UpliftArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -88,6 +91,7 @@ pub fn main() -> ExitCode {
         Some(Command::Diagnose(args)) => diagnose::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Monitor(args)) => monitor::run(&args),
+        Some(Command::Uplift(args)) => uplift::run(&args),
     };
     match result {
         Ok(code) => code,

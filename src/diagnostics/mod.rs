@@ -5,12 +5,15 @@
 //! Also: the exact Shapley decomposition of a scenario's lift over its levers, and monitoring of
 //! newer data (population shift, keep / watch / retrain).
 //!
-//! Still to come (issue 7): rolling-origin backtests, uplift curves on randomised data,
-//! importance and partial dependence, and the report.
+//! On randomised data, the Qini curve and uplift by decile of the model's individual lift.
+//!
+//! Still to come (issue 7): rolling-origin backtests, importance and partial dependence, and
+//! the report.
 
 pub mod decompose;
 pub mod holdout;
 pub mod metrics;
 pub mod monitor;
+pub mod uplift;
 
 pub use holdout::{HoldoutReport, holdout_report};

@@ -180,3 +180,34 @@ pub fn monitor_chart(
         body: ChartBody::Xy(plot),
     })
 }
+
+/// The Qini curve of an uplift report beside random targeting.
+pub fn qini_chart(report: &crate::diagnostics::uplift::UpliftReport, footnote: String) -> Chart {
+    let mut plot = XyPlot::new(
+        "share of customers targeted, by predicted lift",
+        format!("incremental {}", report.outcome),
+    );
+    let end = report.qini_curve.last().map(|p| p[1]).unwrap_or(0.0);
+    plot.series.push(Series::line(
+        "the model's ranking",
+        report.qini_curve.clone(),
+    ));
+    plot.series.push(Series::line(
+        "random targeting",
+        vec![[0.0, 0.0], [1.0, end]],
+    ));
+    plot.zero_line = true;
+    Chart {
+        title: format!(
+            "Qini: {} = {} against {} on {} (held-out rows)",
+            report.lever, report.treatment, report.control, report.outcome
+        ),
+        how_to_read: format!(
+            "Above the straight line, targeting by the model's predicted lift reaches more \
+             responders than chance (Qini coefficient {:.5}).",
+            report.qini_coefficient
+        ),
+        footnote,
+        body: ChartBody::Xy(plot),
+    }
+}
