@@ -2,6 +2,7 @@
 //! automation and large jobs. Exit codes: 0 success, 2 unusable input or failure.
 
 mod args;
+mod backtest;
 mod chart;
 mod compare;
 mod curve;
@@ -70,6 +71,8 @@ enum Command {
     Monitor(Box<monitor::MonitorArgs>),
     /// On randomised data: does the model's predicted lift rank customers better than chance?
     Uplift(Box<uplift::UpliftArgs>),
+    /// Rolling-origin backtest on time data: one model per window, scored beside naive baselines.
+    Backtest(Box<backtest::BacktestArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Monitor(args)) => monitor::run(&args),
         Some(Command::Uplift(args)) => uplift::run(&args),
+        Some(Command::Backtest(args)) => backtest::run(&args),
     };
     match result {
         Ok(code) => code,

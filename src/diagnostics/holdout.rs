@@ -109,7 +109,7 @@ pub fn holdout_report(
     frame: &DataFrame,
 ) -> Result<HoldoutReport, ModelError> {
     let schema = &model.meta.schema;
-    let split = split_of(frame, schema)?;
+    let split = split_of(frame, schema, &model.meta.config)?;
     let predictions = model.predict_as_is(frame)?;
     let dates = row_dates(frame, schema);
     let lever_keys = group_keys(

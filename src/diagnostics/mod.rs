@@ -7,9 +7,12 @@
 //!
 //! On randomised data, the Qini curve and uplift by decile of the model's individual lift.
 //!
-//! Still to come (issue 7): rolling-origin backtests, importance and partial dependence, and
-//! the report.
+//! Rolling-origin backtests retrain per fold on time data.
+//!
+//! Still to come (issue 7): k-fold cross-validation for unit data, importance and partial
+//! dependence, the PIT histogram, and the report.
 
+pub mod backtest;
 pub mod decompose;
 pub mod holdout;
 pub mod metrics;

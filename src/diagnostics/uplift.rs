@@ -4,11 +4,12 @@
 //! targeting. Beside it, the model's average lift and the model-free difference in means with
 //! its 95% interval.
 
-use polars::prelude::{DataFrame, IdxCa, IdxSize, NamedFrom};
+use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::data::column;
+use crate::data::frame::take_rows;
 use crate::model::{ForecastModel, LeverSetting, ModelError, split_of};
 
 /// z for a two-sided 95% interval.
@@ -92,7 +93,7 @@ pub fn uplift_report(
         .iter()
         .position(|o| o.column == outcome)
         .ok_or_else(|| UpliftError::UnknownOutcome(outcome.to_owned()))?;
-    let split = split_of(frame, schema)?;
+    let split = split_of(frame, schema, &model.meta.config)?;
     let arms = column::texts(frame, lever).map_err(|e| UpliftError::Select(e.to_string()))?;
     let actual = column::numbers(frame, outcome).map_err(|e| UpliftError::Select(e.to_string()))?;
     let mut rows = Vec::new();
@@ -115,10 +116,7 @@ pub fn uplift_report(
             control: control_rows,
         });
     }
-    let indices: Vec<IdxSize> = rows.iter().map(|&r| r as IdxSize).collect();
-    let held_out = frame
-        .take(&IdxCa::new("rows".into(), indices))
-        .map_err(|e| UpliftError::Select(e.to_string()))?;
+    let held_out = take_rows(frame, &rows).map_err(|e| UpliftError::Select(e.to_string()))?;
     let setting = |value: &str| {
         vec![LeverSetting {
             lever: lever.to_owned(),

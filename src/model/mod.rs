@@ -116,6 +116,7 @@ pub struct ModelMeta {
 pub fn split_of(
     frame: &polars::prelude::DataFrame,
     schema: &Schema,
+    config: &TrainConfig,
 ) -> Result<split::Split, ModelError> {
     let row_dates = match &schema.time {
         Some(time) => Some(
@@ -127,7 +128,15 @@ pub fn split_of(
         ),
         None => None,
     };
-    Ok(split::split_rows(frame.height(), row_dates.as_deref()))
+    let holdout_from = config
+        .holdout_from
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    Ok(split::split_rows(
+        frame.height(),
+        row_dates.as_deref(),
+        holdout_from,
+    ))
 }
 
 /// A forecast with every member's per-row predictions (in the outcomes' units).
@@ -198,7 +207,7 @@ impl ForecastModel {
     ) -> Result<Self, ModelError> {
         let (mut device, mut device_label) = device::resolve(choice).map_err(ModelError::Device)?;
         let frame = &table.frame;
-        let split = split_of(frame, schema)?;
+        let split = split_of(frame, schema, config)?;
         if split.train.is_empty() {
             return Err(ModelError::NoTrainingRows);
         }

@@ -22,10 +22,15 @@ pub struct Split {
     pub rule: String,
 }
 
-/// Splits by date when `dates` is given (one per row), else by row number.
-pub fn split_rows(rows: usize, dates: Option<&[Option<NaiveDate>]>) -> Split {
+/// Splits by date when `dates` is given (one per row), else by row number. With
+/// `holdout_from`, time data holds out the dates from that one on (a backtest's cut-off).
+pub fn split_rows(
+    rows: usize,
+    dates: Option<&[Option<NaiveDate>]>,
+    holdout_from: Option<NaiveDate>,
+) -> Split {
     match dates {
-        Some(dates) => by_date(dates),
+        Some(dates) => by_date(dates, holdout_from),
         None => by_row_number(rows),
     }
 }
@@ -47,7 +52,7 @@ fn by_row_number(rows: usize) -> Split {
     split
 }
 
-fn by_date(dates: &[Option<NaiveDate>]) -> Split {
+fn by_date(dates: &[Option<NaiveDate>], cut_off: Option<NaiveDate>) -> Split {
     let distinct: Vec<NaiveDate> = dates
         .iter()
         .flatten()
@@ -58,8 +63,13 @@ fn by_date(dates: &[Option<NaiveDate>]) -> Split {
     let cut = |share: f64, count: usize| {
         count - ((count as f64 * share).round() as usize).clamp(1, count.max(1))
     };
-    let holdout_from = distinct.get(cut(HOLDOUT_SHARE, distinct.len())).copied();
-    let train_dates = cut(HOLDOUT_SHARE, distinct.len());
+    let (holdout_from, train_dates) = match cut_off {
+        Some(date) => (Some(date), distinct.partition_point(|d| *d < date)),
+        None => {
+            let train_dates = cut(HOLDOUT_SHARE, distinct.len());
+            (distinct.get(train_dates).copied(), train_dates)
+        }
+    };
     let validation_from = distinct.get(cut(VALIDATION_SHARE, train_dates)).copied();
     let mut split = Split {
         rule: format!(
@@ -88,7 +98,7 @@ mod tests {
 
     #[test]
     fn row_rule_matches_anchors() {
-        let split = split_rows(20, None);
+        let split = split_rows(20, None, None);
         assert_eq!(split.holdout, vec![4, 9, 14, 19]);
         assert!(split.validation.iter().all(|r| r % 10 == 8));
         assert_eq!(
@@ -103,7 +113,7 @@ mod tests {
         let dates: Vec<Option<NaiveDate>> = (0..100)
             .map(|d| Some(start + chrono::Duration::days(d)))
             .collect();
-        let split = split_rows(100, Some(&dates));
+        let split = split_rows(100, Some(&dates), None);
         assert_eq!(split.holdout.len(), 20);
         assert_eq!(split.holdout[0], 80);
         assert_eq!(split.validation.len(), 8);

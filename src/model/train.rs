@@ -38,6 +38,10 @@ pub struct TrainConfig {
     /// campaign that ran everywhere at once (a festival sale) cannot be told apart from the day.
     #[serde(default = "default_true")]
     pub lift_from_controlled_rows: bool,
+    /// Time data: hold out the dates from this one (YYYY-MM-DD) instead of the latest 20%; a
+    /// backtest fold sets it to its cut-off.
+    #[serde(default)]
+    pub holdout_from: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -63,6 +67,7 @@ impl Default for TrainConfig {
             seed: 42,
             interaction_penalty: default_interaction_penalty(),
             lift_from_controlled_rows: true,
+            holdout_from: None,
         }
     }
 }
