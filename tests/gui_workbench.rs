@@ -411,3 +411,55 @@ fn a_project_with_changed_data_is_reported_not_used() {
     assert!(status.contains("the data file changed"), "{status}");
     harness.get_by_label_contains("the data file changed");
 }
+
+/// Cancelling a long training from the status bar keeps the best model so far, and the app
+/// goes on: the Scenarios step forecasts with it.
+#[test]
+fn cancel_during_training_leaves_a_usable_app() {
+    let mut harness = harness_with_sample();
+    {
+        let config = harness.state_mut().train_config_mut();
+        config.epochs = 500;
+        config.patience = 500;
+        config.members = 2;
+    }
+    harness.get_by_label("3 Train").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    // Wait for the first epochs: the status bar then shows the progress and its Cancel.
+    for _ in 0..20_000 {
+        harness.step();
+        if harness
+            .query_by_label_contains("epoch 2 of at most 500")
+            .is_some()
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(harness.query_all_by_label_contains("ETA").count() >= 1);
+    harness.get_by_label("Cancel").click();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let meta = harness
+        .state()
+        .model_meta()
+        .cloned()
+        .expect("the best model so far");
+    assert!(
+        meta.cancelled && meta.epochs_run < 500,
+        "{} epochs",
+        meta.epochs_run
+    );
+    harness.get_by_label("4 Scenarios").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    assert!(
+        harness.state().scenario_forecast().is_some(),
+        "{}",
+        harness.state().status()
+    );
+}

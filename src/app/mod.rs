@@ -1032,7 +1032,7 @@ impl WorkbenchApp {
             commands.push(Command::Open(path));
         }
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut commands));
-        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut commands));
         egui::CentralPanel::default().show(ui, |ui| match (&self.inspection, self.step) {
             (None, _) => {
                 ui.centered_and_justified(|ui| {
@@ -1198,10 +1198,34 @@ impl WorkbenchApp {
         });
     }
 
-    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+    /// The current job: a progress bar with the ETA and Cancel while training, a spinner
+    /// otherwise; then the status line.
+    fn status_bar_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            if self.running.is_some() {
-                ui.spinner();
+            match (&self.running, self.train_panel.history.last()) {
+                (Some(Running::Train(_)), Some(report)) => {
+                    let done = report.epoch as f32 / report.epochs.max(1) as f32;
+                    ui.add(
+                        egui::ProgressBar::new(done)
+                            .desired_width(180.0)
+                            .text(format!(
+                                "epoch {} of at most {}",
+                                report.epoch, report.epochs
+                            )),
+                    );
+                    ui.label(format!("ETA {:.0} s", report.eta_seconds));
+                    if ui
+                        .button("Cancel")
+                        .on_hover_text("Esc; the best model so far is kept")
+                        .clicked()
+                    {
+                        commands.push(Command::CancelJob);
+                    }
+                }
+                (Some(_), _) => {
+                    ui.spinner();
+                }
+                (None, _) => {}
             }
             ui.label(&self.status);
         });
