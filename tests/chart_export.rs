@@ -214,6 +214,23 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
             .any(|t| t == "Incremental profit as discount_pct varies")
     );
 
+    // The forecast's table as CSV: a header and one row per outcome.
+    let table = path("forecast.csv");
+    let output = common::liftcast(&[
+        "forecast",
+        model,
+        "--set",
+        "discount_pct=15",
+        "--csv",
+        &table,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let text = std::fs::read_to_string(&table).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("scenario,outcome,scenario_total"));
+    assert!(lines[2].starts_with("discount_pct=15,orders,"));
+
     // A format it cannot write is refused with what to do, and nothing is left behind.
     let wrong = path("chart.jpg");
     let output = common::liftcast(&["chart", "lift", model, "--out", &wrong]);

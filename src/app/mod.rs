@@ -53,6 +53,8 @@ pub enum Command {
     Optimise(Box<crate::scenario::optimise::OptimiseRequest>),
     /// Ask for a file and draw the chart into it (PNG or SVG).
     ExportChart(Box<crate::export::Chart>),
+    /// Ask for a file and write forecasts (named) as a CSV table.
+    ExportTable(Vec<(String, Forecast)>),
     /// Export the chart last drawn (Ctrl+E).
     ExportCurrentChart,
     /// Forecast every saved scenario for the comparison table.
@@ -557,6 +559,24 @@ impl WorkbenchApp {
             .unwrap_or_default()
     }
 
+    fn start_export_table(&mut self, table: Vec<(String, Forecast)>) {
+        self.status = "Exporting the table…".into();
+        let job = jobs::spawn("export-table", self.notify.clone(), move |_| {
+            let Some(path) = rfd::FileDialog::new()
+                .set_title("Export the table")
+                .add_filter("CSV", &["csv"])
+                .set_file_name("scenarios.csv")
+                .save_file()
+            else {
+                return Ok(None);
+            };
+            crate::export::tables::write_forecasts_csv(&table, &path)
+                .map(|()| Some(path))
+                .map_err(|e| e.to_string())
+        });
+        self.track(job.map(Running::Export));
+    }
+
     fn start_export(&mut self, chart: crate::export::Chart) {
         self.status = format!("Exporting \"{}\"…", chart.title);
         let job = jobs::spawn("export", self.notify.clone(), move |_| {
@@ -962,6 +982,7 @@ impl WorkbenchApp {
             Command::Curve(request) if self.running.is_none() => self.start_curve(request),
             Command::Optimise(request) if self.running.is_none() => self.start_optimise(*request),
             Command::ExportChart(chart) if self.running.is_none() => self.start_export(*chart),
+            Command::ExportTable(table) if self.running.is_none() => self.start_export_table(table),
             Command::SaveProject(path) if self.running.is_none() => self.start_save_project(path),
             Command::CompareSaved(saved) if self.running.is_none() => self.start_compare(saved),
             Command::OpenProject(path) if self.running.is_none() => self.start_open_project(path),

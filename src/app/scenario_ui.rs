@@ -175,6 +175,16 @@ pub fn scenario_ui(
     ui.separator();
     if let Some(forecast) = &panel.result {
         forecast_ui(ui, forecast);
+        if ui
+            .small_button("Export table (CSV)…")
+            .on_hover_text("Totals, intervals and lift per outcome, full precision")
+            .clicked()
+        {
+            commands.push(Command::ExportTable(vec![(
+                panel.name(schema),
+                forecast.clone(),
+            )]));
+        }
         if let Some(chart) = &panel.chart {
             ui.add_space(6.0);
             super::chart_ui::chart_ui(ui, "lift_chart", chart, 220.0, commands);
@@ -279,6 +289,9 @@ fn saved_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel, commands: &mut Vec<Com
     }
     if !panel.comparison.is_empty() {
         comparison_ui(ui, &panel.comparison);
+        if ui.small_button("Export comparison (CSV)…").clicked() {
+            commands.push(Command::ExportTable(panel.comparison.clone()));
+        }
     }
     changed
 }

@@ -30,6 +30,9 @@ pub struct ForecastArgs {
     /// the input's columns, as .csv or .parquet.
     #[arg(long, value_name = "OUT")]
     rows: Option<PathBuf>,
+    /// Also write the per-outcome table (totals, 80% intervals, lift) as CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    csv: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -45,6 +48,10 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
     let forecast = model.forecast(&table.frame, &scenario)?;
     if let Some(path) = &args.rows {
         write_rows(&table.frame, &forecast, path)?;
+    }
+    if let Some(path) = &args.csv {
+        let name = args.settings.join(" ");
+        crate::export::tables::write_forecasts_csv(&[(name, forecast.clone())], path)?;
     }
     let outcomes = &forecast.outcomes;
     if args.json {
