@@ -121,6 +121,10 @@ fn train_then_scenario_shows_the_core_forecast() {
     harness.step();
     wait_until_idle(&mut harness);
     assert!(harness.state().model_meta().is_some(), "the model trained");
+    // The top bar says where the model ran, the reason on hover.
+    let device = harness.state().model_meta().unwrap().device.clone();
+    let short = device.split(", because").next().unwrap_or(&device);
+    harness.get_by_label(&format!("Device: {short}"));
     harness.get_by_label_contains("Holdout error beside the naive baseline");
 
     harness.get_by_label("4 Scenarios").click();

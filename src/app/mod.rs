@@ -1216,6 +1216,22 @@ impl WorkbenchApp {
                     commands.push(Command::ShowStep(step));
                 }
             }
+            ui.separator();
+            // Where the model runs: the short form, the reason on hover.
+            match &self.model_meta {
+                Some(meta) => {
+                    let short = meta
+                        .device
+                        .split(", because")
+                        .next()
+                        .unwrap_or(&meta.device);
+                    ui.label(format!("Device: {short}"))
+                        .on_hover_text(&meta.device);
+                }
+                None => {
+                    ui.weak("Device: chosen when training starts");
+                }
+            }
         });
     }
 
