@@ -551,6 +551,14 @@ impl WorkbenchApp {
         self.status = format!("Opened the project {}.", path.display());
     }
 
+    /// Takes back the model a model job hands back (none after a crash), leaving its answer.
+    fn model_back<T>(&mut self, end: Result<WithModel<T>, String>) -> Result<T, String> {
+        end.and_then(|(model, result)| {
+            self.model = model;
+            result
+        })
+    }
+
     /// The footnote of charts from the current model.
     fn footnote(&self) -> String {
         self.model_meta
@@ -696,200 +704,118 @@ impl WorkbenchApp {
                 }
             }
             Running::Forecast(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done((model, result)) => {
-                            self.model = model;
-                            match result {
-                                Ok(forecast) => {
-                                    let name = self
-                                        .model_meta
-                                        .as_ref()
-                                        .map(|meta| self.scenario_panel.name(&meta.schema))
-                                        .unwrap_or_else(|| "scenario".into());
-                                    let chart = crate::export::figures::forecast_lift_chart(
-                                        &forecast,
-                                        &name,
-                                        self.footnote(),
-                                    );
-                                    self.current_chart = Some(chart.clone());
-                                    self.scenario_panel.chart = Some(chart);
-                                    self.scenario_panel.result = Some(forecast);
-                                }
-                                Err(message) => self.status = format!("Forecast failed: {message}"),
-                            }
-                            finished = true;
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(forecast) => {
+                            let name = self
+                                .model_meta
+                                .as_ref()
+                                .map(|meta| self.scenario_panel.name(&meta.schema))
+                                .unwrap_or_else(|| "scenario".into());
+                            let chart = crate::export::figures::forecast_lift_chart(
+                                &forecast,
+                                &name,
+                                self.footnote(),
+                            );
+                            self.current_chart = Some(chart.clone());
+                            self.scenario_panel.chart = Some(chart);
+                            self.scenario_panel.result = Some(forecast);
                         }
-                        JobEvent::Crashed(message) => {
-                            self.status = format!("Forecast failed: {message}");
-                            finished = true;
-                        }
+                        Err(message) => self.status = format!("Forecast failed: {message}"),
                     }
                 }
             }
             Running::Curve(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done((model, result)) => {
-                            self.model = model;
-                            match result {
-                                Ok(curve) => {
-                                    self.status = format!("Curve of {} drawn.", curve.lever);
-                                    self.curve_panel.footnote = self.footnote();
-                                    if let Some(meta) = &self.model_meta {
-                                        self.current_chart = curve_ui::curve_charts(
-                                            &curve,
-                                            self.curve_panel.outcome.as_deref(),
-                                            &meta.schema,
-                                            &self.curve_panel.footnote,
-                                        )
-                                        .into_iter()
-                                        .next();
-                                    }
-                                    self.curve_panel.result = Some(curve);
-                                }
-                                Err(message) => self.status = format!("Curve failed: {message}"),
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(curve) => {
+                            self.status = format!("Curve of {} drawn.", curve.lever);
+                            self.curve_panel.footnote = self.footnote();
+                            if let Some(meta) = &self.model_meta {
+                                self.current_chart = curve_ui::curve_charts(
+                                    &curve,
+                                    self.curve_panel.outcome.as_deref(),
+                                    &meta.schema,
+                                    &self.curve_panel.footnote,
+                                )
+                                .into_iter()
+                                .next();
                             }
-                            finished = true;
+                            self.curve_panel.result = Some(curve);
                         }
-                        JobEvent::Crashed(message) => {
-                            self.status = format!("Curve failed: {message}");
-                            finished = true;
-                        }
+                        Err(message) => self.status = format!("Curve failed: {message}"),
                     }
                 }
             }
             Running::Optimise(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done((model, result)) => {
-                            self.model = model;
-                            match result {
-                                Ok(result) => {
-                                    self.status = "Optimised.".into();
-                                    self.optimise_panel.result = Some(result);
-                                }
-                                Err(message) => {
-                                    self.status = format!("Optimiser failed: {message}")
-                                }
-                            }
-                            finished = true;
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(result) => {
+                            self.status = "Optimised.".into();
+                            self.optimise_panel.result = Some(result);
                         }
-                        JobEvent::Crashed(message) => {
-                            self.status = format!("Optimiser failed: {message}");
-                            finished = true;
-                        }
+                        Err(message) => self.status = format!("Optimiser failed: {message}"),
                     }
                 }
             }
             Running::Diagnose(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done((model, result)) => {
-                            self.model = model;
-                            match result {
-                                Ok(report) => {
-                                    self.status = "Held-out rows scored.".into();
-                                    let footnote = self.footnote();
-                                    self.diagnostics_panel.set_report(report, &footnote);
-                                }
-                                Err(message) => {
-                                    self.status = format!("Diagnostics failed: {message}")
-                                }
-                            }
-                            finished = true;
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(report) => {
+                            self.status = "Held-out rows scored.".into();
+                            let footnote = self.footnote();
+                            self.diagnostics_panel.set_report(report, &footnote);
                         }
-                        JobEvent::Crashed(message) => {
-                            self.status = format!("Diagnostics failed: {message}");
-                            finished = true;
-                        }
+                        Err(message) => self.status = format!("Diagnostics failed: {message}"),
                     }
                 }
             }
             Running::SaveProject(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done((model, result)) => {
-                            self.model = model;
-                            self.status = match result {
-                                Ok(Some(path)) => format!("Project saved to {}.", path.display()),
-                                Ok(None) => "Saving cancelled.".into(),
-                                Err(message) => format!("Saving the project failed: {message}"),
-                            };
-                            finished = true;
-                        }
-                        JobEvent::Crashed(message) => {
-                            self.status = format!("Saving the project failed: {message}");
-                            finished = true;
-                        }
-                    }
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    self.status = match self.model_back(end) {
+                        Ok(Some(path)) => format!("Project saved to {}.", path.display()),
+                        Ok(None) => "Saving cancelled.".into(),
+                        Err(message) => format!("Saving the project failed: {message}"),
+                    };
                 }
             }
             Running::CompareSaved(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done((model, result)) => {
-                            self.model = model;
-                            match result {
-                                Ok(comparison) => {
-                                    self.status = "Saved scenarios compared.".into();
-                                    self.scenario_panel.comparison = comparison;
-                                }
-                                Err(message) => {
-                                    self.status = format!("Comparison failed: {message}")
-                                }
-                            }
-                            finished = true;
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(comparison) => {
+                            self.status = "Saved scenarios compared.".into();
+                            self.scenario_panel.comparison = comparison;
                         }
-                        JobEvent::Crashed(message) => {
-                            self.status = format!("Comparison failed: {message}");
-                            finished = true;
-                        }
+                        Err(message) => self.status = format!("Comparison failed: {message}"),
                     }
                 }
             }
             Running::OpenProject(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done(Ok(Some(opened))) => {
-                            restored = Some(opened);
-                            finished = true;
-                        }
-                        JobEvent::Done(Ok(None)) => {
-                            self.status = "Opening cancelled.".into();
-                            finished = true;
-                        }
-                        JobEvent::Done(Err(message)) | JobEvent::Crashed(message) => {
-                            self.status = format!("Opening the project failed: {message}");
-                            finished = true;
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match end.and_then(|result| result) {
+                        Ok(Some(opened)) => restored = Some(opened),
+                        Ok(None) => self.status = "Opening cancelled.".into(),
+                        Err(message) => {
+                            self.status = format!("Opening the project failed: {message}")
                         }
                     }
                 }
             }
             Running::Export(job) => {
-                for event in job.poll() {
-                    match event {
-                        JobEvent::Progress(()) => {}
-                        JobEvent::Done(result) => {
-                            self.status = match result {
-                                Ok(Some(path)) => format!("Chart saved to {}.", path.display()),
-                                Ok(None) => "Export cancelled.".into(),
-                                Err(message) => format!("Export failed: {message}"),
-                            };
-                            finished = true;
-                        }
-                        JobEvent::Crashed(message) => {
-                            self.status = format!("Export failed: {message}");
-                            finished = true;
-                        }
-                    }
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    self.status = match end.and_then(|result| result) {
+                        Ok(Some(path)) => format!("Chart saved to {}.", path.display()),
+                        Ok(None) => "Export cancelled.".into(),
+                        Err(message) => format!("Export failed: {message}"),
+                    };
                 }
             }
             Running::SaveModel(job) => {
@@ -1347,6 +1273,16 @@ pub fn run_workbench() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(crate::cli::EXIT_UNUSABLE))
         }
     }
+}
+
+/// How a job that reports no progress ended: its result, or why it crashed as `Err`; `None`
+/// while it runs.
+fn job_end<T>(events: Vec<JobEvent<(), T>>) -> Option<Result<T, String>> {
+    events.into_iter().find_map(|event| match event {
+        JobEvent::Progress(()) => None,
+        JobEvent::Done(result) => Some(Ok(result)),
+        JobEvent::Crashed(message) => Some(Err(message)),
+    })
 }
 
 /// A file name from a chart title: letters, digits and CJK kept, the rest as dashes.

@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::curve::CurveQuery;
 use super::model_args::{ModelData, parse_settings};
 use crate::export::figures::{
     curve_lift_chart, curve_profit_chart, footnote, forecast_lift_chart, observed_range,
     plan_lift_chart,
 };
 use crate::export::write_chart;
-use crate::scenario::curve::response_curve;
 use crate::scenario::evaluate::evaluate_plan;
 use crate::scenario::plan::Plan;
 
@@ -72,22 +72,10 @@ struct PlanChartArgs {
 struct CurveChartArgs {
     #[command(flatten)]
     target: ModelData,
-    /// The numeric lever to sweep.
-    #[arg(long)]
-    lever: String,
-    #[arg(long)]
-    from: f64,
-    #[arg(long)]
-    to: f64,
-    #[arg(long, default_value_t = 21)]
-    steps: usize,
-    /// Other levers held at a value; repeatable.
-    #[arg(long = "set", value_name = "LEVER=VALUE")]
-    settings: Vec<String>,
-    /// A plan file whose costs price each point (needed for `--show profit`).
-    #[arg(long, value_name = "PLAN.json")]
-    costs_from: Option<PathBuf>,
-    /// What to draw: `profit`, or an outcome's name for its lift (default: the first outcome).
+    #[command(flatten)]
+    query: CurveQuery,
+    /// What to draw: `profit` (needs --costs-from), or an outcome's name for its lift
+    /// (default: the first outcome).
     #[arg(long)]
     show: Option<String>,
     #[command(flatten)]
@@ -138,23 +126,8 @@ pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
         }
         ChartKind::Curve(args) => {
             let (model, population) = args.target.load()?;
-            let fixed = parse_settings(&args.settings)?;
-            let costs = args
-                .costs_from
-                .as_deref()
-                .map(Plan::load)
-                .transpose()?
-                .map(|plan| plan.costs);
-            let curve = response_curve(
-                &model,
-                &population,
-                &args.lever,
-                (args.from, args.to),
-                args.steps,
-                &fixed,
-                costs.as_ref(),
-            )?;
-            let observed = observed_range(&model.meta.schema, &args.lever);
+            let curve = args.query.sweep(&model, &population)?;
+            let observed = observed_range(&model.meta.schema, &args.query.lever);
             let note = footnote(&model.meta);
             let first_outcome = model
                 .meta

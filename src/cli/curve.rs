@@ -5,52 +5,71 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use polars::prelude::DataFrame;
+
 use super::model_args::{ModelData, parse_settings};
-use crate::scenario::curve::response_curve;
+use crate::model::ForecastModel;
+use crate::scenario::curve::{Curve, response_curve};
 use crate::scenario::plan::Plan;
+
+/// What to sweep and how to price it: shared by `curve` and `chart curve`.
+#[derive(Args, Debug)]
+pub struct CurveQuery {
+    /// The numeric lever to sweep.
+    #[arg(long)]
+    pub lever: String,
+    #[arg(long)]
+    pub from: f64,
+    #[arg(long)]
+    pub to: f64,
+    #[arg(long, default_value_t = 21)]
+    pub steps: usize,
+    /// Other levers held at a value, e.g. `--set campaign_type=percent_off`; repeatable.
+    #[arg(long = "set", value_name = "LEVER=VALUE")]
+    pub settings: Vec<String>,
+    /// A plan file whose costs (fixed, per message, margin) price each point: adds profit and
+    /// ROI and marks the profit-maximising value.
+    #[arg(long, value_name = "PLAN.json")]
+    pub costs_from: Option<std::path::PathBuf>,
+}
+
+impl CurveQuery {
+    /// The curve over `population`, priced when a plan's costs were named.
+    pub fn sweep(&self, model: &ForecastModel, population: &DataFrame) -> anyhow::Result<Curve> {
+        let fixed = parse_settings(&self.settings)?;
+        let costs = self
+            .costs_from
+            .as_deref()
+            .map(Plan::load)
+            .transpose()?
+            .map(|plan| plan.costs);
+        Ok(response_curve(
+            model,
+            population,
+            &self.lever,
+            (self.from, self.to),
+            self.steps,
+            &fixed,
+            costs.as_ref(),
+        )?)
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct CurveArgs {
     #[command(flatten)]
     target: ModelData,
-    /// The numeric lever to sweep.
-    #[arg(long)]
-    lever: String,
-    #[arg(long)]
-    from: f64,
-    #[arg(long)]
-    to: f64,
-    #[arg(long, default_value_t = 21)]
-    steps: usize,
-    /// Other levers held at a value, e.g. `--set campaign_type=percent_off`; repeatable.
-    #[arg(long = "set", value_name = "LEVER=VALUE")]
-    settings: Vec<String>,
-    /// A plan file whose costs (fixed, per message, margin) price each point: adds profit and
-    /// ROI columns and marks the profit-maximising value.
-    #[arg(long, value_name = "PLAN.json")]
-    costs_from: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    query: CurveQuery,
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
     let (model, population) = args.target.load()?;
-    let fixed = parse_settings(&args.settings)?;
-    let costs = args
-        .costs_from
-        .as_deref()
-        .map(Plan::load)
-        .transpose()?
-        .map(|plan| plan.costs);
-    let curve = response_curve(
-        &model,
-        &population,
-        &args.lever,
-        (args.from, args.to),
-        args.steps,
-        &fixed,
-        costs.as_ref(),
-    )?;
+    let curve = args.query.sweep(&model, &population)?;
+    let priced = args.query.costs_from.is_some();
+    let lever = &args.query.lever;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&curve)?);
         return Ok(ExitCode::SUCCESS);
@@ -62,12 +81,12 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     println!(
         "{:>10}  {}",
-        args.lever,
+        lever,
         names
             .iter()
             .map(|n| format!("{:>36}", format!("{n} lift [80%]")))
             .collect::<String>()
-            + if costs.is_some() {
+            + if priced {
                 "       profit [80%]       ROI"
             } else {
                 ""
