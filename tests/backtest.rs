@@ -21,26 +21,27 @@ fn folds_never_train_on_their_window_or_later_and_beat_the_baselines() {
     assert_eq!(report.folds.len(), 4);
     let schema = inspection.validation.schema.as_ref().unwrap();
     let dates = row_dates(&inspection.table.frame, schema).unwrap();
-    for (i, fold) in report.folds.iter().enumerate() {
+    let windows: Vec<_> = report.folds.iter().map(|f| f.dates.unwrap()).collect();
+    for (i, (fold, dates_of)) in report.folds.iter().zip(&windows).enumerate() {
         // Nothing at or after the cut-off trains or stops early…
-        assert!(fold.last_trained < fold.cut_off, "{fold:?}");
+        assert!(dates_of.last_trained < dates_of.cut_off, "{fold:?}");
         // …and every row before it does: the fold uses all the past it may.
         let before = dates
             .iter()
-            .filter(|d| d.is_some_and(|d| d < fold.cut_off))
+            .filter(|d| d.is_some_and(|d| d < dates_of.cut_off))
             .count();
         assert_eq!(fold.training_rows, before, "fold {i}");
         let inside = dates
             .iter()
-            .filter(|d| d.is_some_and(|d| d >= fold.cut_off && d <= fold.last_scored))
+            .filter(|d| d.is_some_and(|d| d >= dates_of.cut_off && d <= dates_of.last_scored))
             .count();
         assert_eq!(
             fold.scored_rows, inside,
             "fold {i} scores exactly its window"
         );
-        if let Some(next) = report.folds.get(i + 1) {
+        if let Some(next) = windows.get(i + 1) {
             assert!(
-                next.cut_off > fold.last_scored,
+                next.cut_off > dates_of.last_scored,
                 "windows follow one another"
             );
         }
@@ -51,7 +52,9 @@ fn folds_never_train_on_their_window_or_later_and_beat_the_baselines() {
         .find(|s| s.outcome == "orders")
         .unwrap();
     println!("{orders:?}");
-    assert!(orders.model < orders.naive_lever_mean && orders.model < orders.seasonal_naive);
+    assert!(
+        orders.model < orders.naive_lever_mean && orders.model < orders.seasonal_naive.unwrap()
+    );
     assert!(
         orders.verdict.contains("beats both naive baselines"),
         "{}",
@@ -69,4 +72,41 @@ fn the_same_seed_gives_the_same_backtest() {
     };
     let run = || backtest(&inspection, &config, 2, DeviceChoice::Cpu, |_| {}).unwrap();
     assert_eq!(run(), run());
+}
+
+#[test]
+fn unit_data_gets_k_fold_cross_validation_that_scores_each_row_once() {
+    let inspection = common::artea_inspection();
+    let config = TrainConfig {
+        epochs: 3,
+        members: 2,
+        ..TrainConfig::default()
+    };
+    let report = backtest(&inspection, &config, 4, DeviceChoice::Cpu, |_| {}).unwrap();
+    assert_eq!(report.method, "k-fold cross-validation");
+    assert!(report.window_dates.is_none());
+    assert_eq!(report.folds.len(), 4);
+    let rows = inspection.table.frame.height();
+    assert_eq!(
+        report.folds.iter().map(|f| f.scored_rows).sum::<usize>(),
+        rows,
+        "every row is scored in exactly one fold"
+    );
+    for fold in &report.folds {
+        assert!(fold.dates.is_none());
+        assert_eq!(fold.training_rows + fold.scored_rows, rows, "{fold:?}");
+        for (outcome, measures) in &fold.outcomes {
+            let main = &measures[0];
+            assert!(main.model.is_finite(), "{outcome}: {main:?}");
+            assert!(main.seasonal_naive.is_none(), "no weekdays without dates");
+        }
+    }
+    for summary in &report.summary {
+        assert!(summary.seasonal_naive.is_none());
+        assert!(
+            summary.verdict.contains("mean per lever value"),
+            "{}",
+            summary.verdict
+        );
+    }
 }

@@ -4,6 +4,8 @@
 mod common;
 
 use liftcast::diagnostics::decompose::decompose_lift;
+use liftcast::diagnostics::dependence::partial_dependence;
+use liftcast::diagnostics::importance::permutation_importance;
 use liftcast::model::{LeverSetting, TrainConfig};
 
 fn set(lever: &str, value: &str) -> LeverSetting {
@@ -69,6 +71,93 @@ fn shapley_parts_add_up_and_the_null_lever_gets_almost_nothing() {
     // Unknown levers are named with the ones that exist.
     let error = decompose_lift(&model, frame, &[], &[set("colour", "red")]).unwrap_err();
     assert!(error.to_string().contains("campaign_type"), "{error}");
+
+    importance_ranks_the_real_levers_above_the_null_one(&model, frame);
+    partial_dependence_follows_the_discount(&model, frame);
+}
+
+/// The discount drives orders in the generator and the creative does nothing: shuffling the
+/// discount costs the model more than shuffling the creative, and the same seed repeats.
+fn importance_ranks_the_real_levers_above_the_null_one(
+    model: &liftcast::model::ForecastModel,
+    frame: &polars::prelude::DataFrame,
+) {
+    let importance = permutation_importance(model, frame, 3, 11).unwrap();
+    assert_eq!(importance.repeats, 3);
+    let orders = importance
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "orders")
+        .unwrap();
+    assert_eq!(orders.metric, "poisson_deviance");
+    let of = |column: &str| {
+        orders
+            .inputs
+            .iter()
+            .find(|i| i.column == column)
+            .unwrap_or_else(|| panic!("{column} missing from {orders:?}"))
+    };
+    for input in &orders.inputs {
+        println!(
+            "{:<16} {:<10} {:+.5} ± {:.5}",
+            input.column, input.role, input.increase, input.spread
+        );
+    }
+    let (discount, creative) = (of("discount_pct"), of("creative"));
+    assert!(
+        discount.increase > creative.increase + 2.0 * creative.spread.max(discount.spread),
+        "discount {discount:?} against creative {creative:?}"
+    );
+    assert!(
+        orders
+            .inputs
+            .windows(2)
+            .all(|w| w[0].increase >= w[1].increase)
+    );
+    assert_eq!(
+        importance,
+        permutation_importance(model, frame, 3, 11).unwrap()
+    );
+}
+
+/// Orders rise with the discount on average, and the creative's curve is about flat.
+fn partial_dependence_follows_the_discount(
+    model: &liftcast::model::ForecastModel,
+    frame: &polars::prelude::DataFrame,
+) {
+    let dependence = partial_dependence(model, frame).unwrap();
+    let lever = |name: &str| dependence.levers.iter().find(|l| l.lever == name).unwrap();
+    let orders = |name: &str| {
+        lever(name)
+            .outcomes
+            .iter()
+            .find(|o| o.outcome == "orders")
+            .unwrap()
+            .clone()
+    };
+    let discount = lever("discount_pct");
+    assert!(discount.numeric);
+    assert_eq!(discount.x.len(), discount.values.len());
+    let by_discount = orders("discount_pct");
+    println!("orders by discount: {:?}", by_discount.average);
+    let (first, last) = (by_discount.average[0], *by_discount.average.last().unwrap());
+    assert!(
+        last > first,
+        "orders at the deepest discount {last} vs none {first}"
+    );
+    assert!(!by_discount.ice.is_empty());
+    for curve in &by_discount.ice {
+        assert_eq!(curve.len(), discount.values.len());
+    }
+    let by_creative = orders("creative");
+    let spread = by_creative.average.iter().cloned().fold(f64::MIN, f64::max)
+        - by_creative.average.iter().cloned().fold(f64::MAX, f64::min);
+    println!("orders by creative: {:?}", by_creative.average);
+    assert!(
+        spread < 0.25 * (last - first).abs(),
+        "creative moves orders by {spread}, the discount by {}",
+        last - first
+    );
 }
 
 /// The sample's first year trains the model; the second year, with a competitor sale running

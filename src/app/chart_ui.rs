@@ -151,8 +151,22 @@ fn xy_ui(ui: &mut egui::Ui, id: &str, plot: &XyPlot, height: f32) {
                 .color(Color32::GRAY),
             );
         }
-        for (i, series) in plot.series.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
+        let mut coloured = 0;
+        for series in &plot.series {
+            if series.style == SeriesStyle::Faint {
+                // One legend entry: egui_plot groups items of the same name.
+                plot_ui.line(
+                    Line::new(
+                        series.name.as_str(),
+                        PlotPoints::from(series.points.clone()),
+                    )
+                    .color(Color32::from_gray(170).gamma_multiply(0.6))
+                    .width(1.0),
+                );
+                continue;
+            }
+            let colour = PALETTE[coloured % PALETTE.len()];
+            coloured += 1;
             if !series.band.is_empty() {
                 let xs: Vec<f64> = series.band.iter().map(|b| b[0]).collect();
                 let lows: Vec<f64> = series.band.iter().map(|b| b[1]).collect();
@@ -171,6 +185,7 @@ fn xy_ui(ui: &mut egui::Ui, id: &str, plot: &XyPlot, height: f32) {
                             .width(2.0),
                     );
                 }
+                SeriesStyle::Faint => {}
                 SeriesStyle::Points => {
                     plot_ui.points(
                         Points::new(series.name.as_str(), points)

@@ -1,5 +1,6 @@
 //! `liftcast backtest DATA [roles] [--folds K] [--epochs N] [--json]`: rolling-origin
-//! evaluation on time data, a fresh model per fold trained only on dates before its window.
+//! evaluation on time data, a fresh model per fold trained only on dates before its window;
+//! k-fold cross-validation on data without dates.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,13 +15,14 @@ use crate::model::TrainConfig;
 
 #[derive(Args, Debug)]
 pub struct BacktestArgs {
-    /// The data file (time data).
+    /// The data file.
     data: PathBuf,
     #[command(flatten)]
     import: ImportArgs,
     #[command(flatten)]
     roles: RoleArgs,
-    /// Windows the last 20% of dates is cut into; one model is trained per window.
+    /// Time data: windows the last 20% of dates is cut into; other data: cross-validation
+    /// folds. One model is trained per fold.
     #[arg(long, default_value_t = DEFAULT_FOLDS)]
     folds: usize,
     /// Most epochs per fold (default: as `train`).
@@ -60,15 +62,22 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{} folds of {} dates each",
-        report.folds.len(),
-        report.window_dates
-    );
+    match report.window_dates {
+        Some(dates) => println!(
+            "{}: {} folds of {dates} dates each",
+            report.method,
+            report.folds.len()
+        ),
+        None => println!("{}: {} folds", report.method, report.folds.len()),
+    }
     for fold in &report.folds {
+        let trained = fold
+            .dates
+            .map(|d| format!(" up to {}", d.last_trained))
+            .unwrap_or_default();
         println!(
-            "fold {} to {}: trained on {} rows up to {}, scored {} rows",
-            fold.cut_off, fold.last_scored, fold.training_rows, fold.last_trained, fold.scored_rows
+            "{}: trained on {} rows{trained}, scored {} rows",
+            fold.window, fold.training_rows, fold.scored_rows
         );
         for (outcome, rows) in &fold.outcomes {
             if let Some(main) = rows.first() {

@@ -1,41 +1,128 @@
-//! `liftcast explain MODEL --set LEVER=VALUE ... [--from LEVER=VALUE ...] [--json]`: how much of
-//! a scenario's lift each lever change makes (exact Shapley values; the parts add up).
+//! `liftcast explain MODEL [--set LEVER=VALUE ...] [--from LEVER=VALUE ...] [--repeats N]
+//! [--json]`: why the model predicts what it does. Permutation importance of every input on the
+//! held-out rows, partial dependence of every lever, and, with `--set`, how much of that
+//! scenario's lift each lever change makes (exact Shapley values; the parts add up).
 
 use std::process::ExitCode;
 
 use clap::Args;
+use serde::Serialize;
 
 use super::model_args::{ModelData, parse_settings};
-use crate::diagnostics::decompose::decompose_lift;
+use crate::diagnostics::decompose::{Decomposition, decompose_lift};
+use crate::diagnostics::dependence::{Dependence, partial_dependence};
+use crate::diagnostics::importance::{DEFAULT_REPEATS, Importance, permutation_importance};
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
     #[command(flatten)]
     target: ModelData,
-    /// The scenario's lever values; repeatable.
+    /// A scenario's lever values to decompose; repeatable.
     #[arg(long = "set", value_name = "LEVER=VALUE")]
     settings: Vec<String>,
     /// The reference the lift is measured from (default: every lever at no campaign).
     #[arg(long = "from", value_name = "LEVER=VALUE")]
     reference: Vec<String>,
+    /// Shuffles per input for the permutation importance.
+    #[arg(long, default_value_t = DEFAULT_REPEATS)]
+    repeats: usize,
+    /// Seed of the shuffles.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
     #[arg(long)]
     json: bool,
 }
 
+/// Everything `explain` reports, as `--json` writes it.
+#[derive(Serialize)]
+struct Explanation {
+    importance: Importance,
+    dependence: Dependence,
+    decomposition: Option<Decomposition>,
+}
+
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let (model, population) = args.target.load()?;
-    let scenario = parse_settings(&args.settings)?;
-    let reference = parse_settings(&args.reference)?;
-    let decomposition = decompose_lift(&model, &population, &reference, &scenario)?;
+    let importance = permutation_importance(&model, &population, args.repeats, args.seed)?;
+    let dependence = partial_dependence(&model, &population)?;
+    let decomposition = if args.settings.is_empty() {
+        None
+    } else {
+        let scenario = parse_settings(&args.settings)?;
+        let reference = parse_settings(&args.reference)?;
+        Some(decompose_lift(&model, &population, &reference, &scenario)?)
+    };
+    let explanation = Explanation {
+        importance,
+        dependence,
+        decomposition,
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&decomposition)?);
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
         return Ok(ExitCode::SUCCESS);
     }
+    print_importance(&explanation.importance);
+    print_dependence(&explanation.dependence);
+    if let Some(decomposition) = &explanation.decomposition {
+        print_decomposition(decomposition);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_importance(importance: &Importance) {
+    println!(
+        "Permutation importance on {} held-out rows ({} shuffles each; mean increase ± sd):",
+        importance.rows, importance.repeats
+    );
+    for outcome in &importance.outcomes {
+        println!(
+            "{} ({} as is: {:.5})",
+            outcome.outcome, outcome.metric, outcome.score
+        );
+        for input in &outcome.inputs {
+            println!(
+                "  {:<18} {:<10} {:>+12.5} ± {:<10.5} {:>+7.1}%",
+                input.column,
+                input.role,
+                input.increase,
+                input.spread,
+                input.relative * 100.0
+            );
+        }
+    }
+}
+
+fn print_dependence(dependence: &Dependence) {
+    println!(
+        "\nPartial dependence over {} rows (mean prediction per row at each lever value):",
+        dependence.rows
+    );
+    for lever in &dependence.levers {
+        let caveat = if lever.varied {
+            ""
+        } else {
+            " (never varied in the data: the model's guess)"
+        };
+        println!("{}{caveat}", lever.lever);
+        for outcome in &lever.outcomes {
+            let points: Vec<String> = lever
+                .values
+                .iter()
+                .zip(&outcome.average)
+                .map(|(value, mean)| format!("{value}: {mean:.4}"))
+                .collect();
+            println!("  {:<12} {}", outcome.outcome, points.join("  "));
+        }
+    }
+}
+
+fn print_decomposition(decomposition: &Decomposition) {
+    println!("\nLift decomposition (exact Shapley values):");
     if decomposition.changes.is_empty() {
         println!(
             "The scenario sets every lever as the reference does: there is no lift to explain."
         );
-        return Ok(ExitCode::SUCCESS);
+        return;
     }
     for outcome in &decomposition.outcomes {
         println!(
@@ -54,5 +141,4 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
 }

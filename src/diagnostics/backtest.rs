@@ -1,7 +1,8 @@
-//! Rolling-origin backtest for time data: the last 20% of dates (the usual holdout) is cut
-//! into `folds` windows; each fold trains a fresh model on every date before its window (the
-//! rows after the window are dropped, so nothing from the future is seen) and is scored on the
-//! window beside the naive baselines, as the holdout diagnostics do.
+//! Backtests. Time data: rolling origin, the last 20% of dates (the usual holdout) cut into
+//! `folds` windows; each fold trains a fresh model on every date before its window (the rows
+//! after the window are dropped, so nothing from the future is seen) and is scored on the
+//! window beside the naive baselines, as the holdout diagnostics do. Unit data (no dates):
+//! k-fold cross-validation, each fold's rows held out of its own model.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use super::holdout::{MetricRow, holdout_report};
 use crate::data::controls::row_dates;
 use crate::data::frame::take_rows;
 use crate::data::{Inspection, RoleOverrides, Table};
+use crate::model::split::CvFold;
 use crate::model::split::HOLDOUT_SHARE;
 use crate::model::{DeviceChoice, EpochReport, ModelError, TrainConfig, start_training};
 
@@ -20,12 +22,10 @@ pub const DEFAULT_FOLDS: usize = 4;
 /// Why a backtest could not run.
 #[derive(Debug, Error)]
 pub enum BacktestError {
-    #[error(
-        "the rolling-origin backtest needs time data (a date column); map one in the roles, or use the holdout diagnostics (liftcast diagnose)"
-    )]
-    NoTime,
     #[error("{dates} distinct dates are too few for {folds} folds")]
     TooFewDates { dates: usize, folds: usize },
+    #[error("{rows} rows are too few for {folds}-fold cross-validation")]
+    TooFewRows { rows: usize, folds: usize },
     #[error("the data is not usable: fix the mapping first")]
     NotUsable,
     #[error("fold {fold}: {message}")]
@@ -37,8 +37,10 @@ pub enum BacktestError {
 /// The backtest's folds and a summary per outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BacktestReport {
-    /// Distinct dates per window.
-    pub window_dates: usize,
+    /// "rolling origin" (time data) or "k-fold cross-validation" (unit data).
+    pub method: String,
+    /// Rolling origin: distinct dates per window.
+    pub window_dates: Option<usize>,
     pub folds: Vec<Fold>,
     /// Per outcome, the main measure averaged over folds and a verdict.
     pub summary: Vec<OutcomeSummary>,
@@ -47,15 +49,24 @@ pub struct BacktestReport {
 /// One fold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fold {
+    /// The rows scored, in words.
+    pub window: String,
+    /// Rolling origin: the dates of the window and of the training.
+    pub dates: Option<FoldDates>,
+    pub training_rows: usize,
+    pub scored_rows: usize,
+    /// Per outcome, every measure beside the baselines.
+    pub outcomes: OutcomeScores,
+}
+
+/// The dates of a rolling-origin fold.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FoldDates {
     /// The window scored: dates from `cut_off` to `last_scored` (inclusive).
     pub cut_off: NaiveDate,
     pub last_scored: NaiveDate,
     /// The latest date any training or early-stopping row has (always before `cut_off`).
     pub last_trained: NaiveDate,
-    pub training_rows: usize,
-    pub scored_rows: usize,
-    /// Per outcome, every measure beside the baselines.
-    pub outcomes: Vec<(String, Vec<MetricRow>)>,
 }
 
 /// One outcome over all folds.
@@ -65,25 +76,68 @@ pub struct OutcomeSummary {
     pub metric: String,
     pub model: f64,
     pub naive_lever_mean: f64,
-    pub seasonal_naive: f64,
+    /// Time data only.
+    pub seasonal_naive: Option<f64>,
     pub verdict: String,
 }
 
-/// Runs the backtest on `inspection`'s data with `config` (its holdout date is set per fold).
+/// Runs the backtest on `inspection`'s data with `config`: rolling origin when the data has
+/// dates (the holdout date is set per fold), else k-fold cross-validation over the rows.
 pub fn backtest(
     inspection: &Inspection,
     config: &TrainConfig,
     folds: usize,
     device: DeviceChoice,
-    mut progress: impl FnMut(String),
+    progress: impl FnMut(String),
 ) -> Result<BacktestReport, BacktestError> {
     let schema = inspection
         .validation
         .schema
         .as_ref()
         .ok_or(BacktestError::NotUsable)?;
+    match row_dates(&inspection.table.frame, schema) {
+        Some(dates) => rolling_origin(inspection, &dates, config, folds, device, progress),
+        None => cross_validation(inspection, config, folds, device, progress),
+    }
+}
+
+/// Per outcome, every measure beside the baselines.
+type OutcomeScores = Vec<(String, Vec<MetricRow>)>;
+
+/// Trains one fold's model and scores the rows it held out.
+fn train_and_score(
+    inspection: &Inspection,
+    config: TrainConfig,
+    device: DeviceChoice,
+    fold: usize,
+) -> Result<(crate::model::split::Split, OutcomeScores), BacktestError> {
+    let fail = |message: String| BacktestError::Fold {
+        fold: fold + 1,
+        message,
+    };
+    let model = start_training(inspection, config, device, None)?
+        .wait(|_: EpochReport| {})
+        .map_err(|e| fail(e.to_string()))??;
     let frame = &inspection.table.frame;
-    let dates = row_dates(frame, schema).ok_or(BacktestError::NoTime)?;
+    let split = crate::model::split_of(frame, &model.meta.schema, &model.meta.config)?;
+    let report = holdout_report(&model, frame)?;
+    let outcomes = report
+        .outcomes
+        .into_iter()
+        .map(|o| (o.outcome, o.scores))
+        .collect();
+    Ok((split, outcomes))
+}
+
+fn rolling_origin(
+    inspection: &Inspection,
+    dates: &[Option<NaiveDate>],
+    config: &TrainConfig,
+    folds: usize,
+    device: DeviceChoice,
+    mut progress: impl FnMut(String),
+) -> Result<BacktestReport, BacktestError> {
+    let frame = &inspection.table.frame;
     let mut distinct: Vec<NaiveDate> = dates.iter().flatten().copied().collect();
     distinct.sort();
     distinct.dedup();
@@ -130,12 +184,8 @@ pub fn backtest(
             holdout_from: Some(cut_off.to_string()),
             ..config.clone()
         };
-        let model = start_training(&fold_inspection, fold_config, device, None)?
-            .wait(|_: EpochReport| {})
-            .map_err(|e| fail(e.to_string()))??;
-        let fold_frame = &fold_inspection.table.frame;
-        let split = crate::model::split_of(fold_frame, schema, &model.meta.config)?;
-        let fold_dates = row_dates(fold_frame, schema).unwrap_or_default();
+        let (split, outcomes) = train_and_score(&fold_inspection, fold_config, device, fold)?;
+        let fold_dates: Vec<Option<NaiveDate>> = keep.iter().map(|&r| dates[r]).collect();
         let last_trained = split
             .train
             .iter()
@@ -143,23 +193,64 @@ pub fn backtest(
             .filter_map(|&r| fold_dates[r])
             .max()
             .unwrap_or(cut_off);
-        let report = holdout_report(&model, fold_frame)?;
         results.push(Fold {
-            cut_off,
-            last_scored,
-            last_trained,
+            window: format!("dates {cut_off} to {last_scored}"),
+            dates: Some(FoldDates {
+                cut_off,
+                last_scored,
+                last_trained,
+            }),
             training_rows: split.train.len() + split.validation.len(),
             scored_rows: split.holdout.len(),
-            outcomes: report
-                .outcomes
-                .into_iter()
-                .map(|o| (o.outcome, o.scores))
-                .collect(),
+            outcomes,
         });
     }
     let summary = summarise(&results);
     Ok(BacktestReport {
-        window_dates: window,
+        method: "rolling origin".into(),
+        window_dates: Some(window),
+        folds: results,
+        summary,
+    })
+}
+
+/// k-fold cross-validation for data without dates: fold f holds out the rows with
+/// i % k == f, trains on the others, and scores the held-out rows beside the baselines.
+fn cross_validation(
+    inspection: &Inspection,
+    config: &TrainConfig,
+    folds: usize,
+    device: DeviceChoice,
+    mut progress: impl FnMut(String),
+) -> Result<BacktestReport, BacktestError> {
+    let rows = inspection.table.frame.height();
+    let folds = folds.max(2);
+    if rows < folds * 10 {
+        return Err(BacktestError::TooFewRows { rows, folds });
+    }
+    let mut results = Vec::new();
+    for fold in 0..folds {
+        progress(format!(
+            "fold {} of {folds}: training on the other folds, scoring rows with i % {folds} == {fold}",
+            fold + 1
+        ));
+        let fold_config = TrainConfig {
+            cv_fold: Some(CvFold { fold, folds }),
+            ..config.clone()
+        };
+        let (split, outcomes) = train_and_score(inspection, fold_config, device, fold)?;
+        results.push(Fold {
+            window: format!("rows with i % {folds} == {fold}"),
+            dates: None,
+            training_rows: split.train.len() + split.validation.len(),
+            scored_rows: split.holdout.len(),
+            outcomes,
+        });
+    }
+    let summary = summarise(&results);
+    Ok(BacktestReport {
+        method: "k-fold cross-validation".into(),
+        window_dates: None,
         folds: results,
         summary,
     })
@@ -188,19 +279,26 @@ fn summarise(folds: &[Fold]) -> Vec<OutcomeSummary> {
                 higher_is_better: main.higher_is_better,
                 model: mean(&|r| r.model),
                 naive_lever_mean: mean(&|r| r.naive_lever_mean),
-                seasonal_naive: Some(mean(&|r| r.seasonal_naive.unwrap_or(f64::NAN))),
+                seasonal_naive: main
+                    .seasonal_naive
+                    .map(|_| mean(&|r| r.seasonal_naive.unwrap_or(f64::NAN))),
             };
-            let seasonal = row.seasonal_naive.unwrap_or(f64::NAN);
-            let beats = row.model_beats(row.naive_lever_mean) && row.model_beats(seasonal);
+            let beats = row.model_beats(row.naive_lever_mean)
+                && row.seasonal_naive.is_none_or(|s| row.model_beats(s));
+            let baselines = if row.seasonal_naive.is_some() {
+                "both naive baselines"
+            } else {
+                "the naive baseline (mean per lever value)"
+            };
             let verdict = if beats {
                 format!(
-                    "{outcome}: over {} folds the model beats both naive baselines on {}.",
+                    "{outcome}: over {} folds the model beats {baselines} on {}.",
                     folds.len(),
                     row.metric
                 )
             } else {
                 format!(
-                    "{outcome}: over {} folds the model does NOT beat both naive baselines on {}.",
+                    "{outcome}: over {} folds the model does NOT beat {baselines} on {}.",
                     folds.len(),
                     row.metric
                 )
@@ -210,7 +308,7 @@ fn summarise(folds: &[Fold]) -> Vec<OutcomeSummary> {
                 metric: row.metric,
                 model: row.model,
                 naive_lever_mean: row.naive_lever_mean,
-                seasonal_naive: seasonal,
+                seasonal_naive: row.seasonal_naive,
                 verdict,
             })
         })

@@ -9,7 +9,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
-use super::metrics;
+use super::{metrics, pit};
 use crate::data::column;
 use crate::data::controls::row_dates;
 use crate::data::roles::OutcomeKind;
@@ -51,6 +51,12 @@ pub struct OutcomeReport {
     pub by_date: Vec<(NaiveDate, f64, f64)>,
     /// Caveats of the figures (rows skipped and why).
     pub notes: Vec<String>,
+    /// PIT histogram of the held-out actuals (density per bin; flat at 1 when calibrated).
+    #[serde(default)]
+    pub pit: Vec<f64>,
+    /// The PIT histogram's shape in words.
+    #[serde(default)]
+    pub pit_reading: String,
 }
 
 /// One error measure for the model and the baselines.
@@ -178,6 +184,26 @@ pub fn holdout_report(
                         .collect()
                 })
                 .unwrap_or_default();
+            let pit_ranges = if target.kind == OutcomeKind::Binary {
+                pit::binary_ranges(&predicted, &truth)
+            } else {
+                let residual = |mean: f64, y: f64| {
+                    let mean = mean.max(1e-9);
+                    (y - mean) / mean.sqrt()
+                };
+                let reference: Vec<f64> = split
+                    .validation
+                    .iter()
+                    .filter_map(|&r| Some(residual(f64::from(predictions.mean(r, j)), known(r)?)))
+                    .collect();
+                let held_out: Vec<f64> = predicted
+                    .iter()
+                    .zip(&truth)
+                    .map(|(m, y)| residual(*m, *y))
+                    .collect();
+                pit::empirical_ranges(&reference, &held_out)
+            };
+            let pit = pit::histogram(&pit_ranges);
             let reliability = if target.kind == OutcomeKind::Binary {
                 reliability_curve(&predicted, &truth)
             } else {
@@ -198,6 +224,8 @@ pub fn holdout_report(
                 coverage,
                 reliability,
                 notes,
+                pit_reading: pit::reading(&pit),
+                pit,
             }
         })
         .collect();

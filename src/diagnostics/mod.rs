@@ -9,14 +9,16 @@
 //!
 //! Rolling-origin backtests retrain per fold on time data.
 //!
-//! Still to come (issue 7): k-fold cross-validation for unit data, importance and partial
-//! dependence, the PIT histogram, and the report.
+//! Why it predicts what it does: permutation importance and partial dependence (with ICE).
 
 pub mod backtest;
 pub mod decompose;
+pub mod dependence;
 pub mod holdout;
+pub mod importance;
 pub mod metrics;
 pub mod monitor;
+pub mod pit;
 pub mod uplift;
 
 pub use holdout::{HoldoutReport, holdout_report};

@@ -78,6 +78,8 @@ pub struct Series {
 pub enum SeriesStyle {
     Line,
     Points,
+    /// A thin grey line among many (single rows' curves): one legend entry for all of them.
+    Faint,
 }
 
 impl Series {
@@ -94,6 +96,13 @@ impl Series {
     pub fn points(name: impl Into<String>, points: Vec<[f64; 2]>) -> Self {
         Self {
             style: SeriesStyle::Points,
+            ..Self::line(name, points)
+        }
+    }
+
+    pub fn faint(name: impl Into<String>, points: Vec<[f64; 2]>) -> Self {
+        Self {
+            style: SeriesStyle::Faint,
             ..Self::line(name, points)
         }
     }

@@ -25,6 +25,8 @@ pub const SLIDE_SIZE: (u32, u32) = (1920, 1080);
 const ACCENT: RGBColor = RGBColor(31, 119, 180);
 const BASELINE: RGBColor = RGBColor(150, 150, 150);
 const MARK: RGBColor = RGBColor(214, 39, 40);
+/// Single rows' curves behind the average.
+const FAINT: RGBColor = RGBColor(190, 190, 190);
 const PALETTE: [RGBColor; 4] = [
     ACCENT,
     RGBColor(255, 127, 14),
@@ -339,8 +341,28 @@ fn draw_xy<DB: DrawingBackend>(
             .label("predicted = actual")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5)));
     }
-    for (i, series) in plot.series.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
+    let mut faint_named = false;
+    let mut coloured = 0;
+    for series in &plot.series {
+        if series.style == SeriesStyle::Faint {
+            let points = series
+                .points
+                .iter()
+                .filter(|[x, y]| x.is_finite() && y.is_finite())
+                .map(|[x, y]| (*x, *y));
+            let drawn = chart
+                .draw_series(LineSeries::new(points, FAINT.stroke_width(1)))
+                .map_err(drawing)?;
+            if !faint_named {
+                faint_named = true;
+                drawn.label(series.name.as_str()).legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], FAINT.stroke_width(2))
+                });
+            }
+            continue;
+        }
+        let colour = PALETTE[coloured % PALETTE.len()];
+        coloured += 1;
         if !series.band.is_empty() {
             let mut outline: Vec<(f64, f64)> = series
                 .band
@@ -373,6 +395,7 @@ fn draw_xy<DB: DrawingBackend>(
             SeriesStyle::Line => chart
                 .draw_series(LineSeries::new(points, colour.stroke_width(stroke)))
                 .map_err(drawing)?,
+            SeriesStyle::Faint => continue,
             SeriesStyle::Points => {
                 let radius = px(2.5, scale).max(1);
                 chart

@@ -64,6 +64,8 @@ pub enum ModelError {
     NotUsable { file: String },
     #[error("the training thread could not start: {0}")]
     Thread(String),
+    #[error("the rows cannot be prepared: {0}")]
+    Rows(String),
 }
 
 /// Starts training an inspected table on a worker: the job the CLI waits on and the GUI polls.
@@ -136,6 +138,7 @@ pub fn split_of(
         frame.height(),
         row_dates.as_deref(),
         holdout_from,
+        config.cv_fold,
     ))
 }
 
@@ -329,6 +332,17 @@ impl ForecastModel {
         frame: &polars::prelude::DataFrame,
     ) -> Result<predict::MemberPredictions, ModelError> {
         let encoded = self.meta.encoder.encode(frame, &[])?;
+        Ok(self.predict_encoded(&encoded))
+    }
+
+    /// Every member's prediction of each row of `frame` with the levers in `settings` set on
+    /// every row (the others as they are): what partial dependence sweeps.
+    pub fn predict_with(
+        &self,
+        frame: &polars::prelude::DataFrame,
+        settings: &[LeverSetting],
+    ) -> Result<predict::MemberPredictions, ModelError> {
+        let encoded = self.meta.encoder.encode(frame, settings)?;
         Ok(self.predict_encoded(&encoded))
     }
 

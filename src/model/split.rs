@@ -22,17 +22,52 @@ pub struct Split {
     pub rule: String,
 }
 
+/// One fold of a k-fold cross-validation of unit data: rows with `i % folds == fold` are held
+/// out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CvFold {
+    pub fold: usize,
+    pub folds: usize,
+}
+
 /// Splits by date when `dates` is given (one per row), else by row number. With
-/// `holdout_from`, time data holds out the dates from that one on (a backtest's cut-off).
+/// `holdout_from`, time data holds out the dates from that one on (a backtest's cut-off); with
+/// `cv_fold`, data without dates holds out that fold's rows.
 pub fn split_rows(
     rows: usize,
     dates: Option<&[Option<NaiveDate>]>,
     holdout_from: Option<NaiveDate>,
+    cv_fold: Option<CvFold>,
 ) -> Split {
-    match dates {
-        Some(dates) => by_date(dates, holdout_from),
-        None => by_row_number(rows),
+    match (dates, cv_fold) {
+        (Some(dates), _) => by_date(dates, holdout_from),
+        (None, Some(fold)) if fold.folds >= 2 => by_fold(rows, fold),
+        (None, _) => by_row_number(rows),
     }
+}
+
+/// Cross-validation: the fold's rows are held out; of the others, every tenth stops early.
+fn by_fold(rows: usize, cv: CvFold) -> Split {
+    let mut split = Split {
+        rule: format!(
+            "fold {} of {}: rows with index i % {} == {} held out; every tenth other row stops early",
+            cv.fold + 1,
+            cv.folds,
+            cv.folds,
+            cv.fold
+        ),
+        ..Default::default()
+    };
+    for row in 0..rows {
+        if row % cv.folds == cv.fold {
+            split.holdout.push(row);
+        } else if (row / cv.folds) % 10 == 8 {
+            split.validation.push(row);
+        } else {
+            split.train.push(row);
+        }
+    }
+    split
 }
 
 fn by_row_number(rows: usize) -> Split {
@@ -98,7 +133,7 @@ mod tests {
 
     #[test]
     fn row_rule_matches_anchors() {
-        let split = split_rows(20, None, None);
+        let split = split_rows(20, None, None, None);
         assert_eq!(split.holdout, vec![4, 9, 14, 19]);
         assert!(split.validation.iter().all(|r| r % 10 == 8));
         assert_eq!(
@@ -113,10 +148,28 @@ mod tests {
         let dates: Vec<Option<NaiveDate>> = (0..100)
             .map(|d| Some(start + chrono::Duration::days(d)))
             .collect();
-        let split = split_rows(100, Some(&dates), None);
+        let split = split_rows(100, Some(&dates), None, None);
         assert_eq!(split.holdout.len(), 20);
         assert_eq!(split.holdout[0], 80);
         assert_eq!(split.validation.len(), 8);
         assert!(split.train.iter().all(|&r| r < 72));
+    }
+
+    #[test]
+    fn folds_hold_out_every_row_once_and_never_train_on_it() {
+        let mut held = vec![0usize; 53];
+        for fold in 0..4 {
+            let split = split_rows(53, None, None, Some(CvFold { fold, folds: 4 }));
+            assert_eq!(
+                split.train.len() + split.validation.len() + split.holdout.len(),
+                53
+            );
+            for &row in &split.holdout {
+                held[row] += 1;
+                assert!(!split.train.contains(&row) && !split.validation.contains(&row));
+            }
+            assert!(!split.validation.is_empty());
+        }
+        assert!(held.iter().all(|&h| h == 1));
     }
 }

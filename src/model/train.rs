@@ -42,6 +42,9 @@ pub struct TrainConfig {
     /// backtest fold sets it to its cut-off.
     #[serde(default)]
     pub holdout_from: Option<String>,
+    /// Data without dates: hold out this cross-validation fold instead of the fixed rule.
+    #[serde(default)]
+    pub cv_fold: Option<super::split::CvFold>,
 }
 
 fn default_true() -> bool {
@@ -68,6 +71,7 @@ impl Default for TrainConfig {
             interaction_penalty: default_interaction_penalty(),
             lift_from_controlled_rows: true,
             holdout_from: None,
+            cv_fold: None,
         }
     }
 }
