@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::data::RoleMapping;
+use crate::data::{ImportOptions, Inspection, RoleMapping, RoleOverrides, import};
+use crate::embedded;
 use crate::files::{FileError, load_versioned_json, save_json};
-use crate::model::LeverSetting;
+use crate::model::{DeviceChoice, ForecastModel, LeverSetting, ModelError};
 
 pub const PROJECT_FORMAT_VERSION: u32 = 1;
 /// The extension projects are saved with.
@@ -78,6 +79,59 @@ pub enum ProjectError {
     DataChanged { path: String },
     #[error("{path}: the project's data file is missing; put it back or open the data anew")]
     DataMissing { path: String },
+    #[error("the project's data cannot be read: {0}")]
+    Data(String),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// A reopened project: the project, its data inspected with its mapping, and its model.
+pub struct OpenedProject {
+    pub project: Project,
+    pub inspection: Inspection,
+    pub model: Option<ForecastModel>,
+}
+
+/// Reopens the project at `path`: checks the data file's hash, reads it as it was read, applies
+/// the mapping and loads the model (on `device`).
+pub fn open_project(path: &Path, device: DeviceChoice) -> Result<OpenedProject, ProjectError> {
+    let project = Project::load(path)?;
+    let data = |e: &dyn std::fmt::Display| ProjectError::Data(e.to_string());
+    let table = match (&project.data, project.data_file(path)?) {
+        (
+            DataRef::File {
+                sheet, encoding, ..
+            },
+            Some(file),
+        ) => {
+            let options = ImportOptions {
+                sheet: sheet.clone(),
+                encoding: encoding.clone(),
+            };
+            import::load(&file, &options)
+        }
+        _ => import::load_bytes(
+            Path::new(embedded::SAMPLE_NAME),
+            embedded::SAMPLE_CSV,
+            &ImportOptions::default(),
+        ),
+    }
+    .map_err(|e| data(&e))?;
+    let inspection = Inspection::new(
+        table,
+        Some(project.mapping.clone()),
+        &RoleOverrides::default(),
+    )
+    .map_err(|e| data(&e))?;
+    let model = project
+        .model_path(path)
+        .map(|folder| ForecastModel::load(&folder, device))
+        .transpose()?;
+    Ok(OpenedProject {
+        project,
+        inspection,
+        model,
+    })
 }
 
 /// The BLAKE3 hash of `bytes`, in hex.

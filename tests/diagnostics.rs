@@ -52,7 +52,12 @@ fn the_sample_model_beats_both_naive_baselines_on_its_holdout() {
         // One total per held-out date, and charts for each view.
         assert!(outcome.by_date.len() >= 30);
         let charts = outcome_charts(outcome, "test");
-        assert_eq!(charts.len(), 3, "scatter, per day, error sources");
+        assert_eq!(charts.len(), 4, "scatter, per day, PIT, error sources");
+        // The PIT histogram is a density over ten bins: it integrates to one.
+        assert_eq!(outcome.pit.len(), 10);
+        let area: f64 = outcome.pit.iter().sum::<f64>() / 10.0;
+        assert!((area - 1.0).abs() < 1e-9, "{:?}", outcome.pit);
+        assert!(!outcome.pit_reading.is_empty());
     }
 }
 
@@ -94,7 +99,7 @@ fn diagnose_prints_json_and_draws_charts() {
             .starts_with("clicks: ")
     );
     let drawn = std::fs::read_dir(&charts).unwrap().count();
-    assert_eq!(drawn, 9, "three charts for each of three outcomes");
+    assert_eq!(drawn, 12, "four charts for each of three outcomes");
     let (width, height) = image::image_dimensions(charts.join("orders-1.png")).unwrap();
     assert_eq!((width, height), (1920, 1080));
 }

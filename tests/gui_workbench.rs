@@ -257,6 +257,33 @@ fn train_then_scenario_shows_the_core_forecast() {
         first.outcome
     ));
     save_screenshot(&mut harness, "diagnostics.png");
+
+    // Importance and partial dependence are measured on a worker when asked for.
+    scroll_and_click(&mut harness, "Explain: importance and partial dependence");
+    wait_until_idle(&mut harness);
+    harness.get_by_label(&format!(
+        "{}: which inputs the model leans on",
+        first.outcome
+    ));
+    harness.get_by_label_contains(&format!(
+        "{} by discount_pct: partial dependence",
+        first.outcome
+    ));
+
+    // The report is written on a worker from the same model and data.
+    let folder = tempfile::tempdir().unwrap();
+    let report_path = folder.path().join("report.html");
+    harness.state_mut().export_report_to(report_path.clone());
+    wait_until_idle(&mut harness);
+    let html = std::fs::read_to_string(&report_path)
+        .unwrap_or_else(|e| panic!("no report ({e}); status: {}", harness.state().status()));
+    for section in ["accuracy", "calibration", "importance", "plans", "warnings"] {
+        assert!(
+            html.contains(&format!("<section id=\"{section}\">")),
+            "{section}"
+        );
+    }
+    assert!(harness.state().status().starts_with("Report saved"));
 }
 
 /// Chinese text from a GBK export renders (the harness panics on any glyph no font has).

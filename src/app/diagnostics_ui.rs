@@ -1,13 +1,16 @@
 //! The Diagnostics step: for each outcome, the holdout's error measures beside the naive
 //! baselines with a verdict in words, interval coverage, and the charts (predicted against
-//! actual, per day, reliability, error sources), each with how to read it and Export.
+//! actual, per day, reliability, PIT, error sources), each with how to read it and Export. On
+//! request, permutation importance and partial dependence; and the one-page report.
 
 use eframe::egui;
 
 use super::Command;
 use crate::diagnostics::HoldoutReport;
+use crate::diagnostics::dependence::Dependence;
+use crate::diagnostics::importance::Importance;
 use crate::export::Chart;
-use crate::export::diagnostic_charts::outcome_charts;
+use crate::export::diagnostic_charts::{dependence_chart, importance_chart, outcome_charts};
 
 /// The last report and its charts, per outcome.
 #[derive(Clone, Debug, Default)]
@@ -15,6 +18,10 @@ pub struct DiagnosticsPanel {
     pub report: Option<HoldoutReport>,
     pub charts: Vec<Vec<Chart>>,
     pub outcome: usize,
+    /// Importance and partial dependence, once asked for (they take a while).
+    pub explanation: Option<(Importance, Dependence)>,
+    /// Per outcome: the importance chart, then one partial dependence chart per lever.
+    pub explain_charts: Vec<Vec<Chart>>,
 }
 
 impl DiagnosticsPanel {
@@ -26,6 +33,26 @@ impl DiagnosticsPanel {
             .collect();
         self.outcome = self.outcome.min(report.outcomes.len().saturating_sub(1));
         self.report = Some(report);
+    }
+
+    pub fn set_explanation(
+        &mut self,
+        importance: Importance,
+        dependence: Dependence,
+        footnote: &str,
+    ) {
+        self.explain_charts = importance
+            .outcomes
+            .iter()
+            .map(|outcome| {
+                let mut charts = vec![importance_chart(outcome, footnote.to_owned())];
+                charts.extend(dependence.levers.iter().filter_map(|lever| {
+                    dependence_chart(lever, &outcome.outcome, footnote.to_owned())
+                }));
+                charts
+            })
+            .collect();
+        self.explanation = Some((importance, dependence));
     }
 }
 
@@ -41,6 +68,7 @@ pub fn diagnostics_ui(
     ui: &mut egui::Ui,
     panel: &mut DiagnosticsPanel,
     has_model: bool,
+    idle: bool,
     commands: &mut Vec<Command>,
 ) {
     ui.heading("How wrong is the model, and where?");
@@ -112,7 +140,41 @@ pub fn diagnostics_ui(
     for note in &outcome.notes {
         ui.weak(note);
     }
+    if !outcome.pit_reading.is_empty() {
+        ui.label(format!("PIT histogram: {}", outcome.pit_reading));
+    }
+    ui.horizontal(|ui| {
+        if panel.explanation.is_none()
+            && ui
+                .add_enabled(
+                    idle,
+                    egui::Button::new("Explain: importance and partial dependence"),
+                )
+                .on_hover_text(
+                    "Shuffle each input on the held-out rows, and sweep each lever: takes a moment",
+                )
+                .clicked()
+        {
+            commands.push(Command::Explain);
+        }
+        if ui
+            .add_enabled(idle, egui::Button::new("Export report…"))
+            .on_hover_text(
+                "One self-contained HTML page: data, model, accuracy, calibration, importance, \
+                 saved scenarios as plans, warnings",
+            )
+            .clicked()
+        {
+            commands.push(Command::ExportReport(None));
+        }
+    });
     if let Some(charts) = panel.charts.get(panel.outcome) {
+        for chart in charts {
+            ui.separator();
+            super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);
+        }
+    }
+    if let Some(charts) = panel.explain_charts.get(panel.outcome) {
         for chart in charts {
             ui.separator();
             super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);

@@ -57,6 +57,10 @@ pub enum Command {
     ExportTable(Vec<(String, Forecast)>),
     /// Export the chart last drawn (Ctrl+E).
     ExportCurrentChart,
+    /// Measure permutation importance and partial dependence for the Diagnostics step.
+    Explain,
+    /// Write the one-page HTML report; `None` asks for a file.
+    ExportReport(Option<PathBuf>),
     /// Forecast every saved scenario for the comparison table.
     CompareSaved(Vec<crate::project::SavedScenario>),
     /// Save the project (Ctrl+S); `None` asks for a file.
@@ -67,6 +71,11 @@ pub enum Command {
 }
 
 type OpenResult = Result<Inspection, String>;
+/// Importance and partial dependence, measured together.
+type Explanation = (
+    crate::diagnostics::importance::Importance,
+    crate::diagnostics::dependence::Dependence,
+);
 /// Model jobs take the model and give it back with their result: it never needs sharing.
 type WithModel<T> = (Option<ForecastModel>, Result<T, String>);
 
@@ -82,6 +91,8 @@ enum Running {
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
     Export(Job<(), Result<Option<PathBuf>, String>>),
     Diagnose(Job<(), WithModel<crate::diagnostics::HoldoutReport>>),
+    Explain(Job<(), WithModel<Explanation>>),
+    Report(Job<(), WithModel<Option<PathBuf>>>),
     SaveProject(Job<(), WithModel<Option<PathBuf>>>),
     CompareSaved(Job<(), WithModel<Vec<(String, Forecast)>>>),
     OpenProject(Job<(), Result<Option<project_io::Opened>, String>>),
@@ -438,6 +449,60 @@ impl WorkbenchApp {
         self.track(job.map(Running::Diagnose));
     }
 
+    fn start_explain(&mut self) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = "Measuring importance and partial dependence…".into();
+        let job = jobs::spawn("explain", self.notify.clone(), move |_| {
+            let result = crate::diagnostics::importance::permutation_importance(
+                &model,
+                &frame,
+                crate::diagnostics::importance::DEFAULT_REPEATS,
+                EXPLAIN_SEED,
+            )
+            .and_then(|importance| {
+                let dependence =
+                    crate::diagnostics::dependence::partial_dependence(&model, &frame)?;
+                Ok((importance, dependence))
+            })
+            .map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Explain));
+    }
+
+    /// Writes the report of the current model, data and saved scenarios (as plans).
+    fn start_report(&mut self, path: Option<PathBuf>) {
+        let Some(inspection) = self.inspection.clone() else {
+            return;
+        };
+        let Some(model) = self.model.take() else {
+            self.status = "Train a model first: the report describes it.".into();
+            return;
+        };
+        let saved = self.scenario_panel.saved.clone();
+        self.status = "Writing the report…".into();
+        let job = jobs::spawn("report", self.notify.clone(), move |_| {
+            let path = match path {
+                Some(path) => path,
+                None => match rfd::FileDialog::new()
+                    .set_title("Export the report")
+                    .add_filter("HTML page", &["html"])
+                    .set_file_name("liftcast-report.html")
+                    .save_file()
+                {
+                    Some(path) => path,
+                    None => return (Some(model), Ok(None)),
+                },
+            };
+            let result = write_report_for(&model, &inspection, &saved, &path).map(|()| Some(path));
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Report));
+    }
+
     /// Makes `model` the current one: every panel built on the old model starts afresh.
     fn adopt_model(&mut self, model: ForecastModel) {
         self.model_meta = Some(model.meta.clone());
@@ -774,6 +839,30 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Running::Explain(job) => {
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok((importance, dependence)) => {
+                            self.status = "Importance and partial dependence measured.".into();
+                            let footnote = self.footnote();
+                            self.diagnostics_panel
+                                .set_explanation(importance, dependence, &footnote);
+                        }
+                        Err(message) => self.status = format!("Explaining failed: {message}"),
+                    }
+                }
+            }
+            Running::Report(job) => {
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    self.status = match self.model_back(end) {
+                        Ok(Some(path)) => format!("Report saved to {}.", path.display()),
+                        Ok(None) => "Report not saved.".into(),
+                        Err(message) => format!("The report failed: {message}"),
+                    };
+                }
+            }
             Running::SaveProject(job) => {
                 if let Some(end) = job_end(job.poll()) {
                     finished = true;
@@ -812,7 +901,7 @@ impl WorkbenchApp {
                 if let Some(end) = job_end(job.poll()) {
                     finished = true;
                     self.status = match end.and_then(|result| result) {
-                        Ok(Some(path)) => format!("Chart saved to {}.", path.display()),
+                        Ok(Some(path)) => format!("Saved to {}.", path.display()),
                         Ok(None) => "Export cancelled.".into(),
                         Err(message) => format!("Export failed: {message}"),
                     };
@@ -912,6 +1001,8 @@ impl WorkbenchApp {
             Command::SaveProject(path) if self.running.is_none() => self.start_save_project(path),
             Command::CompareSaved(saved) if self.running.is_none() => self.start_compare(saved),
             Command::OpenProject(path) if self.running.is_none() => self.start_open_project(path),
+            Command::Explain if self.running.is_none() => self.start_explain(),
+            Command::ExportReport(path) if self.running.is_none() => self.start_report(path),
             Command::ExportCurrentChart if self.running.is_none() => {
                 match self.current_chart.clone() {
                     Some(chart) => self.start_export(chart),
@@ -943,6 +1034,11 @@ impl WorkbenchApp {
     /// Reopens the project at `path` (what Open project does after its dialog).
     pub fn open_project_from(&mut self, path: PathBuf) {
         self.run(Command::OpenProject(Some(path)));
+    }
+
+    /// Writes the report to `path` (what Export report does after its dialog).
+    pub fn export_report_to(&mut self, path: PathBuf) {
+        self.run(Command::ExportReport(Some(path)));
     }
 
     /// Opens a data file (what the Open dialog and dropping a file do).
@@ -1045,6 +1141,7 @@ impl WorkbenchApp {
                         ui,
                         &mut self.diagnostics_panel,
                         self.model_meta.is_some(),
+                        self.running.is_none() && self.model.is_some(),
                         &mut commands,
                     );
                 });
@@ -1106,6 +1203,19 @@ impl WorkbenchApp {
                 .clicked()
             {
                 commands.push(Command::SaveProject(None));
+            }
+            if ui
+                .add_enabled(
+                    self.running.is_none() && self.model.is_some(),
+                    egui::Button::new("Report…"),
+                )
+                .on_hover_text(
+                    "Export the one-page HTML report: data, model, accuracy, calibration, \
+                     importance, saved scenarios, warnings",
+                )
+                .clicked()
+            {
+                commands.push(Command::ExportReport(None));
             }
             if !self.settings.recent_files.is_empty() {
                 egui::ComboBox::from_id_salt("recent")
@@ -1283,6 +1393,43 @@ fn job_end<T>(events: Vec<JobEvent<(), T>>) -> Option<Result<T, String>> {
         JobEvent::Done(result) => Some(Ok(result)),
         JobEvent::Crashed(message) => Some(Err(message)),
     })
+}
+
+/// Shuffle seed of the workbench's permutation importance (fixed: the same model explains the
+/// same way every time).
+const EXPLAIN_SEED: u64 = 7;
+
+/// Gathers and writes the report (on a worker): saved scenarios become plans.
+fn write_report_for(
+    model: &ForecastModel,
+    inspection: &Inspection,
+    saved: &[crate::project::SavedScenario],
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let frame = &inspection.table.frame;
+    let plans: Vec<crate::scenario::plan::Plan> = saved
+        .iter()
+        .map(|s| {
+            crate::scenario::plan::Plan::from_scenario(
+                &s.name,
+                &s.settings,
+                frame,
+                &model.meta.schema,
+            )
+        })
+        .collect();
+    let content = crate::export::report::gather(
+        crate::export::report::ReportSources {
+            model,
+            frame,
+            inspection: Some(inspection),
+            plans: &plans,
+            backtest: None,
+        },
+        |_| {},
+    )
+    .map_err(|e| e.to_string())?;
+    crate::export::report::write_report(&content, path).map_err(|e| e.to_string())
 }
 
 /// A file name from a chart title: letters, digits and CJK kept, the rest as dashes.

@@ -4,10 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::data::{ImportOptions, Inspection, RoleMapping, RoleOverrides, import};
+use crate::data::{Inspection, RoleMapping};
 use crate::embedded;
 use crate::model::{DeviceChoice, ForecastModel, LeverSetting};
-use crate::project::{CurveChoice, DataRef, PROJECT_FORMAT_VERSION, Project, SavedScenario};
+use crate::project::{
+    CurveChoice, DataRef, OpenedProject, PROJECT_FORMAT_VERSION, Project, SavedScenario,
+    open_project,
+};
 
 /// What the app hands the save job.
 pub struct SaveRequest {
@@ -98,41 +101,11 @@ pub fn open(path: Option<PathBuf>) -> Result<Option<Opened>, String> {
             path
         }
     };
-    let project = Project::load(&path).map_err(|e| e.to_string())?;
-    let table = match (
-        &project.data,
-        project.data_file(&path).map_err(|e| e.to_string())?,
-    ) {
-        (
-            DataRef::File {
-                sheet, encoding, ..
-            },
-            Some(file),
-        ) => {
-            let options = ImportOptions {
-                sheet: sheet.clone(),
-                encoding: encoding.clone(),
-            };
-            import::load(&file, &options)
-        }
-        _ => import::load_bytes(
-            Path::new(embedded::SAMPLE_NAME),
-            embedded::SAMPLE_CSV,
-            &ImportOptions::default(),
-        ),
-    }
-    .map_err(|e| e.to_string())?;
-    let inspection = Inspection::new(
-        table,
-        Some(project.mapping.clone()),
-        &RoleOverrides::default(),
-    )
-    .map_err(|e| e.to_string())?;
-    let model = project
-        .model_path(&path)
-        .map(|folder| ForecastModel::load(&folder, DeviceChoice::Auto))
-        .transpose()
-        .map_err(|e| e.to_string())?;
+    let OpenedProject {
+        project,
+        inspection,
+        model,
+    } = open_project(&path, DeviceChoice::Auto).map_err(|e| e.to_string())?;
     Ok(Some(Opened {
         path,
         project,

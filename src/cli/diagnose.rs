@@ -103,6 +103,9 @@ fn print_report(report: &HoldoutReport) {
                 source.bias
             );
         }
+        if !outcome.pit_reading.is_empty() {
+            println!("  PIT histogram: {}", outcome.pit_reading);
+        }
         for note in &outcome.notes {
             println!("  note: {note}");
         }

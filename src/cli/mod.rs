@@ -14,6 +14,7 @@ mod model_args;
 mod monitor;
 mod optimise;
 mod plan;
+mod report;
 mod sample;
 mod train;
 mod uplift;
@@ -65,14 +66,17 @@ enum Command {
     Chart(Box<chart::ChartArgs>),
     /// How wrong the model is on its held-out rows, beside naive baselines, and where.
     Diagnose(Box<diagnose::DiagnoseArgs>),
-    /// How much of a scenario's lift each lever change makes (exact Shapley values).
+    /// Why the model predicts what it does: importance, partial dependence, lift decomposition.
     Explain(Box<explain::ExplainArgs>),
     /// Score newer data with a saved model: accuracy, input shift (PSI), keep / watch / retrain.
     Monitor(Box<monitor::MonitorArgs>),
     /// On randomised data: does the model's predicted lift rank customers better than chance?
     Uplift(Box<uplift::UpliftArgs>),
-    /// Rolling-origin backtest on time data: one model per window, scored beside naive baselines.
+    /// Backtest: rolling origin on time data, k-fold cross-validation otherwise, beside naive
+    /// baselines.
     Backtest(Box<backtest::BacktestArgs>),
+    /// Write the one-page HTML report of a project or model (prints to PDF).
+    Report(Box<report::ReportArgs>),
 }
 
 /// Runs the program; the binary's `main` is only this.
@@ -96,6 +100,7 @@ pub fn main() -> ExitCode {
         Some(Command::Monitor(args)) => monitor::run(&args),
         Some(Command::Uplift(args)) => uplift::run(&args),
         Some(Command::Backtest(args)) => backtest::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,11 @@
-//! Export: charts as PNG and SVG drawn from the same data as the screen and tables as CSV (the
-//! one-page report comes with the diagnostics issue).
+//! Export: charts as PNG and SVG drawn from the same data as the screen, tables as CSV, and the
+//! one-page HTML report.
 
 pub mod chart;
 pub mod diagnostic_charts;
 pub mod figures;
 pub mod render;
+pub mod report;
 pub mod tables;
 
 pub use chart::Chart;

@@ -96,6 +96,33 @@ impl Plan {
     }
 }
 
+/// Days a saved scenario's plan covers on time data: the week after the data ends.
+pub const SCENARIO_PLAN_DAYS: i64 = 7;
+
+impl Plan {
+    /// A saved scenario (lever values for everyone) as a plan over the whole audience: on time
+    /// data the week after the last date of `history`, with the default costs.
+    pub fn from_scenario(
+        name: &str,
+        settings: &[LeverSetting],
+        history: &DataFrame,
+        schema: &Schema,
+    ) -> Self {
+        let last = crate::data::controls::row_dates(history, schema)
+            .and_then(|dates| dates.into_iter().flatten().max());
+        Self {
+            format_version: PLAN_FORMAT_VERSION,
+            name: name.to_owned(),
+            start: last.map(|d| d + Duration::days(1)),
+            end: last.map(|d| d + Duration::days(SCENARIO_PLAN_DAYS)),
+            audience: Vec::new(),
+            levers: settings.to_vec(),
+            segment_levers: Vec::new(),
+            costs: CostSettings::default(),
+        }
+    }
+}
+
 /// Why a plan's rows could not be made.
 #[derive(Debug, Error)]
 pub enum PlanError {
