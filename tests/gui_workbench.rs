@@ -113,6 +113,11 @@ fn train_then_scenario_shows_the_core_forecast() {
         config.epochs = 3;
         config.members = 2;
     }
+    save_screenshot(&mut harness, "data.png");
+    harness.get_by_label("2 Roles").click();
+    harness.step();
+    harness.step();
+    save_screenshot(&mut harness, "roles.png");
     harness.get_by_label("3 Train").click();
     harness.step();
     harness.step();
@@ -121,6 +126,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     harness.step();
     wait_until_idle(&mut harness);
     assert!(harness.state().model_meta().is_some(), "the model trained");
+    save_screenshot(&mut harness, "train.png");
     // The top bar says where the model ran, the reason on hover.
     let device = harness.state().model_meta().unwrap().device.clone();
     let short = device.split(", because").next().unwrap_or(&device);
@@ -150,6 +156,33 @@ fn train_then_scenario_shows_the_core_forecast() {
         "scenario and baseline both {shown}"
     );
     assert!(harness.query_all_by_label("+0.0%").count() >= 1);
+    let everyone_rows = orders.rows;
+
+    // The audience narrows the rows forecast: ticking one segment forecasts only its rows.
+    harness
+        .get_by_label("Audience: everyone, every date")
+        .click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("vip").click();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let vip = harness
+        .state()
+        .scenario_forecast()
+        .cloned()
+        .expect("a forecast");
+    let vip_rows = vip.outcomes[0].rows;
+    assert_eq!(vip_rows * 4, everyone_rows, "one of four equal segments");
+    harness.get_by_label_contains("Audience: segment in vip");
+    // Unticking brings everyone back.
+    harness.get_by_label("vip").click();
+    harness.step();
+    wait_until_idle(&mut harness);
+    assert_eq!(
+        harness.state().scenario_forecast().unwrap().outcomes[0].rows,
+        everyone_rows
+    );
 
     // Moving a lever re-forecasts on the worker and the lift label follows the core's number.
     harness.state_mut().set_scenario(&[
@@ -270,6 +303,17 @@ fn train_then_scenario_shows_the_core_forecast() {
         first.outcome
     ));
 
+    // The backtest retrains per fold on a worker; its verdicts and chart show when it ends.
+    scroll_and_click(&mut harness, "Backtest");
+    wait_until_idle(&mut harness);
+    let backtest = harness
+        .state()
+        .backtest()
+        .cloned()
+        .unwrap_or_else(|| panic!("no backtest; status: {}", harness.state().status()));
+    assert_eq!(backtest.method, "rolling origin");
+    harness.get_by_label(&backtest.summary[0].verdict);
+
     // The report is written on a worker from the same model and data.
     let folder = tempfile::tempdir().unwrap();
     let report_path = folder.path().join("report.html");
@@ -312,6 +356,44 @@ fn the_theme_toggles_between_dark_and_light() {
     harness.step();
     harness.step();
     assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
+}
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn theme_and_step_persist_through_eframe_storage() {
+    let mut harness = harness_with_sample();
+    harness.get_by_label("Light theme").click();
+    harness.step();
+    harness.get_by_label("2 Roles").click();
+    harness.step();
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+    assert!(!storage.0.is_empty(), "the settings were stored");
+
+    // A new window restores them: light theme, on the Roles step.
+    let ctx = egui::Context::default();
+    let mut app = WorkbenchApp::new(None);
+    app.restore(&ctx, Some(&storage));
+    assert_eq!(ctx.theme(), egui::Theme::Light);
+    let restored = app.settings();
+    assert!(restored.light);
+    assert_eq!(restored.step, Some(liftcast::app::Step::Roles));
 }
 
 fn twenty_percent_off() -> Vec<LeverSetting> {

@@ -331,3 +331,49 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         .unwrap();
     assert!(matches!(error, CurveError::NotNumeric(_)));
 }
+
+#[test]
+fn a_row_filter_keeps_exactly_the_chosen_segments_and_dates() {
+    use chrono::NaiveDate;
+    use liftcast::data::column;
+    use liftcast::scenario::plan::{AudienceFilter, RowFilter, select_rows};
+    let inspection = common::sample_inspection();
+    let schema = inspection.validation.schema.as_ref().unwrap();
+    let frame = &inspection.table.frame;
+    let everyone = select_rows(frame, schema, &RowFilter::default()).unwrap();
+    assert_eq!(everyone.height(), frame.height());
+    let from = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    let to = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+    let filter = RowFilter {
+        audience: vec![AudienceFilter {
+            column: "segment".into(),
+            values: vec!["vip".into(), "new".into()],
+        }],
+        dates: Some((from, to)),
+    };
+    let chosen = select_rows(frame, schema, &filter).unwrap();
+    let segments = column::texts(frame, "segment").unwrap();
+    let dates = column::texts(frame, "date").unwrap();
+    let expected = segments
+        .iter()
+        .zip(&dates)
+        .filter(|(s, d)| {
+            let date = d
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            matches!(s.as_deref(), Some("vip" | "new"))
+                && date.is_some_and(|d| d >= from && d <= to)
+        })
+        .count();
+    assert!(expected > 0);
+    assert_eq!(chosen.height(), expected);
+    // Nobody left is an error that says so.
+    let nobody = RowFilter {
+        audience: vec![AudienceFilter {
+            column: "segment".into(),
+            values: vec!["no such segment".into()],
+        }],
+        dates: None,
+    };
+    assert!(select_rows(frame, schema, &nobody).is_err());
+}

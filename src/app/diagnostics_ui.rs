@@ -7,10 +7,13 @@ use eframe::egui;
 
 use super::Command;
 use crate::diagnostics::HoldoutReport;
+use crate::diagnostics::backtest::BacktestReport;
 use crate::diagnostics::dependence::Dependence;
 use crate::diagnostics::importance::Importance;
 use crate::export::Chart;
-use crate::export::diagnostic_charts::{dependence_chart, importance_chart, outcome_charts};
+use crate::export::diagnostic_charts::{
+    backtest_chart, dependence_chart, importance_chart, outcome_charts,
+};
 
 /// The last report and its charts, per outcome.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +25,9 @@ pub struct DiagnosticsPanel {
     pub explanation: Option<(Importance, Dependence)>,
     /// Per outcome: the importance chart, then one partial dependence chart per lever.
     pub explain_charts: Vec<Vec<Chart>>,
+    /// The backtest, once run, and its chart per outcome.
+    pub backtest: Option<BacktestReport>,
+    pub backtest_charts: Vec<Chart>,
 }
 
 impl DiagnosticsPanel {
@@ -33,6 +39,15 @@ impl DiagnosticsPanel {
             .collect();
         self.outcome = self.outcome.min(report.outcomes.len().saturating_sub(1));
         self.report = Some(report);
+    }
+
+    pub fn set_backtest(&mut self, report: BacktestReport, footnote: &str) {
+        self.backtest_charts = report
+            .summary
+            .iter()
+            .map(|summary| backtest_chart(&report, summary, footnote.to_owned()))
+            .collect();
+        self.backtest = Some(report);
     }
 
     pub fn set_explanation(
@@ -158,6 +173,16 @@ pub fn diagnostics_ui(
             commands.push(Command::Explain);
         }
         if ui
+            .add_enabled(idle, egui::Button::new("Backtest"))
+            .on_hover_text(
+                "Retrain one model per fold (rolling origin on time data, k-fold otherwise) and \
+                 score each beside the baselines; Cancel stops before the next fold",
+            )
+            .clicked()
+        {
+            commands.push(Command::Backtest);
+        }
+        if ui
             .add_enabled(idle, egui::Button::new("Export report…"))
             .on_hover_text(
                 "One self-contained HTML page: data, model, accuracy, calibration, importance, \
@@ -171,6 +196,29 @@ pub fn diagnostics_ui(
     if let Some(charts) = panel.charts.get(panel.outcome) {
         for chart in charts {
             ui.separator();
+            super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);
+        }
+    }
+    if let Some(backtest) = &panel.backtest {
+        ui.separator();
+        ui.strong(format!(
+            "Backtest: {} over {} folds",
+            backtest.method,
+            backtest.folds.len()
+        ));
+        for summary in &backtest.summary {
+            if summary.verdict.contains("NOT") {
+                ui.colored_label(ui.visuals().warn_fg_color, &summary.verdict);
+            } else {
+                ui.label(&summary.verdict);
+            }
+        }
+        let chart = report
+            .outcomes
+            .get(panel.outcome)
+            .and_then(|o| backtest.summary.iter().position(|s| s.outcome == o.outcome))
+            .and_then(|i| panel.backtest_charts.get(i));
+        if let Some(chart) = chart {
             super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);
         }
     }

@@ -23,7 +23,7 @@ use crate::jobs::{self, Job, JobEvent};
 use crate::model::{EpochReport, Forecast, ForecastModel, LeverSetting, ModelMeta};
 
 /// The steps of the flow, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Step {
     Data,
     Roles,
@@ -59,6 +59,8 @@ pub enum Command {
     ExportCurrentChart,
     /// Measure permutation importance and partial dependence for the Diagnostics step.
     Explain,
+    /// Run a backtest (one model per fold) for the Diagnostics step.
+    Backtest,
     /// Write the one-page HTML report; `None` asks for a file.
     ExportReport(Option<PathBuf>),
     /// Forecast every saved scenario for the comparison table.
@@ -92,14 +94,15 @@ enum Running {
     Export(Job<(), Result<Option<PathBuf>, String>>),
     Diagnose(Job<(), WithModel<crate::diagnostics::HoldoutReport>>),
     Explain(Job<(), WithModel<Explanation>>),
+    Backtest(Job<String, Result<crate::diagnostics::backtest::BacktestReport, String>>),
     Report(Job<(), WithModel<Option<PathBuf>>>),
     SaveProject(Job<(), WithModel<Option<PathBuf>>>),
     CompareSaved(Job<(), WithModel<Vec<(String, Forecast)>>>),
     OpenProject(Job<(), Result<Option<project_io::Opened>, String>>),
 }
 
-/// What the workbench remembers between runs, in `liftcast/settings.json` under the user's
-/// configuration folder.
+/// What the workbench remembers between runs, in eframe's storage (beside the window's size and
+/// place and egui's own layout memory, which eframe keeps itself).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -108,7 +111,12 @@ pub struct Settings {
     pub light: bool,
     /// Data files opened, newest first.
     pub recent_files: Vec<PathBuf>,
+    /// The step shown when the window closed.
+    pub step: Option<Step>,
 }
+
+/// The key of the settings in eframe's storage.
+const SETTINGS_KEY: &str = "liftcast-settings";
 
 /// Format version of the stored settings.
 const SETTINGS_VERSION: u32 = 1;
@@ -118,9 +126,6 @@ const RECENT_FILES: usize = 8;
 /// The workbench's state.
 pub struct WorkbenchApp {
     settings: Settings,
-    /// Whether settings are read from and written to the user's configuration folder (the
-    /// window does; tests do not).
-    persist_settings: bool,
     step: Step,
     inspection: Option<Inspection>,
     model: Option<ForecastModel>,
@@ -155,7 +160,6 @@ impl WorkbenchApp {
                 format_version: SETTINGS_VERSION,
                 ..Settings::default()
             },
-            persist_settings: false,
             step: Step::Data,
             inspection: None,
             model: None,
@@ -225,6 +229,11 @@ impl WorkbenchApp {
         self.diagnostics_panel.report.as_ref()
     }
 
+    /// The backtest of the Diagnostics step, once run.
+    pub fn backtest(&self) -> Option<&crate::diagnostics::backtest::BacktestReport> {
+        self.diagnostics_panel.backtest.as_ref()
+    }
+
     /// The saved scenarios' forecasts, side by side, once compared.
     pub fn comparison(&self) -> &[(String, Forecast)] {
         &self.scenario_panel.comparison
@@ -245,14 +254,13 @@ impl WorkbenchApp {
         self.run(Command::SetMapping(mapping));
     }
 
-    /// Restores remembered settings (theme, recent files).
-    pub fn restore(&mut self, ctx: &egui::Context) {
-        self.persist_settings = true;
-        let stored = settings_path()
-            .and_then(|path| std::fs::read_to_string(path).ok())
-            .and_then(|text| serde_json::from_str::<Settings>(&text).ok())
+    /// Restores remembered settings (theme, recent files, step) from eframe's storage.
+    pub fn restore(&mut self, ctx: &egui::Context, storage: Option<&dyn eframe::Storage>) {
+        let stored = storage
+            .and_then(|storage| eframe::get_value::<Settings>(storage, SETTINGS_KEY))
             .filter(|s| s.format_version == SETTINGS_VERSION);
         if let Some(settings) = stored {
+            self.step = settings.step.unwrap_or(Step::Data);
             self.settings = settings;
         }
         ctx.set_theme(if self.settings.light {
@@ -262,16 +270,12 @@ impl WorkbenchApp {
         });
     }
 
-    /// Writes the settings on a worker (a few bytes, but the GUI thread never touches disk).
-    fn store_settings(&self) {
-        if !self.persist_settings {
-            return;
+    /// The settings as they would be stored now.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            step: Some(self.step),
+            ..self.settings.clone()
         }
-        let Some(path) = settings_path() else { return };
-        let settings = self.settings.clone();
-        let _ = jobs::spawn("settings", None, move |_: &jobs::JobContext<()>| {
-            crate::files::save_json(&path, &settings, "settings").is_ok()
-        });
     }
 
     fn remember_file(&mut self, path: &std::path::Path) {
@@ -279,7 +283,6 @@ impl WorkbenchApp {
         recent.retain(|p| p != path);
         recent.insert(0, path.to_path_buf());
         recent.truncate(RECENT_FILES);
-        self.store_settings();
     }
 
     /// Opens `path`, or the embedded sample when `None`, on a worker.
@@ -392,8 +395,10 @@ impl WorkbenchApp {
             return;
         };
         let frame = inspection.table.frame.clone();
+        let filter = self.scenario_panel.row_filter();
         let job = jobs::spawn("forecast", self.notify.clone(), move |_| {
-            let result = model.forecast(&frame, &settings).map_err(|e| e.to_string());
+            let result = chosen_rows(&model, &frame, &filter)
+                .and_then(|rows| model.forecast(&rows, &settings).map_err(|e| e.to_string()));
             (Some(model), result)
         });
         self.track(job.map(Running::Forecast));
@@ -473,6 +478,33 @@ impl WorkbenchApp {
         self.track(job.map(Running::Explain));
     }
 
+    /// Backtests with the model's training settings; progress lines go to the status bar.
+    fn start_backtest(&mut self) {
+        let (Some(meta), Some(inspection)) = (&self.model_meta, &self.inspection) else {
+            return;
+        };
+        let config = crate::model::TrainConfig {
+            holdout_from: None,
+            cv_fold: None,
+            ..meta.config.clone()
+        };
+        let inspection = inspection.clone();
+        let device = self.train_panel.device;
+        self.status = "Backtesting…".into();
+        let job = jobs::spawn("backtest", self.notify.clone(), move |context| {
+            crate::diagnostics::backtest::backtest_until(
+                &inspection,
+                &config,
+                crate::diagnostics::backtest::DEFAULT_FOLDS,
+                device,
+                |line| context.report(line),
+                &|| context.is_cancelled(),
+            )
+            .map_err(|e| e.to_string())
+        });
+        self.track(job.map(Running::Backtest));
+    }
+
     /// Writes the report of the current model, data and saved scenarios (as plans).
     fn start_report(&mut self, path: Option<PathBuf>) {
         let Some(inspection) = self.inspection.clone() else {
@@ -507,6 +539,10 @@ impl WorkbenchApp {
     fn adopt_model(&mut self, model: ForecastModel) {
         self.model_meta = Some(model.meta.clone());
         self.scenario_panel.reset(&model.meta.schema);
+        if let Some(inspection) = &self.inspection {
+            self.scenario_panel
+                .prepare_population(&model.meta.schema, &inspection.table.frame);
+        }
         self.curve_panel = curve_ui::CurvePanel::default();
         self.optimise_panel = optimise_ui::OptimisePanel::default();
         self.current_chart = None;
@@ -554,20 +590,24 @@ impl WorkbenchApp {
             return;
         };
         let frame = inspection.table.frame.clone();
+        let filter = self.scenario_panel.row_filter();
         self.status = "Forecasting the saved scenarios…".into();
         let job = jobs::spawn("compare", self.notify.clone(), move |_| {
             let settings: Vec<Vec<LeverSetting>> =
                 saved.iter().map(|s| s.settings.clone()).collect();
-            let result = model
-                .forecast_each(&frame, &settings)
+            let result = chosen_rows(&model, &frame, &filter)
+                .and_then(|rows| {
+                    model
+                        .forecast_each(&rows, &settings)
+                        .map_err(|e| e.to_string())
+                })
                 .map(|forecasts| {
                     saved
                         .iter()
                         .map(|s| s.name.clone())
                         .zip(forecasts)
                         .collect::<Vec<_>>()
-                })
-                .map_err(|e| e.to_string());
+                });
             (Some(model), result)
         });
         self.track(job.map(Running::CompareSaved));
@@ -853,6 +893,23 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Running::Backtest(job) => {
+                for event in job.poll() {
+                    match event {
+                        JobEvent::Progress(line) => self.status = format!("Backtest: {line}"),
+                        JobEvent::Done(Ok(report)) => {
+                            finished = true;
+                            self.status = "Backtest finished.".into();
+                            let footnote = self.footnote();
+                            self.diagnostics_panel.set_backtest(report, &footnote);
+                        }
+                        JobEvent::Done(Err(message)) | JobEvent::Crashed(message) => {
+                            finished = true;
+                            self.status = format!("Backtest stopped: {message}");
+                        }
+                    }
+                }
+            }
             Running::Report(job) => {
                 if let Some(end) = job_end(job.poll()) {
                     finished = true;
@@ -1002,6 +1059,7 @@ impl WorkbenchApp {
             Command::CompareSaved(saved) if self.running.is_none() => self.start_compare(saved),
             Command::OpenProject(path) if self.running.is_none() => self.start_open_project(path),
             Command::Explain if self.running.is_none() => self.start_explain(),
+            Command::Backtest if self.running.is_none() => self.start_backtest(),
             Command::ExportReport(path) if self.running.is_none() => self.start_report(path),
             Command::ExportCurrentChart if self.running.is_none() => {
                 match self.current_chart.clone() {
@@ -1014,14 +1072,18 @@ impl WorkbenchApp {
             }
             Command::ToggleTheme => {
                 self.settings.light = !self.settings.light;
-                self.store_settings();
             }
-            Command::CancelJob => {
-                if let Some(Running::Train(job)) = &self.running {
+            Command::CancelJob => match &self.running {
+                Some(Running::Train(job)) => {
                     job.cancel();
                     self.status = "Cancelling: the best model so far is kept.".into();
                 }
-            }
+                Some(Running::Backtest(job)) => {
+                    job.cancel();
+                    self.status = "Cancelling: the backtest stops after this fold.".into();
+                }
+                _ => {}
+            },
             _ => self.status = "Busy: wait for the current work to finish.".into(),
         }
     }
@@ -1295,6 +1357,16 @@ impl WorkbenchApp {
                         commands.push(Command::CancelJob);
                     }
                 }
+                (Some(Running::Backtest(_)), _) => {
+                    ui.spinner();
+                    if ui
+                        .button("Cancel")
+                        .on_hover_text("Esc; stops before the next fold")
+                        .clicked()
+                    {
+                        commands.push(Command::CancelJob);
+                    }
+                }
                 (Some(_), _) => {
                     ui.spinner();
                 }
@@ -1308,6 +1380,11 @@ impl WorkbenchApp {
 impl eframe::App for WorkbenchApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.draw(ui);
+    }
+
+    /// eframe calls this on exit and every half minute, on the GUI thread: a few bytes.
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings());
     }
 }
 
@@ -1328,14 +1405,6 @@ fn install_fonts(ctx: &egui::Context) {
         data: egui::FontData::from_static(CJK_FONT),
         families,
     });
-}
-
-/// `$XDG_CONFIG_HOME/liftcast/settings.json`, else `~/.config/liftcast/settings.json`.
-fn settings_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
-    Some(base.join("liftcast").join("settings.json"))
 }
 
 /// True when a window can be opened at all.
@@ -1369,7 +1438,7 @@ pub fn run_workbench() -> anyhow::Result<ExitCode> {
         options,
         Box::new(|creation| {
             let mut app = WorkbenchApp::new(Some(&creation.egui_ctx));
-            app.restore(&creation.egui_ctx);
+            app.restore(&creation.egui_ctx, creation.storage);
             Ok(Box::new(app))
         }),
     );
@@ -1393,6 +1462,18 @@ fn job_end<T>(events: Vec<JobEvent<(), T>>) -> Option<Result<T, String>> {
         JobEvent::Done(result) => Some(Ok(result)),
         JobEvent::Crashed(message) => Some(Err(message)),
     })
+}
+
+/// The rows the Scenarios step's audience and date range keep (on a worker).
+fn chosen_rows(
+    model: &ForecastModel,
+    frame: &polars::prelude::DataFrame,
+    filter: &crate::scenario::plan::RowFilter,
+) -> Result<polars::prelude::DataFrame, String> {
+    if filter.is_everyone() {
+        return Ok(frame.clone());
+    }
+    crate::scenario::plan::select_rows(frame, &model.meta.schema, filter).map_err(|e| e.to_string())
 }
 
 /// Shuffle seed of the workbench's permutation importance (fixed: the same model explains the

@@ -2,9 +2,11 @@
 //! on a worker (latest request wins) and the lift against the no-campaign baseline shows with
 //! its interval, funnel rates and cold-start and extrapolation notes beside the numbers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
 use eframe::egui;
+use polars::prelude::DataFrame;
 
 use super::Command;
 use crate::data::controls::same_value;
@@ -12,6 +14,10 @@ use crate::data::notation::parse_offer;
 use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
 use crate::model::{Forecast, LeverSetting};
+use crate::scenario::plan::{AudienceFilter, RowFilter};
+
+/// Values of one dimension offered as audience checkboxes at most (the most frequent).
+const MAX_AUDIENCE_VALUES: usize = 40;
 
 /// What the Scenarios step shows and edits.
 #[derive(Clone, Debug, Default)]
@@ -27,6 +33,14 @@ pub struct ScenarioPanel {
     pub new_name: String,
     /// Forecasts of the saved scenarios, side by side, once compared.
     pub comparison: Vec<(String, Forecast)>,
+    /// Each dimension's values, most frequent first (what the audience can be chosen from).
+    pub dimension_values: Vec<(String, Vec<String>)>,
+    /// Dimension → the values chosen; a dimension with none chosen keeps everyone.
+    pub audience: BTreeMap<String, BTreeSet<String>>,
+    /// Time data: the first and last date of the data, and the range typed (YYYY-MM-DD).
+    pub date_bounds: Option<(NaiveDate, NaiveDate)>,
+    pub date_from: String,
+    pub date_to: String,
 }
 
 impl ScenarioPanel {
@@ -39,6 +53,72 @@ impl ScenarioPanel {
             .collect();
         self.result = None;
         self.chart = None;
+    }
+
+    /// Reads what the audience and date range can be chosen from; everyone and every date is
+    /// chosen at first.
+    pub fn prepare_population(&mut self, schema: &Schema, frame: &DataFrame) {
+        self.dimension_values = schema
+            .dimensions
+            .iter()
+            .map(|dimension| {
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for value in crate::data::column::texts(frame, dimension)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flatten()
+                {
+                    *counts.entry(value).or_default() += 1;
+                }
+                let mut values: Vec<(String, usize)> = counts.into_iter().collect();
+                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                let values = values
+                    .into_iter()
+                    .take(MAX_AUDIENCE_VALUES)
+                    .map(|(v, _)| v)
+                    .collect();
+                (dimension.clone(), values)
+            })
+            .collect();
+        self.audience.clear();
+        self.date_bounds = crate::data::controls::row_dates(frame, schema).and_then(|dates| {
+            let known = dates.into_iter().flatten();
+            let (mut low, mut high) = (None::<NaiveDate>, None::<NaiveDate>);
+            for date in known {
+                low = Some(low.map_or(date, |l| l.min(date)));
+                high = Some(high.map_or(date, |h| h.max(date)));
+            }
+            Some((low?, high?))
+        });
+        let (from, to) = self
+            .date_bounds
+            .map(|(from, to)| (from.to_string(), to.to_string()))
+            .unwrap_or_default();
+        self.date_from = from;
+        self.date_to = to;
+    }
+
+    /// The rows the what-if runs over, as chosen; dates that do not parse keep the full range.
+    pub fn row_filter(&self) -> RowFilter {
+        let audience = self
+            .audience
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(column, values)| AudienceFilter {
+                column: column.clone(),
+                values: values.iter().cloned().collect(),
+            })
+            .collect();
+        let parse = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+        let dates = match (
+            self.date_bounds,
+            parse(&self.date_from),
+            parse(&self.date_to),
+        ) {
+            (Some(bounds), Some(from), Some(to)) if (from, to) != bounds => Some((from, to)),
+            _ => None,
+        };
+        RowFilter { audience, dates }
     }
 
     /// The scenario's name on charts: the levers it moves off their baselines.
@@ -142,6 +222,7 @@ pub fn scenario_ui(
                 ui.end_row();
             }
         });
+    changed |= population_ui(ui, panel);
     ui.horizontal(|ui| {
         if ui.button("Reset to baseline").clicked() {
             panel.reset(schema);
@@ -192,6 +273,64 @@ pub fn scenario_ui(
     } else {
         ui.label("Forecasting…");
     }
+}
+
+/// Who and when the what-if covers: checkboxes per dimension value and, for time data, a date
+/// range. True when the choice changed.
+fn population_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel) -> bool {
+    let mut changed = false;
+    let filter = panel.row_filter();
+    let summary = if filter.is_everyone() {
+        "Audience: everyone, every date".to_owned()
+    } else {
+        let mut parts: Vec<String> = filter
+            .audience
+            .iter()
+            .map(|a| format!("{} in {}", a.column, a.values.join(", ")))
+            .collect();
+        if let Some((from, to)) = filter.dates {
+            parts.push(format!("dates {from} to {to}"));
+        }
+        format!("Audience: {}", parts.join("; "))
+    };
+    egui::CollapsingHeader::new(summary)
+        .id_salt("audience")
+        .show(ui, |ui| {
+            ui.weak("Tick values to forecast only those rows; a dimension with nothing ticked keeps everyone.");
+            for (dimension, values) in &panel.dimension_values {
+                ui.horizontal_wrapped(|ui| {
+                    ui.strong(format!("{dimension}:"));
+                    let chosen = panel.audience.entry(dimension.clone()).or_default();
+                    for value in values {
+                        let mut on = chosen.contains(value);
+                        if ui.checkbox(&mut on, value).changed() {
+                            if on {
+                                chosen.insert(value.clone());
+                            } else {
+                                chosen.remove(value);
+                            }
+                            changed = true;
+                        }
+                    }
+                });
+            }
+            if let Some((first, last)) = panel.date_bounds {
+                ui.horizontal(|ui| {
+                    let from = ui.label("From");
+                    changed |= ui
+                        .add(egui::TextEdit::singleline(&mut panel.date_from).desired_width(90.0))
+                        .labelled_by(from.id)
+                        .changed();
+                    let to = ui.label("to");
+                    changed |= ui
+                        .add(egui::TextEdit::singleline(&mut panel.date_to).desired_width(90.0))
+                        .labelled_by(to.id)
+                        .changed();
+                    ui.weak(format!("(YYYY-MM-DD; the data runs {first} to {last})"));
+                });
+            }
+        });
+    changed
 }
 
 fn format_number(value: f64) -> String {

@@ -30,6 +30,8 @@ pub enum BacktestError {
     NotUsable,
     #[error("fold {fold}: {message}")]
     Fold { fold: usize, message: String },
+    #[error("the backtest was cancelled")]
+    Cancelled,
     #[error(transparent)]
     Model(#[from] ModelError),
 }
@@ -90,14 +92,26 @@ pub fn backtest(
     device: DeviceChoice,
     progress: impl FnMut(String),
 ) -> Result<BacktestReport, BacktestError> {
+    backtest_until(inspection, config, folds, device, progress, &|| false)
+}
+
+/// As `backtest`, checking `stop` before each fold: a workbench Cancel ends it there.
+pub fn backtest_until(
+    inspection: &Inspection,
+    config: &TrainConfig,
+    folds: usize,
+    device: DeviceChoice,
+    progress: impl FnMut(String),
+    stop: &dyn Fn() -> bool,
+) -> Result<BacktestReport, BacktestError> {
     let schema = inspection
         .validation
         .schema
         .as_ref()
         .ok_or(BacktestError::NotUsable)?;
     match row_dates(&inspection.table.frame, schema) {
-        Some(dates) => rolling_origin(inspection, &dates, config, folds, device, progress),
-        None => cross_validation(inspection, config, folds, device, progress),
+        Some(dates) => rolling_origin(inspection, &dates, config, folds, device, progress, stop),
+        None => cross_validation(inspection, config, folds, device, progress, stop),
     }
 }
 
@@ -136,6 +150,7 @@ fn rolling_origin(
     folds: usize,
     device: DeviceChoice,
     mut progress: impl FnMut(String),
+    stop: &dyn Fn() -> bool,
 ) -> Result<BacktestReport, BacktestError> {
     let frame = &inspection.table.frame;
     let mut distinct: Vec<NaiveDate> = dates.iter().flatten().copied().collect();
@@ -153,6 +168,9 @@ fn rolling_origin(
     let first_scored = distinct.len() - window * folds;
     let mut results = Vec::new();
     for fold in 0..folds {
+        if stop() {
+            return Err(BacktestError::Cancelled);
+        }
         let start = first_scored + fold * window;
         let cut_off = distinct[start];
         let last_scored = distinct[start + window - 1];
@@ -222,6 +240,7 @@ fn cross_validation(
     folds: usize,
     device: DeviceChoice,
     mut progress: impl FnMut(String),
+    stop: &dyn Fn() -> bool,
 ) -> Result<BacktestReport, BacktestError> {
     let rows = inspection.table.frame.height();
     let folds = folds.max(2);
@@ -230,6 +249,9 @@ fn cross_validation(
     }
     let mut results = Vec::new();
     for fold in 0..folds {
+        if stop() {
+            return Err(BacktestError::Cancelled);
+        }
         progress(format!(
             "fold {} of {folds}: training on the other folds, scoring rows with i % {folds} == {fold}",
             fold + 1

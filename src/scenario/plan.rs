@@ -178,6 +178,47 @@ pub fn plan_rows(history: &DataFrame, schema: &Schema, plan: &Plan) -> Result<Pl
     })
 }
 
+/// Which rows of the data a what-if runs over: an audience (dimension values) and, for time
+/// data, a date range (inclusive). The default keeps every row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowFilter {
+    pub audience: Vec<AudienceFilter>,
+    pub dates: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl RowFilter {
+    pub fn is_everyone(&self) -> bool {
+        self.audience.is_empty() && self.dates.is_none()
+    }
+}
+
+/// The rows of `frame` that `filter` keeps; an empty selection is an error, not an empty
+/// forecast.
+pub fn select_rows(
+    frame: &DataFrame,
+    schema: &Schema,
+    filter: &RowFilter,
+) -> Result<DataFrame, PlanError> {
+    let mut rows = audience_rows(frame, &filter.audience)?;
+    if let (Some((from, to)), Some(_)) = (filter.dates, &schema.time) {
+        let dates = crate::data::controls::row_dates(&rows, schema).unwrap_or_default();
+        let keep: Vec<usize> = dates
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.is_some_and(|d| d >= from && d <= to))
+            .map(|(r, _)| r)
+            .collect();
+        rows = frame::take_rows(&rows, &keep).map_err(|e| PlanError::Read {
+            column: "dates".into(),
+            message: e.to_string(),
+        })?;
+    }
+    if rows.height() == 0 {
+        return Err(PlanError::EmptyAudience);
+    }
+    Ok(rows)
+}
+
 fn audience_rows(frame: &DataFrame, audience: &[AudienceFilter]) -> Result<DataFrame, PlanError> {
     let mut keep = vec![true; frame.height()];
     for filter in audience {
