@@ -31,6 +31,12 @@ fn folds_never_train_on_their_window_or_later_and_beat_the_baselines() {
             .filter(|d| d.is_some_and(|d| d < dates_of.cut_off))
             .count();
         assert_eq!(fold.training_rows, before, "fold {i}");
+        // Notes are the fold's own caveats, named by outcome.
+        assert!(
+            fold.notes.iter().all(|n| n.contains(": ")),
+            "{:?}",
+            fold.notes
+        );
         let inside = dates
             .iter()
             .filter(|d| d.is_some_and(|d| d >= dates_of.cut_off && d <= dates_of.last_scored))
@@ -46,6 +52,15 @@ fn folds_never_train_on_their_window_or_later_and_beat_the_baselines() {
             );
         }
     }
+    // The sample's later weeks have a few zero outcomes: RMSPE skips them, and a fold says so.
+    assert!(
+        report
+            .folds
+            .iter()
+            .flat_map(|f| &f.notes)
+            .any(|n| n.contains("RMSPE skips")),
+        "no fold mentions the skipped rows"
+    );
     let orders = report
         .summary
         .iter()

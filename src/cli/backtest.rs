@@ -79,6 +79,9 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
             "{}: trained on {} rows{trained}, scored {} rows",
             fold.window, fold.training_rows, fold.scored_rows
         );
+        for note in &fold.notes {
+            println!("  note: {note}");
+        }
         for (outcome, rows) in &fold.outcomes {
             if let Some(main) = rows.first() {
                 println!(

@@ -59,6 +59,9 @@ pub struct Fold {
     pub scored_rows: usize,
     /// Per outcome, every measure beside the baselines.
     pub outcomes: OutcomeScores,
+    /// Caveats of the fold's figures (RMSPE rows skipped because the actual is 0).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The dates of a rolling-origin fold.
@@ -118,13 +121,20 @@ pub fn backtest_until(
 /// Per outcome, every measure beside the baselines.
 type OutcomeScores = Vec<(String, Vec<MetricRow>)>;
 
+/// What one fold's model scored.
+struct FoldScores {
+    split: crate::model::split::Split,
+    outcomes: OutcomeScores,
+    notes: Vec<String>,
+}
+
 /// Trains one fold's model and scores the rows it held out.
 fn train_and_score(
     inspection: &Inspection,
     config: TrainConfig,
     device: DeviceChoice,
     fold: usize,
-) -> Result<(crate::model::split::Split, OutcomeScores), BacktestError> {
+) -> Result<FoldScores, BacktestError> {
     let fail = |message: String| BacktestError::Fold {
         fold: fold + 1,
         message,
@@ -135,12 +145,21 @@ fn train_and_score(
     let frame = &inspection.table.frame;
     let split = crate::model::split_of(frame, &model.meta.schema, &model.meta.config)?;
     let report = holdout_report(&model, frame)?;
+    let notes = report
+        .outcomes
+        .iter()
+        .flat_map(|o| o.notes.iter().map(move |n| format!("{}: {n}", o.outcome)))
+        .collect();
     let outcomes = report
         .outcomes
         .into_iter()
         .map(|o| (o.outcome, o.scores))
         .collect();
-    Ok((split, outcomes))
+    Ok(FoldScores {
+        split,
+        outcomes,
+        notes,
+    })
 }
 
 fn rolling_origin(
@@ -202,7 +221,11 @@ fn rolling_origin(
             holdout_from: Some(cut_off.to_string()),
             ..config.clone()
         };
-        let (split, outcomes) = train_and_score(&fold_inspection, fold_config, device, fold)?;
+        let FoldScores {
+            split,
+            outcomes,
+            notes,
+        } = train_and_score(&fold_inspection, fold_config, device, fold)?;
         let fold_dates: Vec<Option<NaiveDate>> = keep.iter().map(|&r| dates[r]).collect();
         let last_trained = split
             .train
@@ -221,6 +244,7 @@ fn rolling_origin(
             training_rows: split.train.len() + split.validation.len(),
             scored_rows: split.holdout.len(),
             outcomes,
+            notes,
         });
     }
     let summary = summarise(&results);
@@ -260,13 +284,18 @@ fn cross_validation(
             cv_fold: Some(CvFold { fold, folds }),
             ..config.clone()
         };
-        let (split, outcomes) = train_and_score(inspection, fold_config, device, fold)?;
+        let FoldScores {
+            split,
+            outcomes,
+            notes,
+        } = train_and_score(inspection, fold_config, device, fold)?;
         results.push(Fold {
             window: format!("rows with i % {folds} == {fold}"),
             dates: None,
             training_rows: split.train.len() + split.validation.len(),
             scored_rows: split.holdout.len(),
             outcomes,
+            notes,
         });
     }
     let summary = summarise(&results);
