@@ -135,19 +135,7 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
     let folder = tempfile::tempdir().unwrap();
     let model = folder.path().join("model");
     let path = |name: &str| folder.path().join(name).to_str().unwrap().to_owned();
-    let output = common::liftcast(&[
-        "train",
-        data.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--device",
-        "cpu",
-        "--epochs",
-        "2",
-        "--ensemble",
-        "2",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    common::train_cli(&data, &model, "2");
     let model = model.to_str().unwrap();
     let runs: [Vec<&str>; 3] = [
         vec![

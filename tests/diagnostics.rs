@@ -67,19 +67,7 @@ fn diagnose_prints_json_and_draws_charts() {
     let data = root.join("sample_data/shop_campaigns.csv");
     let folder = tempfile::tempdir().unwrap();
     let model = folder.path().join("model");
-    let output = common::liftcast(&[
-        "train",
-        data.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--device",
-        "cpu",
-        "--epochs",
-        "2",
-        "--ensemble",
-        "2",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    common::train_cli(&data, &model, "2");
     let charts = folder.path().join("charts");
     let output = common::liftcast(&[
         "diagnose",

@@ -189,19 +189,7 @@ fn monitor_finds_the_injected_shift_and_does_not_say_keep() {
     std::fs::write(&old_path, old.join("\n")).unwrap();
     std::fs::write(&new_path, new.join("\n")).unwrap();
     let model = folder.path().join("model");
-    let output = common::liftcast(&[
-        "train",
-        old_path.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--device",
-        "cpu",
-        "--epochs",
-        "3",
-        "--ensemble",
-        "2",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    common::train_cli(&old_path, &model, "3");
     let chart = folder.path().join("monitor.svg");
     let output = common::liftcast(&[
         "monitor",

@@ -234,16 +234,9 @@ fn training_is_deterministic_for_a_seed() {
 /// per-arm mean.
 #[test]
 fn hillstrom_lifts_lie_inside_the_randomised_intervals() {
-    let path = common::shared_data(
-        "hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv",
-    );
-    let table = import::load(&path, &ImportOptions::default()).unwrap();
-    let overrides = RoleOverrides {
-        levers: vec![("segment".into(), Some("No E-Mail".into()))],
-        outcomes: vec!["visit".into(), "conversion".into(), "spend".into()],
-        ..Default::default()
-    };
-    let model = train(table.clone(), overrides, TrainConfig::default());
+    let inspection = common::hillstrom_inspection();
+    let model = common::train_on_cpu(&inspection, TrainConfig::default());
+    let table = &inspection.table;
     let intervals = [
         (
             "Mens E-Mail",

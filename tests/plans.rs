@@ -96,19 +96,7 @@ fn cli_plan_reports_lift_and_money() {
     let folder = tempfile::tempdir().unwrap();
     let model = folder.path().join("shop_model");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
-    let output = common::liftcast(&[
-        "train",
-        data.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--device",
-        "cpu",
-        "--epochs",
-        "5",
-        "--ensemble",
-        "2",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    common::train_cli(&data, &model, "5");
     let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/plans/pct15_all_7d.json");
     let output = common::liftcast(&[
         "plan",

@@ -221,19 +221,7 @@ fn the_cli_writes_the_report_of_a_model_folder() {
     let folder = tempfile::tempdir().unwrap();
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
     let model = folder.path().join("model");
-    let output = common::liftcast(&[
-        "train",
-        data.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--device",
-        "cpu",
-        "--epochs",
-        "2",
-        "--ensemble",
-        "2",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    common::train_cli(&data, &model, "2");
     let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/plans/pct15_all_7d.json");
     let report = folder.path().join("report.html");
     let output = common::liftcast(&[

@@ -4,22 +4,12 @@
 
 mod common;
 
-use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
 use liftcast::diagnostics::uplift::uplift_report;
 use liftcast::model::TrainConfig;
 
 #[test]
 fn hillstrom_mens_visit_uplift_ranks_better_than_random() {
-    let path = common::shared_data(
-        "hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv",
-    );
-    let table = import::load(&path, &ImportOptions::default()).unwrap();
-    let overrides = RoleOverrides {
-        levers: vec![("segment".into(), Some("No E-Mail".into()))],
-        outcomes: vec!["visit".into(), "conversion".into(), "spend".into()],
-        ..Default::default()
-    };
-    let inspection = Inspection::new(table, None, &overrides).unwrap();
+    let inspection = common::hillstrom_inspection();
     let model = common::train_on_cpu(&inspection, TrainConfig::default());
     let report = uplift_report(
         &model,

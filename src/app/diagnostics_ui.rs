@@ -9,6 +9,7 @@ use super::Command;
 use crate::diagnostics::HoldoutReport;
 use crate::diagnostics::backtest::BacktestReport;
 use crate::diagnostics::dependence::Dependence;
+use crate::diagnostics::holdout::MetricRow;
 use crate::diagnostics::importance::Importance;
 use crate::export::Chart;
 use crate::export::diagnostic_charts::{
@@ -21,9 +22,8 @@ pub struct DiagnosticsPanel {
     pub report: Option<HoldoutReport>,
     pub charts: Vec<Vec<Chart>>,
     pub outcome: usize,
-    /// Importance and partial dependence, once asked for (they take a while).
-    pub explanation: Option<(Importance, Dependence)>,
-    /// Per outcome: the importance chart, then one partial dependence chart per lever.
+    /// Per outcome, once asked for (they take a while): the importance chart, then one partial
+    /// dependence chart per lever.
     pub explain_charts: Vec<Vec<Chart>>,
     /// The backtest, once run, and its chart per outcome.
     pub backtest: Option<BacktestReport>,
@@ -52,8 +52,8 @@ impl DiagnosticsPanel {
 
     pub fn set_explanation(
         &mut self,
-        importance: Importance,
-        dependence: Dependence,
+        importance: &Importance,
+        dependence: &Dependence,
         footnote: &str,
     ) {
         self.explain_charts = importance
@@ -67,7 +67,6 @@ impl DiagnosticsPanel {
                 charts
             })
             .collect();
-        self.explanation = Some((importance, dependence));
     }
 }
 
@@ -107,12 +106,11 @@ pub fn diagnostics_ui(
     let Some(outcome) = report.outcomes.get(panel.outcome) else {
         return;
     };
-    let beats = outcome.verdict.contains("does NOT");
-    if beats {
-        ui.colored_label(ui.visuals().warn_fg_color, &outcome.verdict);
-    } else {
-        ui.strong(&outcome.verdict);
-    }
+    let beats = outcome
+        .scores
+        .first()
+        .is_some_and(MetricRow::beats_baselines);
+    verdict_ui(ui, &outcome.verdict, beats);
     egui::Grid::new("diagnostic_scores")
         .striped(true)
         .spacing([18.0, 4.0])
@@ -159,7 +157,7 @@ pub fn diagnostics_ui(
         ui.label(format!("PIT histogram: {}", outcome.pit_reading));
     }
     ui.horizontal(|ui| {
-        if panel.explanation.is_none()
+        if panel.explain_charts.is_empty()
             && ui
                 .add_enabled(
                     idle,
@@ -193,12 +191,7 @@ pub fn diagnostics_ui(
             commands.push(Command::ExportReport(None));
         }
     });
-    if let Some(charts) = panel.charts.get(panel.outcome) {
-        for chart in charts {
-            ui.separator();
-            super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);
-        }
-    }
+    charts_ui(ui, panel.charts.get(panel.outcome), commands);
     if let Some(backtest) = &panel.backtest {
         ui.separator();
         ui.strong(format!(
@@ -207,25 +200,33 @@ pub fn diagnostics_ui(
             backtest.folds.len()
         ));
         for summary in &backtest.summary {
-            if summary.verdict.contains("NOT") {
-                ui.colored_label(ui.visuals().warn_fg_color, &summary.verdict);
-            } else {
-                ui.label(&summary.verdict);
-            }
+            verdict_ui(ui, &summary.verdict, summary.beats_baselines);
         }
-        let chart = report
-            .outcomes
-            .get(panel.outcome)
-            .and_then(|o| backtest.summary.iter().position(|s| s.outcome == o.outcome))
+        let chart = backtest
+            .summary
+            .iter()
+            .position(|s| s.outcome == outcome.outcome)
             .and_then(|i| panel.backtest_charts.get(i));
         if let Some(chart) = chart {
             super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);
         }
     }
-    if let Some(charts) = panel.explain_charts.get(panel.outcome) {
-        for chart in charts {
-            ui.separator();
-            super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);
-        }
+    charts_ui(ui, panel.explain_charts.get(panel.outcome), commands);
+}
+
+/// A verdict in words: in the warning colour when the model does not beat its baselines.
+fn verdict_ui(ui: &mut egui::Ui, verdict: &str, beats_baselines: bool) {
+    if beats_baselines {
+        ui.strong(verdict);
+    } else {
+        ui.colored_label(ui.visuals().warn_fg_color, verdict);
+    }
+}
+
+/// Charts one under another, each with its title, how-to-read line and Export.
+fn charts_ui(ui: &mut egui::Ui, charts: Option<&Vec<Chart>>, commands: &mut Vec<Command>) {
+    for chart in charts.into_iter().flatten() {
+        ui.separator();
+        super::chart_ui::chart_ui(ui, &chart.title.clone(), chart, 220.0, commands);
     }
 }

@@ -541,7 +541,7 @@ impl WorkbenchApp {
         self.scenario_panel.reset(&model.meta.schema);
         if let Some(inspection) = &self.inspection {
             self.scenario_panel
-                .prepare_population(&model.meta.schema, &inspection.table.frame);
+                .prepare_population(&model.meta.schema, &inspection.profiles);
         }
         self.curve_panel = curve_ui::CurvePanel::default();
         self.optimise_panel = optimise_ui::OptimisePanel::default();
@@ -886,8 +886,11 @@ impl WorkbenchApp {
                         Ok((importance, dependence)) => {
                             self.status = "Importance and partial dependence measured.".into();
                             let footnote = self.footnote();
-                            self.diagnostics_panel
-                                .set_explanation(importance, dependence, &footnote);
+                            self.diagnostics_panel.set_explanation(
+                                &importance,
+                                &dependence,
+                                &footnote,
+                            );
                         }
                         Err(message) => self.status = format!("Explaining failed: {message}"),
                     }
@@ -1470,9 +1473,6 @@ fn chosen_rows(
     frame: &polars::prelude::DataFrame,
     filter: &crate::scenario::plan::RowFilter,
 ) -> Result<polars::prelude::DataFrame, String> {
-    if filter.is_everyone() {
-        return Ok(frame.clone());
-    }
     crate::scenario::plan::select_rows(frame, &model.meta.schema, filter).map_err(|e| e.to_string())
 }
 
@@ -1491,12 +1491,7 @@ fn write_report_for(
     let plans: Vec<crate::scenario::plan::Plan> = saved
         .iter()
         .map(|s| {
-            crate::scenario::plan::Plan::from_scenario(
-                &s.name,
-                &s.settings,
-                frame,
-                &model.meta.schema,
-            )
+            crate::scenario::plan::Plan::from_scenario(&s.name, &s.settings, &model.meta.schema)
         })
         .collect();
     let content = crate::export::report::gather(

@@ -6,18 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use eframe::egui;
-use polars::prelude::DataFrame;
 
 use super::Command;
 use crate::data::controls::same_value;
 use crate::data::notation::parse_offer;
+use crate::data::profile::ColumnProfile;
 use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
 use crate::model::{Forecast, LeverSetting};
 use crate::scenario::plan::{AudienceFilter, RowFilter};
-
-/// Values of one dimension offered as audience checkboxes at most (the most frequent).
-const MAX_AUDIENCE_VALUES: usize = 40;
 
 /// What the Scenarios step shows and edits.
 #[derive(Clone, Debug, Default)]
@@ -55,41 +52,24 @@ impl ScenarioPanel {
         self.chart = None;
     }
 
-    /// Reads what the audience and date range can be chosen from; everyone and every date is
-    /// chosen at first.
-    pub fn prepare_population(&mut self, schema: &Schema, frame: &DataFrame) {
+    /// Reads what the audience and date range can be chosen from: the values the import's
+    /// column profiles found (most frequent first) and the schema's first and last date, so the
+    /// GUI thread never reads the rows. Everyone and every date is chosen at first.
+    pub fn prepare_population(&mut self, schema: &Schema, profiles: &[ColumnProfile]) {
         self.dimension_values = schema
             .dimensions
             .iter()
             .map(|dimension| {
-                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-                for value in crate::data::column::texts(frame, dimension)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .flatten()
-                {
-                    *counts.entry(value).or_default() += 1;
-                }
-                let mut values: Vec<(String, usize)> = counts.into_iter().collect();
-                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                let values = values
-                    .into_iter()
-                    .take(MAX_AUDIENCE_VALUES)
-                    .map(|(v, _)| v)
-                    .collect();
+                let values = profiles
+                    .iter()
+                    .find(|p| p.name == *dimension)
+                    .map(|p| p.top_values.iter().map(|(v, _)| v.clone()).collect())
+                    .unwrap_or_default();
                 (dimension.clone(), values)
             })
             .collect();
         self.audience.clear();
-        self.date_bounds = crate::data::controls::row_dates(frame, schema).and_then(|dates| {
-            let known = dates.into_iter().flatten();
-            let (mut low, mut high) = (None::<NaiveDate>, None::<NaiveDate>);
-            for date in known {
-                low = Some(low.map_or(date, |l| l.min(date)));
-                high = Some(high.map_or(date, |h| h.max(date)));
-            }
-            Some((low?, high?))
-        });
+        self.date_bounds = schema.time.as_ref().map(|time| (time.first, time.last));
         let (from, to) = self
             .date_bounds
             .map(|(from, to)| (from.to_string(), to.to_string()))

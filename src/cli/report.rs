@@ -2,7 +2,7 @@
 //! [--json]`: the one-page HTML report (data, model, accuracy beside baselines, calibration,
 //! importance, plans with lift and ROI, every warning), self-contained for mail or print.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -57,12 +57,11 @@ fn open_source(
             )
         })?;
         let schema = &model.meta.schema;
-        let frame = &opened.inspection.table.frame;
         let plans = opened
             .project
             .saved_scenarios
             .iter()
-            .map(|s| Plan::from_scenario(&s.name, &s.settings, frame, schema))
+            .map(|s| Plan::from_scenario(&s.name, &s.settings, schema))
             .collect();
         return Ok((model, opened.inspection, plans));
     }
@@ -124,15 +123,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "wrote {}: {} outcomes, {} plans, {} warnings",
-            display(&args.out),
+            args.out.display(),
             content.holdout.outcomes.len(),
             content.plans.len(),
             content.warnings.len()
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn display(path: &Path) -> String {
-    path.display().to_string()
 }

@@ -83,6 +83,9 @@ pub struct OutcomeSummary {
     pub naive_lever_mean: f64,
     /// Time data only.
     pub seasonal_naive: Option<f64>,
+    /// The model is at least as good as every baseline on the measure.
+    #[serde(default)]
+    pub beats_baselines: bool,
     pub verdict: String,
 }
 
@@ -334,8 +337,7 @@ fn summarise(folds: &[Fold]) -> Vec<OutcomeSummary> {
                     .seasonal_naive
                     .map(|_| mean(&|r| r.seasonal_naive.unwrap_or(f64::NAN))),
             };
-            let beats = row.model_beats(row.naive_lever_mean)
-                && row.seasonal_naive.is_none_or(|s| row.model_beats(s));
+            let beats = row.beats_baselines();
             let baselines = if row.seasonal_naive.is_some() {
                 "both naive baselines"
             } else {
@@ -360,6 +362,7 @@ fn summarise(folds: &[Fold]) -> Vec<OutcomeSummary> {
                 model: row.model,
                 naive_lever_mean: row.naive_lever_mean,
                 seasonal_naive: row.seasonal_naive,
+                beats_baselines: beats,
                 verdict,
             })
         })

@@ -61,11 +61,15 @@ pub struct OutcomeDependence {
 fn grid(lever: &LeverField, frame: &DataFrame) -> (bool, Vec<String>, Vec<f64>) {
     match &lever.kind {
         LeverKind::Numeric { min, max } => {
-            let steps = if max > min { NUMERIC_POINTS } else { 1 };
-            let x: Vec<f64> = (0..steps)
-                .map(|i| min + (max - min) * i as f64 / (steps.max(2) - 1) as f64)
-                .map(|v| (v * 1e6).round() / 1e6)
-                .collect();
+            let x: Vec<f64> = if max > min {
+                let last = (NUMERIC_POINTS - 1) as f64;
+                (0..NUMERIC_POINTS)
+                    .map(|i| min + (max - min) * i as f64 / last)
+                    .map(|v| (v * 1e6).round() / 1e6)
+                    .collect()
+            } else {
+                vec![*min]
+            };
             let values = x.iter().map(|v| v.to_string()).collect();
             (true, values, x)
         }

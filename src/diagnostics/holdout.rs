@@ -83,6 +83,12 @@ impl MetricRow {
             self.model <= other
         }
     }
+
+    /// True when the model is at least as good as every baseline this row has.
+    pub fn beats_baselines(&self) -> bool {
+        self.model_beats(self.naive_lever_mean)
+            && self.seasonal_naive.is_none_or(|s| self.model_beats(s))
+    }
 }
 
 /// One bin of the reliability curve.
@@ -265,13 +271,8 @@ fn score_rows(
                     truth.len()
                 ));
             }
-            let deviance = if kind == OutcomeKind::Count {
-                row("poisson_deviance", false, &metrics::poisson_deviance)
-            } else {
-                row("tweedie_deviance_1.5", false, &|p, y| {
-                    metrics::tweedie_deviance(p, y, 1.5)
-                })
-            };
+            let (name, deviance) = metrics::proper_score(kind);
+            let deviance = row(name, false, &deviance);
             vec![
                 row("wape", false, &metrics::wape),
                 row("mae", false, &metrics::mae),

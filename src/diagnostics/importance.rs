@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::metrics;
 use crate::data::column;
 use crate::data::frame::take_rows;
-use crate::data::roles::OutcomeKind;
 use crate::model::predict::MemberPredictions;
 use crate::model::{ForecastModel, ModelError, split_of};
 
@@ -52,21 +51,6 @@ pub struct InputImportance {
     pub relative: f64,
 }
 
-/// An error measure of predictions against actuals.
-type Measure = fn(&[f64], &[f64]) -> f64;
-
-/// The measure importance uses for an outcome kind: a proper score, so that any lost signal
-/// (including a lever's small effect) shows.
-fn measure(kind: OutcomeKind) -> (&'static str, Measure) {
-    match kind {
-        OutcomeKind::Binary => ("log_loss", metrics::log_loss),
-        OutcomeKind::Count => ("poisson_deviance", metrics::poisson_deviance),
-        OutcomeKind::Amount => ("tweedie_deviance_1.5", |p, y| {
-            metrics::tweedie_deviance(p, y, 1.5)
-        }),
-    }
-}
-
 /// The input columns of the model with their roles.
 fn input_columns(model: &ForecastModel) -> Vec<(String, &'static str)> {
     let schema = &model.meta.schema;
@@ -100,7 +84,8 @@ fn scores(model: &ForecastModel, predictions: &MemberPredictions, actual: &[Vec<
         .iter()
         .enumerate()
         .map(|(j, target)| {
-            let (_, score) = measure(target.kind);
+            // A proper score, so that any lost signal (a lever's small effect too) shows.
+            let (_, score) = metrics::proper_score(target.kind);
             let (predicted, truth): (Vec<f64>, Vec<f64>) = actual[j]
                 .iter()
                 .enumerate()
@@ -178,7 +163,7 @@ pub fn permutation_importance(
             inputs.sort_by(|a, b| b.increase.total_cmp(&a.increase));
             OutcomeImportance {
                 outcome: target.column.clone(),
-                metric: measure(target.kind).0.into(),
+                metric: metrics::proper_score(target.kind).0.into(),
                 score: base[j],
                 inputs,
             }

@@ -2,6 +2,21 @@
 //! equal length and returns NaN where the measure is undefined (no rows, a zero denominator),
 //! so a table shows "n/a" instead of a made-up number.
 
+use crate::data::roles::OutcomeKind;
+
+/// An error measure of predictions against actuals.
+pub type Measure = fn(&[f64], &[f64]) -> f64;
+
+/// The proper score (lower is better) that fits an outcome kind, with its name: log-loss for
+/// binary outcomes, Poisson deviance for counts, Tweedie deviance (power 1.5) for amounts.
+pub fn proper_score(kind: OutcomeKind) -> (&'static str, Measure) {
+    match kind {
+        OutcomeKind::Binary => ("log_loss", log_loss),
+        OutcomeKind::Count => ("poisson_deviance", poisson_deviance),
+        OutcomeKind::Amount => ("tweedie_deviance_1.5", |p, y| tweedie_deviance(p, y, 1.5)),
+    }
+}
+
 /// Mean absolute error.
 pub fn mae(predicted: &[f64], actual: &[f64]) -> f64 {
     mean(predicted.iter().zip(actual).map(|(p, y)| (p - y).abs()))

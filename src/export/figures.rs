@@ -8,12 +8,17 @@ use crate::model::forecast::{Forecast, OutcomeForecast};
 use crate::scenario::curve::Curve;
 use crate::scenario::evaluate::{OutcomeLift, PlanForecast};
 
-/// "Data: FILE · model trained on DEVICE, N epochs · made DATE by Liftcast VERSION".
-pub fn footnote(meta: &ModelMeta) -> String {
-    let data = std::path::Path::new(&meta.data_file)
+/// The training data's file name, without its folder.
+pub fn data_file_name(meta: &ModelMeta) -> String {
+    std::path::Path::new(&meta.data_file)
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| meta.data_file.clone());
+        .unwrap_or_else(|| meta.data_file.clone())
+}
+
+/// "Data: FILE · model trained on DEVICE, N epochs · made DATE by Liftcast VERSION".
+pub fn footnote(meta: &ModelMeta) -> String {
+    let data = data_file_name(meta);
     format!(
         "Data: {data} · model: {}-member ensemble, {} epochs, {} · made {} by Liftcast {}",
         meta.config.members,

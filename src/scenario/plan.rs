@@ -101,15 +101,9 @@ pub const SCENARIO_PLAN_DAYS: i64 = 7;
 
 impl Plan {
     /// A saved scenario (lever values for everyone) as a plan over the whole audience: on time
-    /// data the week after the last date of `history`, with the default costs.
-    pub fn from_scenario(
-        name: &str,
-        settings: &[LeverSetting],
-        history: &DataFrame,
-        schema: &Schema,
-    ) -> Self {
-        let last = crate::data::controls::row_dates(history, schema)
-            .and_then(|dates| dates.into_iter().flatten().max());
+    /// data the week after the data's last date, with the default costs.
+    pub fn from_scenario(name: &str, settings: &[LeverSetting], schema: &Schema) -> Self {
+        let last = schema.time.as_ref().map(|time| time.last);
         Self {
             format_version: PLAN_FORMAT_VERSION,
             name: name.to_owned(),
@@ -193,12 +187,15 @@ impl RowFilter {
 }
 
 /// The rows of `frame` that `filter` keeps; an empty selection is an error, not an empty
-/// forecast.
+/// forecast. Everyone is `frame` itself, not a copy (the workbench asks on every lever move).
 pub fn select_rows(
     frame: &DataFrame,
     schema: &Schema,
     filter: &RowFilter,
 ) -> Result<DataFrame, PlanError> {
+    if filter.is_everyone() && frame.height() > 0 {
+        return Ok(frame.clone());
+    }
     let mut rows = audience_rows(frame, &filter.audience)?;
     if let (Some((from, to)), Some(_)) = (filter.dates, &schema.time) {
         let dates = crate::data::controls::row_dates(&rows, schema).unwrap_or_default();

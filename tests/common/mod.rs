@@ -74,6 +74,45 @@ pub fn train_on_cpu(
         .unwrap()
 }
 
+/// Trains a model on `data` with `liftcast train` on the CPU (`epochs` at most, two members)
+/// into `out`, and checks it succeeded.
+pub fn train_cli(data: &Path, out: &Path, epochs: &str) {
+    let output = liftcast(&[
+        "train",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--epochs",
+        epochs,
+        "--ensemble",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// The sample data file committed in `sample_data/`.
+pub fn sample_csv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv")
+}
+
+/// The randomised Hillstrom e-mail test with its arm as the lever (baseline `No E-Mail`) and
+/// visit, conversion and spend as outcomes.
+pub fn hillstrom_inspection() -> liftcast::data::Inspection {
+    use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
+    let path = shared_data(
+        "hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv",
+    );
+    let table = import::load(&path, &ImportOptions::default()).unwrap();
+    let overrides = RoleOverrides {
+        levers: vec![("segment".into(), Some("No E-Mail".into()))],
+        outcomes: vec!["visit".into(), "conversion".into(), "spend".into()],
+        ..Default::default()
+    };
+    Inspection::new(table, None, &overrides).unwrap()
+}
+
 /// The Artea coupon test with its arm as the lever (baseline `control`) and both outcomes.
 pub fn artea_inspection() -> liftcast::data::Inspection {
     use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};

@@ -173,15 +173,14 @@ fn table(page: &mut String, header: &[&str], rows: &[Vec<String>]) {
     page.push_str("</table>\n");
 }
 
-fn beats(row: &MetricRow) -> bool {
-    row.model_beats(row.naive_lever_mean) && row.seasonal_naive.is_none_or(|s| row.model_beats(s))
-}
-
 /// The key sentences first: does the model beat the baselines, and what do the plans bring.
 fn summary_section(page: &mut String, content: &ReportContent) {
     open_section(page, "summary", "Summary");
     for outcome in &content.holdout.outcomes {
-        let good = outcome.scores.first().is_some_and(beats);
+        let good = outcome
+            .scores
+            .first()
+            .is_some_and(MetricRow::beats_baselines);
         let _ = writeln!(
             page,
             "<p class=\"verdict{}\">{}</p>",
@@ -283,7 +282,7 @@ fn accuracy_section(page: &mut String, content: &ReportContent) -> Result<(), Ex
                     number(s.model),
                     number(s.naive_lever_mean),
                     s.seasonal_naive.map(number).unwrap_or_else(|| "–".into()),
-                    if beats(s) { "yes" } else { "no" }.into(),
+                    if s.beats_baselines() { "yes" } else { "no" }.into(),
                 ]
             })
             .collect();

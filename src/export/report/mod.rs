@@ -113,7 +113,7 @@ pub fn gather(
             backtest
                 .summary
                 .iter()
-                .filter(|s| s.verdict.contains("NOT"))
+                .filter(|s| !s.beats_baselines)
                 .map(|s| format!("Backtest: {}", s.verdict)),
         );
     }
@@ -136,12 +136,8 @@ pub fn gather(
             )),
         }
     }
-    let file = Path::new(&meta.data_file)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| meta.data_file.clone());
     Ok(ReportContent {
-        title: format!("Liftcast report: {file}"),
+        title: format!("Liftcast report: {}", super::figures::data_file_name(meta)),
         generated: Local::now().format("%Y-%m-%d %H:%M").to_string(),
         data: data_summary(model, sources.frame),
         model: ModelSummary {
@@ -216,11 +212,12 @@ fn model_warnings(model: &ForecastModel, holdout: &HoldoutReport) -> Vec<String>
         ));
     }
     for outcome in &holdout.outcomes {
-        if let Some(main) = outcome.scores.first() {
-            let beats_seasonal = main.seasonal_naive.is_none_or(|s| main.model_beats(s));
-            if !main.model_beats(main.naive_lever_mean) || !beats_seasonal {
-                warnings.push(format!("Holdout: {}", outcome.verdict));
-            }
+        if outcome
+            .scores
+            .first()
+            .is_some_and(|main| !main.beats_baselines())
+        {
+            warnings.push(format!("Holdout: {}", outcome.verdict));
         }
         for (level, share) in &outcome.coverage {
             if (share - level).abs() > COVERAGE_TOLERANCE {
