@@ -85,6 +85,17 @@ pub fn load_versioned_json<T: DeserializeOwned>(
     what: &'static str,
     expected_version: u32,
 ) -> Result<T, FileError> {
+    load_json_versions(path, what, expected_version..=expected_version)
+}
+
+/// As `load_versioned_json`, reading any version in `readable`: for formats whose newer fields
+/// have defaults that give an older file its old meaning.
+pub fn load_json_versions<T: DeserializeOwned>(
+    path: &Path,
+    what: &'static str,
+    readable: std::ops::RangeInclusive<u32>,
+) -> Result<T, FileError> {
+    let expected_version = *readable.end();
     let display = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| FileError::Io {
         path: display.clone(),
@@ -102,7 +113,7 @@ pub fn load_versioned_json<T: DeserializeOwned>(
         .get("format_version")
         .and_then(serde_json::Value::as_u64)
         .ok_or_else(|| invalid("it has no format_version field".into()))?;
-    if found != u64::from(expected_version) {
+    if u32::try_from(found).map_or(true, |found| !readable.contains(&found)) {
         return Err(FileError::Version {
             path: display,
             what,

@@ -132,6 +132,15 @@ fn train_then_scenario_shows_the_core_forecast() {
     let short = device.split(", because").next().unwrap_or(&device);
     harness.get_by_label(&format!("Device: {short}"));
     harness.get_by_label_contains("Holdout error beside the naive baseline");
+    // The default model is the hybrid: each family's validation score beside the blend's.
+    harness.get_by_label_contains("Model: hybrid (deep + trees, blended)");
+    let blend = &harness.state().model_meta().unwrap().blend;
+    assert_eq!(blend.len(), 3, "one blend per outcome");
+    let weight = format!("{:.2}", blend[0].deep_weight);
+    assert!(
+        harness.query_all_by_label(&weight).next().is_some(),
+        "{weight} shown"
+    );
 
     harness.get_by_label("4 Scenarios").click();
     harness.step();

@@ -9,7 +9,7 @@ use std::path::Path;
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, Table, import};
 use liftcast::jobs;
 use liftcast::model::{
-    DeviceChoice, ForecastModel, LeverSetting, ModelError, TrainConfig, start_training,
+    DeviceChoice, ForecastModel, LeverSetting, ModelError, ModelFamily, TrainConfig, start_training,
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -90,22 +90,44 @@ fn recovers_a_known_lever_effect_and_beats_naive() {
 fn save_and_load_give_identical_forecasts() {
     let (csv, _) = synthetic_csv(1500, 5);
     let table = table_from(&csv);
+    // Every model family reloads to the same predictions, to the bit.
+    for family in [ModelFamily::Trees, ModelFamily::Hybrid, ModelFamily::Deep] {
+        let model = train(
+            table.clone(),
+            arm_overrides(),
+            TrainConfig {
+                epochs: 3,
+                members: 2,
+                family,
+                ..TrainConfig::default()
+            },
+        );
+        assert_eq!(
+            model.families().len(),
+            1 + usize::from(family == ModelFamily::Hybrid)
+        );
+        let folder = tempfile::tempdir().unwrap();
+        model.save(folder.path()).unwrap();
+        let loaded = ForecastModel::load(folder.path(), DeviceChoice::Cpu).unwrap();
+        assert_eq!(loaded.families(), model.families(), "{family:?}");
+        assert_eq!(
+            model.forecast(&table.frame, &email()).unwrap(),
+            loaded.forecast(&table.frame, &email()).unwrap(),
+            "{family:?}"
+        );
+    }
     let model = train(
         table.clone(),
         arm_overrides(),
         TrainConfig {
             epochs: 3,
             members: 2,
+            family: ModelFamily::Deep,
             ..TrainConfig::default()
         },
     );
     let folder = tempfile::tempdir().unwrap();
     model.save(folder.path()).unwrap();
-    let loaded = ForecastModel::load(folder.path(), DeviceChoice::Cpu).unwrap();
-    assert_eq!(
-        model.forecast(&table.frame, &email()).unwrap(),
-        loaded.forecast(&table.frame, &email()).unwrap()
-    );
 
     // A damaged folder says what is wrong.
     std::fs::remove_file(folder.path().join("weights_0.bpk")).unwrap();
@@ -175,7 +197,11 @@ fn cancel_keeps_the_best_model_so_far() {
 #[test]
 fn artea_coupon_lift_lies_inside_the_randomised_interval() {
     let inspection = common::artea_inspection();
-    let model = common::train_on_cpu(&inspection, TrainConfig::default());
+    let hybrid = TrainConfig {
+        family: ModelFamily::Hybrid,
+        ..TrainConfig::default()
+    };
+    let model = common::train_on_cpu(&inspection, hybrid);
     let coupon = vec![LeverSetting {
         lever: "test_coupon".into(),
         value: "coupon".into(),
@@ -235,7 +261,12 @@ fn training_is_deterministic_for_a_seed() {
 #[test]
 fn hillstrom_lifts_lie_inside_the_randomised_intervals() {
     let inspection = common::hillstrom_inspection();
-    let model = common::train_on_cpu(&inspection, TrainConfig::default());
+    let hybrid = TrainConfig {
+        family: ModelFamily::Hybrid,
+        ..TrainConfig::default()
+    };
+    let model = common::train_on_cpu(&inspection, hybrid);
+    assert_eq!(model.families(), [ModelFamily::Deep, ModelFamily::Trees]);
     let table = &inspection.table;
     let intervals = [
         (
@@ -253,6 +284,17 @@ fn hillstrom_lifts_lie_inside_the_randomised_intervals() {
             value: arm.into(),
         }];
         let forecast = model.forecast(&table.frame, &setting).unwrap();
+        // How each family alone sees the lift: printed, for the record in BENCHMARKS.md.
+        for (family, alone) in model.forecast_by_family(&table.frame, &setting).unwrap() {
+            for outcome in &alone.outcomes {
+                println!(
+                    "{arm} {}: {} alone {:.5}",
+                    outcome.outcome,
+                    family.name(),
+                    outcome.lift_mean
+                );
+            }
+        }
         for (outcome, (low, high)) in forecast.outcomes.iter().zip(bounds) {
             println!(
                 "{arm} {}: lift per customer {:.5}",

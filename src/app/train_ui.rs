@@ -6,7 +6,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::Command;
 use crate::data::Inspection;
-use crate::model::{DeviceChoice, EpochReport, ModelMeta, TrainConfig};
+use crate::model::{DeviceChoice, EpochReport, ModelFamily, ModelMeta, TrainConfig};
 
 /// What the Train step shows and edits.
 #[derive(Clone, Debug, Default)]
@@ -32,6 +32,14 @@ pub fn train_ui(
 ) {
     ui.heading("Train the forecast model");
     ui.horizontal(|ui| {
+        ui.label("Model");
+        egui::ComboBox::from_id_salt("model_family")
+            .selected_text(family_label(panel.config.family))
+            .show_ui(ui, |ui| {
+                for family in ModelFamily::ALL {
+                    ui.selectable_value(&mut panel.config.family, family, family_label(family));
+                }
+            });
         ui.label("Device");
         egui::ComboBox::from_id_salt("device")
             .selected_text(device_label(panel.device))
@@ -91,6 +99,14 @@ pub fn train_ui(
         if ui.button("Save model…").clicked() {
             commands.push(Command::SaveModel);
         }
+    }
+}
+
+fn family_label(family: ModelFamily) -> &'static str {
+    match family {
+        ModelFamily::Hybrid => "hybrid (deep + trees, blended)",
+        ModelFamily::Deep => "deep ensemble",
+        ModelFamily::Trees => "gradient-boosted trees",
     }
 }
 
@@ -172,6 +188,7 @@ fn metrics_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
             ""
         }
     ));
+    blend_ui(ui, meta);
     ui.label(
         "Holdout error beside the naive baseline (the training mean within each lever value):",
     );
@@ -209,6 +226,36 @@ fn metrics_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
                     ui.label(coverage);
                     ui.end_row();
                 }
+            }
+        });
+}
+
+/// Each family's validation score beside the blend's, and the deep family's weight.
+fn blend_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
+    if meta.blend.is_empty() {
+        return;
+    }
+    ui.label(format!(
+        "Model: {}. Validation score of each family and of the blend (lower is better); the \
+         blend's weights were chosen on these rows, never the holdout:",
+        family_label(meta.config.family)
+    ));
+    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| format!("{v:.5}"));
+    egui::Grid::new("blend_scores")
+        .striped(true)
+        .show(ui, |ui| {
+            for header in ["outcome", "score", "deep", "trees", "blend", "deep weight"] {
+                ui.strong(header);
+            }
+            ui.end_row();
+            for blend in &meta.blend {
+                ui.label(&blend.outcome);
+                ui.label(&blend.metric);
+                ui.label(shown(blend.deep_score));
+                ui.label(shown(blend.trees_score));
+                ui.label(shown(blend.blend_score));
+                ui.label(format!("{:.2}", blend.deep_weight));
+                ui.end_row();
             }
         });
 }

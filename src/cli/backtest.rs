@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::model_args::DeviceArg;
+use super::model_args::{DeviceArg, FamilyArg};
 use super::{ImportArgs, RoleArgs};
 use crate::data::{Inspection, import};
 use crate::diagnostics::backtest::{DEFAULT_FOLDS, backtest};
@@ -33,6 +33,9 @@ pub struct BacktestArgs {
     ensemble: Option<usize>,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
+    /// Which model each fold trains: hybrid, deep or trees.
+    #[arg(long, value_enum, default_value_t = FamilyArg::Hybrid)]
+    model: FamilyArg,
     #[arg(long)]
     json: bool,
 }
@@ -44,6 +47,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
     let config = TrainConfig {
         epochs: args.epochs.unwrap_or(defaults.epochs),
         members: args.ensemble.unwrap_or(defaults.members),
+        family: args.model.into(),
         ..defaults
     };
     let quiet = args.json;

@@ -54,7 +54,23 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         crate::export::tables::write_forecasts_csv(&[(name, forecast.clone())], path)?;
     }
     let outcomes = &forecast.outcomes;
+    // A hybrid says how each family alone sees the lift, so a lever effect that one family
+    // misses is visible.
+    let by_family = if model.families().len() > 1 {
+        model.forecast_by_family(&table.frame, &scenario)?
+    } else {
+        Vec::new()
+    };
     if args.json {
+        let families: Vec<serde_json::Value> = by_family
+            .iter()
+            .map(|(family, f)| {
+                serde_json::json!({
+                    "family": family.name(),
+                    "lift": f.outcomes.iter().map(|o| (o.outcome.clone(), o.lift)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
@@ -62,6 +78,7 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
                 "data": data,
                 "scenario": scenario,
                 "outcomes": outcomes,
+                "lift_by_family": families,
             }))?
         );
         return Ok(ExitCode::SUCCESS);
@@ -91,6 +108,18 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
             outcome.lift_pct,
             outcome.lift_low,
             outcome.lift_high
+        );
+    }
+    for (family, alone) in &by_family {
+        let lifts: Vec<String> = alone
+            .outcomes
+            .iter()
+            .map(|o| format!("{} {:+.2}", o.outcome, o.lift))
+            .collect();
+        println!(
+            "lift by {} alone (before the blend's calibration): {}",
+            family.name(),
+            lifts.join(", ")
         );
     }
     for rate in &forecast.funnel {

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use polars::prelude::DataFrame;
 
 use crate::data::import;
-use crate::model::{DeviceChoice, ForecastModel, LeverSetting};
+use crate::model::{DeviceChoice, ForecastModel, LeverSetting, ModelFamily};
 
 /// A saved model and the rows it runs over, for verbs that use a model.
 #[derive(Args, Debug)]
@@ -30,6 +30,28 @@ impl ModelData {
             .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
         let table = import::load(&data, &Default::default())?;
         Ok((model, table.frame))
+    }
+}
+
+/// Which model family trains.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum FamilyArg {
+    /// The deep ensemble and gradient-boosted trees, blended per outcome on validation rows.
+    #[default]
+    Hybrid,
+    /// The deep ensemble alone.
+    Deep,
+    /// The gradient-boosted trees alone (bagged perpetual boosters, on the CPU).
+    Trees,
+}
+
+impl From<FamilyArg> for ModelFamily {
+    fn from(arg: FamilyArg) -> Self {
+        match arg {
+            FamilyArg::Hybrid => ModelFamily::Hybrid,
+            FamilyArg::Deep => ModelFamily::Deep,
+            FamilyArg::Trees => ModelFamily::Trees,
+        }
     }
 }
 

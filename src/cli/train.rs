@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::model_args::DeviceArg;
+use super::model_args::{DeviceArg, FamilyArg};
 use super::{ImportArgs, RoleArgs};
 use crate::data::{Inspection, import};
 use crate::model::{EpochReport, TrainConfig, start_training};
@@ -25,6 +25,9 @@ pub struct TrainArgs {
     out: PathBuf,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
+    /// Which model: hybrid (deep and trees blended per outcome), deep or trees.
+    #[arg(long, value_enum, default_value_t = FamilyArg::Hybrid)]
+    model: FamilyArg,
     /// Passes over the training rows (early stopping may end sooner).
     #[arg(long)]
     epochs: Option<usize>,
@@ -63,6 +66,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         learning_rate: args.learning_rate.unwrap_or(defaults.learning_rate),
         hidden: args.hidden.unwrap_or(defaults.hidden),
         batch_size: args.batch_size.unwrap_or(defaults.batch_size),
+        family: args.model.into(),
         ..defaults
     };
     let job = start_training(&inspection, config, args.device.into(), None)?;
@@ -76,7 +80,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     if json {
         println!(
             "{}",
-            serde_json::json!({ "event": "done", "model": args.out, "device": model.meta.device, "holdout": model.meta.holdout })
+            serde_json::json!({ "event": "done", "model": args.out, "device": model.meta.device, "holdout": model.meta.holdout, "blend": model.meta.blend })
         );
     } else {
         println!(
@@ -87,6 +91,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             model.meta.epochs_run,
             model.meta.split_rule
         );
+        print_blend(&model.meta);
         println!("holdout metrics (lower is better, AUC higher):");
         for metric in &model.meta.holdout {
             let scores: Vec<String> = metric
@@ -104,6 +109,30 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each family's validation score beside the blend's, per outcome.
+fn print_blend(meta: &crate::model::ModelMeta) {
+    if meta.blend.is_empty() {
+        return;
+    }
+    println!(
+        "model {}: validation scores (lower is better), deep weight of the blend:",
+        meta.config.family.name()
+    );
+    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| format!("{v:.5}"));
+    for blend in &meta.blend {
+        println!(
+            "  {:<16} {} on {} rows: deep {} trees {} blend {} (deep weight {:.2})",
+            blend.outcome,
+            blend.metric,
+            blend.validation_rows,
+            shown(blend.deep_score),
+            shown(blend.trees_score),
+            shown(blend.blend_score),
+            blend.deep_weight
+        );
+    }
 }
 
 fn print_epoch(report: &EpochReport, json: bool) {

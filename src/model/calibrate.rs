@@ -4,12 +4,10 @@
 //! each arm's mean removes that bias, and on randomised data it ties the model's average lift
 //! to the observed difference between arms, adjusted for covariates by the network.
 
-use burn::prelude::Device;
 use serde::{Deserialize, Serialize};
 
 use super::encode::{EncodedRows, Encoder};
-use super::network::EnsembleNet;
-use super::predict::{self, MemberPredictions, calibration_shifts};
+use super::predict::{self, LinkValues, MemberPredictions, calibration_shifts};
 
 /// Rounds of raking: each round matches every arm given the others' current shifts.
 const ROUNDS: usize = 4;
@@ -58,14 +56,15 @@ impl Calibration {
         shifts
     }
 
-    /// Fits the shifts on `rows`, returning them with the calibrated predictions of every row.
+    /// Fits the shifts on `rows` of the model's link-scale predictions (shifts add on that
+    /// scale, so no round predicts anew), returning them with the calibrated predictions of
+    /// every row.
     pub fn fit(
-        nets: &[EnsembleNet],
+        link: &LinkValues,
         encoded: &EncodedRows,
         encoder: &Encoder,
         uses_offset: bool,
         rows: &[usize],
-        device: &Device,
     ) -> (Self, MemberPredictions) {
         let outcomes = &encoder.outcomes;
         let k = outcomes.len();
@@ -85,7 +84,7 @@ impl Calibration {
         };
         let predict_all = |calibration: &Calibration| {
             let shifts = calibration.row_shifts(encoded, k);
-            predict::predict(nets, encoded, outcomes, uses_offset, &shifts, device)
+            predict::to_means(link, encoded, outcomes, uses_offset, &shifts)
         };
         let mut predictions = predict_all(&calibration);
         for _ in 0..ROUNDS {

@@ -2,6 +2,7 @@
 //! covariates and calendar; training as a job, the deep ensemble, save/load and the choice of
 //! device (GPU through wgpu, CPU through flex). The only module that imports burn.
 
+pub mod blend;
 pub mod calibrate;
 pub mod device;
 pub mod encode;
@@ -12,6 +13,7 @@ pub mod network;
 pub mod predict;
 pub mod split;
 pub mod train;
+pub mod trees;
 
 use std::path::Path;
 
@@ -24,6 +26,7 @@ use crate::data::schema::Schema;
 use crate::data::{Table, column, dates};
 use crate::files::{self, FileError};
 use crate::jobs::JobContext;
+pub use blend::ModelFamily;
 pub use device::DeviceChoice;
 use encode::InputKind;
 pub use encode::{EncodeError, Encoder, LeverSetting};
@@ -32,9 +35,27 @@ use metrics::OutcomeMetrics;
 use network::{EnsembleNet, LiftInputs, NetworkShape};
 pub use train::{EpochReport, TrainConfig};
 
-/// Format version of `model.json`.
-pub const MODEL_FORMAT_VERSION: u32 = 2;
+/// Format version of `model.json`. Version 3 added the tree family and the blend; a version 2
+/// file is a deep model and reads as one.
+pub const MODEL_FORMAT_VERSION: u32 = 3;
+const OLDEST_READABLE_MODEL: u32 = 2;
 const META_FILE: &str = "model.json";
+/// The tree family's boosters, beside the deep weights.
+const TREES_FILE: &str = "trees.json";
+const TREES_FORMAT_VERSION: u32 = 1;
+
+/// The saved tree family (its `format_version` is checked as it loads).
+#[derive(Deserialize)]
+struct TreesFile {
+    family: trees::TreeFamily,
+}
+
+/// The tree family as it is written (borrowed: a hybrid's trees can run to megabytes).
+#[derive(Serialize)]
+struct TreesFileRef<'a> {
+    format_version: u32,
+    family: &'a trees::TreeFamily,
+}
 
 /// The weights of outcome `index`'s network.
 fn weights_file(index: usize) -> String {
@@ -66,6 +87,12 @@ pub enum ModelError {
     Thread(String),
     #[error("the rows cannot be prepared: {0}")]
     Rows(String),
+    #[error(transparent)]
+    Trees(#[from] trees::TreeError),
+    #[error(
+        "training was cancelled before the first tree ensemble member finished; nothing to keep"
+    )]
+    CancelledEmpty,
 }
 
 /// Starts training an inspected table on a worker: the job the CLI waits on and the GUI polls.
@@ -111,6 +138,13 @@ pub struct ModelMeta {
     pub calibration: calibrate::Calibration,
     /// Widths of the per-row prediction intervals.
     pub intervals: Vec<intervals::OutcomeIntervals>,
+    /// Per outcome, the deep family's weight and each family's validation score (empty: a deep
+    /// model from before the trees).
+    #[serde(default)]
+    pub blend: Vec<blend::OutcomeBlend>,
+    /// Tree ensemble members per outcome (0: no trees).
+    #[serde(default)]
+    pub tree_members: usize,
 }
 
 /// The train / validation / holdout rows of `frame`, as training splits it: by date for time
@@ -152,8 +186,11 @@ pub struct DetailedForecast {
 /// A trained forecast model, ready to predict.
 pub struct ForecastModel {
     pub meta: ModelMeta,
-    /// One network per outcome: each at its own best validation epoch.
+    /// One network per outcome: each at its own best validation epoch (none for a trees-only
+    /// model).
     nets: Vec<EnsembleNet>,
+    /// The gradient-boosted family, when trained.
+    trees: Option<trees::TreeFamily>,
     device: burn::prelude::Device,
 }
 
@@ -240,7 +277,8 @@ impl ForecastModel {
             lift_trust: &lift_trust,
         };
         let on_gpu = device_label.starts_with("GPU");
-        let trained =
+        let family = config.family;
+        let trained = if family.trains_deep() {
             match crate::quiet_panics::run_quietly(|| train::train(&set, config, &device, context))
             {
                 Ok(trained) => trained,
@@ -259,7 +297,56 @@ impl ForecastModel {
                         "training failed on {device_label}: {why}"
                     )));
                 }
+            }
+        } else {
+            train::Trained::untrained(&set, config)
+        };
+        // Cancelling the networks ends training: the trees only start on a run that went on.
+        let tree_family = if family.trains_trees() && !trained.cancelled {
+            let settings = trees::TreeSettings {
+                members: config.members.max(1),
+                budget: config.tree_budget,
+                seed: config.seed,
             };
+            let keep_going = || !context.is_cancelled();
+            let family = trees::train(
+                &encoded,
+                &encoder.outcomes,
+                uses_offset,
+                &split.train,
+                settings,
+                &keep_going,
+            )?;
+            (family.members() > 0).then_some(family)
+        } else {
+            None
+        };
+        if !family.trains_deep() && tree_family.is_none() {
+            return Err(ModelError::CancelledEmpty);
+        }
+        let cancelled = trained.cancelled
+            || (family.trains_trees()
+                && tree_family
+                    .as_ref()
+                    .is_none_or(|t| t.members() < config.members.max(1)));
+        let deep_link = (!trained.nets.is_empty()).then(|| {
+            predict::link_values(&trained.nets, &encoded, encoder.outcomes.len(), &device)
+        });
+        let trees_link = tree_family.as_ref().map(|t| t.link_values(&encoded));
+        let blend = blend::choose(
+            family,
+            deep_link.as_ref(),
+            trees_link.as_ref(),
+            &encoded,
+            &encoder.outcomes,
+            uses_offset,
+            &split.validation,
+        );
+        let link = blend::combine(
+            deep_link,
+            trees_link,
+            &blend::deep_weights(&blend, encoder.outcomes.len()),
+        );
         // The mean prediction must match the mean outcome, or every lift is off by the same
         // factor: shift each head on the rows the model may learn from (never the holdout).
         let fitted_rows: Vec<usize> = split
@@ -268,14 +355,8 @@ impl ForecastModel {
             .chain(&split.validation)
             .copied()
             .collect();
-        let (calibration, predictions) = calibrate::Calibration::fit(
-            &trained.nets,
-            &encoded,
-            &encoder,
-            uses_offset,
-            &fitted_rows,
-            &device,
-        );
+        let (calibration, predictions) =
+            calibrate::Calibration::fit(&link, &encoded, &encoder, uses_offset, &fitted_rows);
         let intervals =
             intervals::fit(&predictions, &encoded, &encoder.outcomes, &split.validation);
         let mut holdout = metrics::holdout_metrics(frame, schema, &encoder, &predictions, &split);
@@ -313,14 +394,17 @@ impl ForecastModel {
             split_rule: split.rule,
             best_epochs: trained.best_epochs.clone(),
             epochs_run: trained.history.len(),
-            cancelled: trained.cancelled,
+            cancelled,
             holdout,
             calibration,
             intervals,
+            blend,
+            tree_members: tree_family.as_ref().map_or(0, trees::TreeFamily::members),
         };
         Ok(Self {
             meta,
             nets: trained.nets,
+            trees: tree_family,
             device,
         })
     }
@@ -441,21 +525,78 @@ impl ForecastModel {
         )
     }
 
-    /// Calibrated predictions of encoded rows.
+    /// Calibrated predictions of encoded rows by the blend.
     fn predict_encoded(&self, encoded: &encode::EncodedRows) -> predict::MemberPredictions {
+        let k = self.meta.encoder.outcomes.len();
+        let weights = blend::deep_weights(&self.meta.blend, k);
+        let shifts = self.meta.calibration.row_shifts(encoded, k);
+        self.predict_blended(encoded, &weights, &shifts)
+    }
+
+    /// Predictions of encoded rows with the given deep weights and link-scale shifts; a family
+    /// whose weight is 0 for every outcome is not run.
+    fn predict_blended(
+        &self,
+        encoded: &encode::EncodedRows,
+        weights: &[f32],
+        shifts: &[f32],
+    ) -> predict::MemberPredictions {
         let encoder = &self.meta.encoder;
-        let shifts = self
-            .meta
-            .calibration
-            .row_shifts(encoded, encoder.outcomes.len());
-        predict::predict(
-            &self.nets,
+        let k = encoder.outcomes.len();
+        let deep = (weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty())
+            .then(|| predict::link_values(&self.nets, encoded, k, &self.device));
+        let trees = if weights.iter().any(|w| *w < 1.0) {
+            self.trees.as_ref().map(|t| t.link_values(encoded))
+        } else {
+            None
+        };
+        let link = blend::combine(deep, trees, weights);
+        predict::to_means(
+            &link,
             encoded,
             &encoder.outcomes,
             encoder.exposure.is_some(),
-            &shifts,
-            &self.device,
+            shifts,
         )
+    }
+
+    /// The families this model holds (one, or both for a hybrid).
+    pub fn families(&self) -> Vec<ModelFamily> {
+        let mut families = Vec::new();
+        if !self.nets.is_empty() {
+            families.push(ModelFamily::Deep);
+        }
+        if self.trees.is_some() {
+            families.push(ModelFamily::Trees);
+        }
+        families
+    }
+
+    /// How each family alone forecasts `frame` under `scenario` (before the calibration that
+    /// the blend was given): what shows each family's part in a hybrid's lift.
+    pub fn forecast_by_family(
+        &self,
+        frame: &polars::prelude::DataFrame,
+        scenario: &[LeverSetting],
+    ) -> Result<Vec<(ModelFamily, Forecast)>, ModelError> {
+        let encoder = &self.meta.encoder;
+        let k = encoder.outcomes.len();
+        let with = encoder.encode(frame, scenario)?;
+        let without = encoder.encode(frame, &baseline_settings(&self.meta.schema))?;
+        self.families()
+            .into_iter()
+            .map(|family| {
+                let weight = if family == ModelFamily::Deep {
+                    1.0
+                } else {
+                    0.0
+                };
+                let weights = vec![weight; k];
+                let scenario = self.predict_blended(&with, &weights, &[]);
+                let baseline = self.predict_blended(&without, &weights, &[]);
+                Ok((family, self.summarise_pair(&with, &scenario, &baseline)))
+            })
+            .collect()
     }
 
     /// Saves `model.json` and the weights into `folder`, each file written whole or not at all.
@@ -465,6 +606,13 @@ impl ForecastModel {
             action: "create the model folder",
             source: e,
         })?;
+        if let Some(family) = &self.trees {
+            let file = TreesFileRef {
+                format_version: TREES_FORMAT_VERSION,
+                family,
+            };
+            files::save_json(&folder.join(TREES_FILE), &file, "tree family")?;
+        }
         for (index, net) in self.nets.iter().enumerate() {
             let weights = folder.join(weights_file(index));
             let temporary = folder.join(format!(
@@ -489,11 +637,29 @@ impl ForecastModel {
 
     /// Loads a model folder on the chosen device.
     pub fn load(folder: &Path, choice: DeviceChoice) -> Result<Self, ModelError> {
-        let meta: ModelMeta =
-            files::load_versioned_json(&folder.join(META_FILE), "model", MODEL_FORMAT_VERSION)?;
+        let meta: ModelMeta = files::load_json_versions(
+            &folder.join(META_FILE),
+            "model",
+            OLDEST_READABLE_MODEL..=MODEL_FORMAT_VERSION,
+        )?;
         let (device, _) = device::resolve(choice).map_err(ModelError::Device)?;
+        let trees = if meta.tree_members > 0 {
+            let file: TreesFile = files::load_versioned_json(
+                &folder.join(TREES_FILE),
+                "tree family",
+                TREES_FORMAT_VERSION,
+            )?;
+            Some(file.family)
+        } else {
+            None
+        };
+        let deep_outcomes = if meta.config.family.trains_deep() {
+            meta.encoder.outcomes.len().max(1)
+        } else {
+            0
+        };
         let mut nets = Vec::new();
-        for index in 0..meta.encoder.outcomes.len().max(1) {
+        for index in 0..deep_outcomes {
             let weights = folder.join(weights_file(index));
             let weights_error = |message: String| ModelError::Weights {
                 path: weights.display().to_string(),
@@ -511,6 +677,11 @@ impl ForecastModel {
                 .map_err(|e| weights_error(format!("{e:?}")))?;
             nets.push(net);
         }
-        Ok(Self { meta, nets, device })
+        Ok(Self {
+            meta,
+            nets,
+            trees,
+            device,
+        })
     }
 }

@@ -2,7 +2,6 @@
 //! outcomes, expected counts and amounts (with the exposure offset) otherwise.
 
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 
 use super::encode::{EncodedRows, OutcomeTarget};
 use super::network::EnsembleNet;
@@ -47,22 +46,34 @@ impl MemberPredictions {
     }
 }
 
-/// Predicts every encoded row with every member.
-/// `shifts` (rows × outcomes, or empty for none) are added to the linear predictors: the
-/// calibration found after training.
-pub fn predict(
+/// Link-scale predictions `[member][row][outcome]`, flattened: what a model family produces
+/// before the exposure offset, the calibration shifts and the inverse link.
+#[derive(Clone, Debug, Default)]
+pub struct LinkValues {
+    pub members: usize,
+    pub rows: usize,
+    pub outcomes: usize,
+    pub values: Vec<f32>,
+}
+
+impl LinkValues {
+    pub fn get(&self, member: usize, row: usize, outcome: usize) -> f32 {
+        self.values[(member * self.rows + row) * self.outcomes + outcome]
+    }
+}
+
+/// The deep ensemble's link-scale predictions of every encoded row, per member.
+pub fn link_values(
     nets: &[EnsembleNet],
     encoded: &EncodedRows,
-    outcomes: &[OutcomeTarget],
-    uses_offset: bool,
-    shifts: &[f32],
+    outcomes: usize,
     device: &Device,
-) -> MemberPredictions {
+) -> LinkValues {
     let Some(first) = nets.first() else {
-        return MemberPredictions::default();
+        return LinkValues::default();
     };
     let members = first.members();
-    let k = outcomes.len();
+    let k = outcomes;
     let mut values = vec![0f32; members * encoded.rows * k];
     let width = encoded.width;
     let mut start = 0usize;
@@ -78,62 +89,93 @@ pub fn predict(
         )
         .unsqueeze_dim::<3>(0)
         .repeat_dim(0, members);
-        let offset = Tensor::<2>::from_data(
-            TensorData::new(encoded.offset[start..end].to_vec(), [n, 1]),
-            device,
-        )
-        .unsqueeze_dim::<3>(0);
-        // Outcomes that share a snapshot share one forward pass.
-        let mut passes: Vec<(usize, Tensor<3>)> = Vec::new();
-        for (j, outcome) in outcomes.iter().enumerate() {
-            let net_index = if nets.len() == outcomes.len() { j } else { 0 };
-            let cached = passes
-                .iter()
-                .find(|(index, _)| *index == net_index)
-                .map(|(_, eta)| eta.clone());
-            let eta = match cached {
-                Some(eta) => eta,
-                None => {
-                    let eta = nets[net_index].forward(inputs.clone());
-                    passes.push((net_index, eta.clone()));
-                    eta
-                }
+        // One network per outcome (each at its own best epoch), or one for all.
+        let per_outcome = nets.len() == k;
+        for (net_index, net) in nets.iter().enumerate() {
+            let eta = net.forward(inputs.clone());
+            let data: Vec<f32> = eta.into_data().try_into_vec::<f32>().unwrap_or_default();
+            let wanted: Vec<usize> = if per_outcome {
+                vec![net_index]
+            } else {
+                (0..k).collect()
             };
-            let mut eta_j = eta.narrow(2, j, 1);
-            if shifts.len() == encoded.rows * k {
-                let column: Vec<f32> = (start..end).map(|row| shifts[row * k + j]).collect();
-                let shift = Tensor::<2>::from_data(TensorData::new(column, [n, 1]), device)
-                    .unsqueeze_dim::<3>(0);
-                eta_j = eta_j + shift;
-            }
-            let mean = match outcome.kind {
-                OutcomeKind::Binary => sigmoid(eta_j),
-                OutcomeKind::Count | OutcomeKind::Amount => {
-                    let log_mean = if uses_offset {
-                        eta_j + offset.clone()
-                    } else {
-                        eta_j
-                    };
-                    log_mean.exp().mul_scalar(outcome.scale)
-                }
-            };
-            let data: Vec<f32> = mean.into_data().try_into_vec::<f32>().unwrap_or_default();
             for m in 0..members {
                 for r in 0..n {
-                    if let Some(value) = data.get(m * n + r) {
-                        values[(m * encoded.rows + start + r) * k + j] = *value;
+                    for &j in &wanted {
+                        if let Some(value) = data.get((m * n + r) * k + j) {
+                            values[(m * encoded.rows + start + r) * k + j] = *value;
+                        }
                     }
                 }
             }
         }
         start = end;
     }
-    MemberPredictions {
+    LinkValues {
         members,
         rows: encoded.rows,
         outcomes: k,
         values,
     }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Turns link-scale values into expected values: `shifts` (rows × outcomes, or empty for none)
+/// are added first (the calibration found after training), then the exposure offset and the
+/// inverse link, then the outcome's scale.
+pub fn to_means(
+    link: &LinkValues,
+    encoded: &EncodedRows,
+    outcomes: &[OutcomeTarget],
+    uses_offset: bool,
+    shifts: &[f32],
+) -> MemberPredictions {
+    let k = outcomes.len();
+    let rows = link.rows;
+    let with_shifts = shifts.len() == rows * k;
+    let mut values = vec![0f32; link.members * rows * k];
+    for m in 0..link.members {
+        for r in 0..rows {
+            for (j, outcome) in outcomes.iter().enumerate() {
+                let index = (m * rows + r) * k + j;
+                let mut eta = link.values[index];
+                if with_shifts {
+                    eta += shifts[r * k + j];
+                }
+                values[index] = match outcome.kind {
+                    OutcomeKind::Binary => sigmoid(eta),
+                    OutcomeKind::Count | OutcomeKind::Amount => {
+                        let offset = if uses_offset { encoded.offset[r] } else { 0.0 };
+                        (eta + offset).exp() * outcome.scale as f32
+                    }
+                };
+            }
+        }
+    }
+    MemberPredictions {
+        members: link.members,
+        rows,
+        outcomes: k,
+        values,
+    }
+}
+
+/// Predicts every encoded row with every member of the deep ensemble.
+/// `shifts` (rows × outcomes, or empty for none) are added to the linear predictors: the
+/// calibration found after training.
+pub fn predict(
+    nets: &[EnsembleNet],
+    encoded: &EncodedRows,
+    outcomes: &[OutcomeTarget],
+    uses_offset: bool,
+    shifts: &[f32],
+    device: &Device,
+) -> MemberPredictions {
+    let link = link_values(nets, encoded, outcomes.len(), device);
+    to_means(&link, encoded, outcomes, uses_offset, shifts)
 }
 
 /// Shifts on the link scale that make the mean prediction over `rows` equal the mean outcome:

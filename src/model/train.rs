@@ -14,6 +14,7 @@ use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Poisson};
 use serde::{Deserialize, Serialize};
 
+use super::blend::ModelFamily;
 use super::encode::{EncodedRows, OutcomeTarget};
 use super::network::{EnsembleNet, LiftInputs, NetworkShape};
 use super::predict;
@@ -45,6 +46,16 @@ pub struct TrainConfig {
     /// Data without dates: hold out this cross-validation fold instead of the fixed rule.
     #[serde(default)]
     pub cv_fold: Option<super::split::CvFold>,
+    /// Deep ensemble, gradient-boosted trees, or both blended per outcome.
+    #[serde(default = "ModelFamily::before_trees")]
+    pub family: ModelFamily,
+    /// perpetual's budget for the trees (see `trees::DEFAULT_BUDGET`).
+    #[serde(default = "default_tree_budget")]
+    pub tree_budget: f32,
+}
+
+fn default_tree_budget() -> f32 {
+    super::trees::DEFAULT_BUDGET
 }
 
 fn default_true() -> bool {
@@ -72,6 +83,8 @@ impl Default for TrainConfig {
             lift_from_controlled_rows: true,
             holdout_from: None,
             cv_fold: None,
+            family: ModelFamily::Hybrid,
+            tree_budget: default_tree_budget(),
         }
     }
 }
@@ -102,6 +115,30 @@ pub struct Trained {
     /// The best epoch of each outcome.
     pub best_epochs: Vec<usize>,
     pub cancelled: bool,
+}
+
+impl Trained {
+    /// No networks: a trees-only model.
+    pub fn untrained(set: &TrainingSet<'_>, config: &TrainConfig) -> Self {
+        Self {
+            nets: Vec::new(),
+            shape: shape_of(set, config),
+            history: Vec::new(),
+            best_epochs: Vec::new(),
+            cancelled: false,
+        }
+    }
+}
+
+fn shape_of(set: &TrainingSet<'_>, config: &TrainConfig) -> NetworkShape {
+    NetworkShape {
+        members: config.members.max(1),
+        inputs: set.encoded.width,
+        hidden: config.hidden.max(4),
+        outputs: set.outcomes.len(),
+        parents: set.parents.to_vec(),
+        lift_inputs: set.lift_inputs.clone(),
+    }
 }
 
 /// The link-scale start of each outcome's head: logit of the rate, or log of the mean per unit
@@ -273,18 +310,10 @@ pub fn train(
         train_rows,
         validation_rows,
         holdout_rows,
-        parents,
-        lift_inputs,
         lift_trust,
+        ..
     } = *set;
-    let shape = NetworkShape {
-        members: config.members.max(1),
-        inputs: encoded.width,
-        hidden: config.hidden.max(4),
-        outputs: outcomes.len(),
-        parents: parents.to_vec(),
-        lift_inputs: lift_inputs.clone(),
-    };
+    let shape = shape_of(set, config);
     let autodiff = device.clone().autodiff();
     let bias = base_rates(encoded, train_rows, outcomes);
     let mut net = EnsembleNet::new(&shape, &bias, config.seed, &autodiff);

@@ -249,7 +249,34 @@ fn model_section(page: &mut String, content: &ReportContent) {
         vec!["encoded inputs".into(), model.inputs.to_string()],
         vec!["split".into(), model.split_rule.clone()],
     ];
+    let rows = [vec![vec!["model".into(), model.family.clone()]], rows].concat();
     table(page, &["", ""], &rows);
+    if !model.blend.is_empty() {
+        let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| format!("{v:.5}"));
+        let blend_rows: Vec<Vec<String>> = model
+            .blend
+            .iter()
+            .map(|b| {
+                vec![
+                    b.outcome.clone(),
+                    b.metric.clone(),
+                    shown(b.deep_score),
+                    shown(b.trees_score),
+                    shown(b.blend_score),
+                    format!("{:.2}", b.deep_weight),
+                ]
+            })
+            .collect();
+        page.push_str(
+            "<p>Validation score of each family and of the blend (lower is better); the \
+             weights were chosen on these rows, never the holdout.</p>\n",
+        );
+        table(
+            page,
+            &["outcome", "score", "deep", "trees", "blend", "deep weight"],
+            &blend_rows,
+        );
+    }
     close_section(page);
 }
 

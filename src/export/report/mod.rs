@@ -69,6 +69,12 @@ pub struct ModelSummary {
     pub seed: u64,
     pub split_rule: String,
     pub inputs: usize,
+    /// `deep`, `trees` or `hybrid`.
+    #[serde(default)]
+    pub family: String,
+    /// Per outcome: the deep family's weight and each family's validation score.
+    #[serde(default)]
+    pub blend: Vec<crate::model::blend::OutcomeBlend>,
 }
 
 /// What the report is made from.
@@ -150,6 +156,8 @@ pub fn gather(
             seed: meta.config.seed,
             split_rule: meta.split_rule.clone(),
             inputs: meta.encoder.width(),
+            family: meta.config.family.name().to_string(),
+            blend: meta.blend.clone(),
         },
         holdout,
         backtest: sources.backtest,
