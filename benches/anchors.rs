@@ -169,8 +169,13 @@ fn main() {
             .iter()
             .map(|b| format!("{} {:.2}", b.outcome, b.deep_weight))
             .collect();
+        let throughput = if run.model.meta.epochs_run > 0 {
+            format!("{:.0} member-rows/s", run.rows_per_second)
+        } else {
+            "no network".into()
+        };
         println!(
-            "{} {}: trained in {:.1} s on {} ({} members, {} epochs, {} tree members); {:.0} member-rows/s; deep weights: {}; holdout mean prediction / mean outcome: {}",
+            "{} {}: trained in {:.1} s on {} ({} members, {} epochs, {} tree members); {}; deep weights: {}; holdout mean prediction / mean outcome: {}",
             run.data,
             run.family.name(),
             run.seconds,
@@ -178,15 +183,15 @@ fn main() {
             run.model.meta.config.members,
             run.model.meta.epochs_run,
             run.model.meta.tree_members,
-            run.rows_per_second,
+            throughput,
             weights.join(", "),
             means.join(", ")
         );
     }
 
     // ANCHORS.md: LightGBM trains Hillstrom visit (51,200 rows) in 0.76 s on one core. The
-    // same job here: one booster, one outcome, Hillstrom visit; run the bench with
-    // RAYON_NUM_THREADS=1 for the one-core figure.
+    // same job here: one booster, one outcome, Hillstrom visit; run the bench under
+    // `taskset -c 0` for the one-core figure (perpetual sizes its pool by the cores it may use).
     let visit_only = RoleOverrides {
         outcomes: vec!["visit".into()],
         ..hillstrom_roles.clone()
@@ -204,9 +209,9 @@ fn main() {
         .expect("no panic")
         .expect("trains");
     println!(
-        "Hillstrom visit, one tree booster (budget {}), {} threads: {:.2} s including encoding and scoring",
+        "Hillstrom visit, one tree booster (budget {}), {} cores: {:.2} s including encoding and scoring",
         model.meta.config.tree_budget,
-        std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all".into()),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
         started.elapsed().as_secs_f64()
     );
 }

@@ -7,13 +7,18 @@
 use std::path::Path;
 
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
-use liftcast::model::{DeviceChoice, EpochReport, TrainConfig, start_training};
+use liftcast::model::{DeviceChoice, EpochReport, ModelFamily, TrainConfig, start_training};
 use liftcast::scenario::evaluate::evaluate_plan;
 use liftcast::scenario::plan::Plan;
 
 const SEEDS: [u64; 3] = [42, 1, 2];
-/// (interaction penalty, lift from controlled rows only).
-const SETTINGS: [(f64, bool); 4] = [(0.1, true), (0.1, false), (0.01, true), (0.3, true)];
+/// (model family, interaction penalty, lift from controlled rows only).
+const SETTINGS: [(ModelFamily, f64, bool); 4] = [
+    (ModelFamily::Hybrid, 0.1, true),
+    (ModelFamily::Deep, 0.1, true),
+    (ModelFamily::Trees, 0.1, true),
+    (ModelFamily::Deep, 0.1, false),
+];
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -31,15 +36,16 @@ fn main() {
     let scenarios = truth["scenarios"].as_array().cloned().unwrap_or_default();
 
     println!(
-        "| penalty | lift from | seed | lift errors (%), plan by plan: clicks / orders / revenue | within 10% | inside 95% |"
+        "| model | penalty | lift from | seed | lift errors (%), plan by plan: clicks / orders / revenue | within 10% | inside 95% |"
     );
-    println!("|---:|---|---:|---|---:|---:|");
-    for (penalty, controlled) in SETTINGS {
+    println!("|---|---:|---|---:|---|---:|---:|");
+    for (family, penalty, controlled) in SETTINGS {
         for seed in SEEDS {
             let config = TrainConfig {
                 seed,
                 interaction_penalty: penalty,
                 lift_from_controlled_rows: controlled,
+                family,
                 ..TrainConfig::default()
             };
             let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
@@ -71,7 +77,8 @@ fn main() {
             }
             let rows = if controlled { "controlled" } else { "all" };
             println!(
-                "| {penalty} | {rows} | {seed} | {} | {within}/{total} | {inside}/{total} |",
+                "| {} | {penalty} | {rows} | {seed} | {} | {within}/{total} | {inside}/{total} |",
+                family.name(),
                 errors.join(" · ")
             );
         }
