@@ -238,6 +238,45 @@ fn artea_coupon_lift_lies_inside_the_randomised_interval() {
     assert!((revenue.mean_ratio - 1.0).abs() < 0.05, "{revenue:?}");
 }
 
+/// The third Artea outcome of ANCHORS.md, "trans_after > 0", as a binary outcome of its own:
+/// the hybrid's coupon lift must lie inside the randomised test's 95% interval too.
+#[test]
+fn artea_any_transaction_lift_lies_inside_the_randomised_interval() {
+    let path = common::shared_data("artea_coupon/artea-a_b-experiment-recoded.csv");
+    let mut table = import::load(&path, &ImportOptions::default()).unwrap();
+    let transacted: Vec<i64> = liftcast::data::column::numbers(&table.frame, "trans_after")
+        .unwrap()
+        .iter()
+        .map(|v| i64::from(v.unwrap_or(0.0) > 0.0))
+        .collect();
+    table
+        .frame
+        .with_column(polars::prelude::Column::new(
+            "transacted".into(),
+            transacted,
+        ))
+        .unwrap();
+    let overrides = RoleOverrides {
+        levers: vec![("test_coupon".into(), Some("control".into()))],
+        outcomes: vec!["transacted".into()],
+        ..Default::default()
+    };
+    let inspection = Inspection::new(table, None, &overrides).unwrap();
+    let hybrid = TrainConfig {
+        family: ModelFamily::Hybrid,
+        ..TrainConfig::default()
+    };
+    let model = common::train_on_cpu(&inspection, hybrid);
+    let coupon = vec![LeverSetting {
+        lever: "test_coupon".into(),
+        value: "coupon".into(),
+    }];
+    let forecast = model.forecast(&inspection.table.frame, &coupon).unwrap();
+    let lift = forecast.outcomes[0].lift_mean;
+    println!("Artea trans_after > 0: hybrid lift {lift:.5}");
+    assert!((-0.00069..=0.03472).contains(&lift), "{lift}");
+}
+
 #[test]
 fn training_is_deterministic_for_a_seed() {
     let (csv, _) = synthetic_csv(1500, 21);
