@@ -5,8 +5,8 @@
 //! - a plan forecast over a 100,000-row population (Hillstrom's customers, repeated) with the
 //!   default 5-member ensemble, and a 21-point response curve over 100,000 sample rows.
 //!
-//! Run: `cargo bench --profile release --bench scenarios` (CPU; add `-- --device gpu` on a
-//! machine with one).
+//! Run: `cargo bench --profile release --bench scenarios` (CPU; add `-- gpu` on a machine with
+//! one, `-- timings` for seed 42 alone).
 
 #[path = "../tests/common/sample_optimiser.rs"]
 mod sample_optimiser;
@@ -71,6 +71,14 @@ fn main() {
         DeviceChoice::Cpu
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `-- plan` times the 100,000-row plan forecast alone (for profiling).
+    if std::env::args().any(|a| a == "plan") {
+        println!(
+            "plan forecast, {POPULATION} rows: {:.0} ms",
+            plan_timing(root, device)
+        );
+        return;
+    }
     let sample = Inspection::new(
         import::load(
             &root.join("sample_data/shop_campaigns.csv"),
@@ -90,8 +98,14 @@ fn main() {
         "| seed | budget | true profit of the choice | its true cost (forecast) | true optimum for that spend | share |"
     );
     println!("|---:|---:|---:|---:|---:|---:|");
+    // `-- timings` skips the optimiser's accuracy study (five more trainings): for profiling.
+    let seeds: &[u64] = if std::env::args().any(|a| a == "timings") {
+        &SEEDS[..1]
+    } else {
+        &SEEDS
+    };
     let mut seed_42_model = None;
-    for seed in SEEDS {
+    for &seed in seeds {
         let config = TrainConfig {
             seed,
             ..TrainConfig::default()
@@ -151,6 +165,25 @@ fn main() {
         .expect("the curve runs");
     });
 
+    let plan_ms = plan_timing(root, device);
+
+    println!(
+        "\n## Timings ({device:?}; median of {REPEATS} optimiser runs, 3 plan runs, 1 curve)\n"
+    );
+    println!("| what | goal | measured |");
+    println!("|---|---:|---:|");
+    println!("| optimiser, 12 units × 20 settings (sample model) | ≤ 2 s | {optimiser_ms:.0} ms |");
+    println!(
+        "| plan forecast, {POPULATION} rows, 5 members (Hillstrom model) | ≤ 50 ms | {plan_ms:.0} ms |"
+    );
+    println!(
+        "| response curve, 21 points × {POPULATION} rows (sample model) | ≤ 250 ms | {curve_ms:.0} ms |"
+    );
+}
+
+/// The median time of a plan forecast over 100,000 customers (Hillstrom's, repeated) with a
+/// quickly trained Hillstrom model.
+fn plan_timing(root: &Path, device: DeviceChoice) -> f64 {
     let hillstrom_path = root.join("../shared/data/hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv");
     let hillstrom = Inspection::new(
         import::load(&hillstrom_path, &ImportOptions::default()).expect("Hillstrom loads"),
@@ -179,20 +212,7 @@ fn main() {
         segment_levers: Vec::new(),
         costs: Default::default(),
     };
-    let plan_ms = median_ms(3, || {
+    median_ms(3, || {
         evaluate_plan(&hillstrom_model, &customers, &plan).expect("the plan forecasts");
-    });
-
-    println!(
-        "\n## Timings ({device:?}; median of {REPEATS} optimiser runs, 3 plan runs, 1 curve)\n"
-    );
-    println!("| what | goal | measured |");
-    println!("|---|---:|---:|");
-    println!("| optimiser, 12 units × 20 settings (sample model) | ≤ 2 s | {optimiser_ms:.0} ms |");
-    println!(
-        "| plan forecast, {POPULATION} rows, 5 members (Hillstrom model) | ≤ 50 ms | {plan_ms:.0} ms |"
-    );
-    println!(
-        "| response curve, 21 points × {POPULATION} rows (sample model) | ≤ 250 ms | {curve_ms:.0} ms |"
-    );
+    })
 }

@@ -158,6 +158,42 @@ fn save_and_load_give_identical_forecasts() {
     );
 }
 
+/// A forecast takes its baseline from the networks' pass over the scenario rows (the lift is
+/// exactly zero at the baseline); it must be the same bits as predicting the baseline rows.
+#[test]
+fn the_one_pass_baseline_equals_predicting_the_baseline_rows() {
+    let (csv, _) = synthetic_csv(1500, 9);
+    let table = table_from(&csv);
+    for family in [ModelFamily::Deep, ModelFamily::Hybrid] {
+        let config = TrainConfig {
+            epochs: 3,
+            members: 2,
+            family,
+            ..TrainConfig::default()
+        };
+        let model = train(table.clone(), arm_overrides(), config);
+        let forecast = model.forecast(&table.frame, &email()).unwrap();
+        let control = vec![LeverSetting {
+            lever: "arm".into(),
+            value: "control".into(),
+        }];
+        let baseline = model.predict_with(&table.frame, &control).unwrap();
+        let scenario = model.predict_with(&table.frame, &email()).unwrap();
+        for row in 0..table.frame.height() {
+            assert_eq!(
+                forecast.rows[0].baseline[row],
+                f64::from(baseline.mean(row, 0)),
+                "{family:?} row {row}"
+            );
+            assert_eq!(
+                forecast.rows[0].scenario[row],
+                f64::from(scenario.mean(row, 0)),
+                "{family:?} row {row}"
+            );
+        }
+    }
+}
+
 #[test]
 fn cancel_keeps_the_best_model_so_far() {
     let (csv, _) = synthetic_csv(3000, 9);

@@ -13,6 +13,7 @@ pub mod network;
 pub mod predict;
 pub mod split;
 pub mod train;
+pub mod tree_predict;
 pub mod trees;
 
 use std::path::Path;
@@ -221,6 +222,37 @@ fn lift_inputs(
             .map(|(k, v)| if is_lever(k) { *v } else { 0.0 })
             .collect(),
     })
+}
+
+/// True when two encodings of the same rows differ at most in the lever inputs and `without`
+/// has every lever input at its baseline encoding: then the networks' baseline of `with` is
+/// `without`'s prediction.
+fn differ_only_in_levers(
+    with: &encode::EncodedRows,
+    without: &encode::EncodedRows,
+    lift_inputs: &LiftInputs,
+) -> bool {
+    let width = with.width;
+    let (lever, baseline) = (&lift_inputs.lever, &lift_inputs.baseline);
+    if with.rows != without.rows
+        || width != without.width
+        || lever.len() != width
+        || baseline.len() != width
+    {
+        return false;
+    }
+    with.inputs
+        .chunks(width)
+        .zip(without.inputs.chunks(width))
+        .all(|(a, b)| {
+            (0..width).all(|c| {
+                if lever[c] > 0.0 {
+                    b[c].to_bits() == baseline[c].to_bits()
+                } else {
+                    a[c].to_bits() == b[c].to_bits()
+                }
+            })
+        })
 }
 
 /// Every lever at its "no campaign" value.
@@ -494,8 +526,7 @@ impl ForecastModel {
         with: &encode::EncodedRows,
         without: &encode::EncodedRows,
     ) -> DetailedForecast {
-        let scenario = self.predict_encoded(with);
-        let baseline = self.predict_encoded(without);
+        let (scenario, baseline) = self.predict_encoded_pair(with, without);
         let forecast = self.summarise_pair(with, &scenario, &baseline);
         DetailedForecast {
             forecast,
@@ -522,6 +553,47 @@ impl ForecastModel {
             baseline,
             with.cold_start.clone(),
             exposure_total,
+        )
+    }
+
+    /// Calibrated predictions of scenario rows and of the same rows with every lever at its
+    /// baseline. The networks give both from one pass when the two differ only in the levers
+    /// (always so for forecasts and plans; checked, not assumed).
+    fn predict_encoded_pair(
+        &self,
+        with: &encode::EncodedRows,
+        without: &encode::EncodedRows,
+    ) -> (predict::MemberPredictions, predict::MemberPredictions) {
+        let encoder = &self.meta.encoder;
+        let k = encoder.outcomes.len();
+        let weights = blend::deep_weights(&self.meta.blend, k);
+        let uses_deep = weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty();
+        if !uses_deep || !differ_only_in_levers(with, without, &self.meta.shape.lift_inputs) {
+            return (self.predict_encoded(with), self.predict_encoded(without));
+        }
+        let (deep_with, deep_without) =
+            predict::link_values_and_baseline(&self.nets, with, k, &self.device);
+        let (trees_with, trees_without) = match &self.trees {
+            Some(trees) if weights.iter().any(|w| *w < 1.0) => (
+                Some(trees.link_values(with)),
+                Some(trees.link_values(without)),
+            ),
+            _ => (None, None),
+        };
+        let means = |deep, trees, rows: &encode::EncodedRows| {
+            let link = blend::combine(Some(deep), trees, &weights);
+            let shifts = self.meta.calibration.row_shifts(rows, k);
+            predict::to_means(
+                &link,
+                rows,
+                &encoder.outcomes,
+                encoder.exposure.is_some(),
+                &shifts,
+            )
+        };
+        (
+            means(deep_with, trees_with, with),
+            means(deep_without, trees_without, without),
         )
     }
 

@@ -206,6 +206,36 @@ impl EnsembleNet {
     /// lift. On a 0 row the lift still counts in the prediction, but no gradient reaches the
     /// lift network through it: the base learns what the day was like given the lift the
     /// trusted (controlled) rows taught. The values are the same either way.
+    /// The rows' outputs and the same rows' outputs with every lever at its baseline, in one
+    /// pass: the trunk does not see the levers and the lift is exactly zero at the baseline, so
+    /// the baseline is the chained base the rows already computed (the same bits as a forward
+    /// pass of the baseline rows).
+    pub fn forward_with_baseline(&self, inputs: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
+        let device = inputs.device();
+        let [members, _, _] = inputs.dims();
+        let lever = Self::row_vector(&self.lift_inputs.lever, &device);
+        let effect = Self::row_vector(&self.lift_inputs.effect, &device);
+        let baseline = Self::row_vector(&self.lift_inputs.baseline, &device);
+        let without_levers = inputs.clone() - inputs.clone() * lever.clone();
+        let linear = without_levers.clone().matmul(self.skip.val());
+        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
+        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
+        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
+        let at_baseline = (without_levers + baseline) * effect.clone();
+        let lift = self.lift(inputs * effect, lever.clone()) - self.lift(at_baseline, lever);
+        let outputs = self.chain.len().isqrt();
+        let chain = Tensor::<2>::from_data(
+            TensorData::new(self.chain.clone(), [outputs, outputs]),
+            &device,
+        )
+        .unsqueeze_dim::<3>(0)
+        .repeat_dim(0, members);
+        (
+            (base.clone() + lift).matmul(chain.clone()),
+            base.matmul(chain),
+        )
+    }
+
     pub fn forward_trusting(&self, inputs: Tensor<3>, lift_trust: Option<Tensor<3>>) -> Tensor<3> {
         let device = inputs.device();
         let [members, _, _] = inputs.dims();

@@ -69,12 +69,38 @@ pub fn link_values(
     outcomes: usize,
     device: &Device,
 ) -> LinkValues {
+    link_values_with(nets, encoded, outcomes, device, false).0
+}
+
+/// As `link_values`, with the same rows' values at every lever's baseline from the same pass
+/// (see `EnsembleNet::forward_with_baseline`).
+pub fn link_values_and_baseline(
+    nets: &[EnsembleNet],
+    encoded: &EncodedRows,
+    outcomes: usize,
+    device: &Device,
+) -> (LinkValues, LinkValues) {
+    link_values_with(nets, encoded, outcomes, device, true)
+}
+
+fn link_values_with(
+    nets: &[EnsembleNet],
+    encoded: &EncodedRows,
+    outcomes: usize,
+    device: &Device,
+    with_baseline: bool,
+) -> (LinkValues, LinkValues) {
     let Some(first) = nets.first() else {
-        return LinkValues::default();
+        return (LinkValues::default(), LinkValues::default());
     };
     let members = first.members();
     let k = outcomes;
     let mut values = vec![0f32; members * encoded.rows * k];
+    let mut baseline_values = if with_baseline {
+        vec![0f32; members * encoded.rows * k]
+    } else {
+        Vec::new()
+    };
     let width = encoded.width;
     let mut start = 0usize;
     while start < encoded.rows {
@@ -92,31 +118,43 @@ pub fn link_values(
         // One network per outcome (each at its own best epoch), or one for all.
         let per_outcome = nets.len() == k;
         for (net_index, net) in nets.iter().enumerate() {
-            let eta = net.forward(inputs.clone());
-            let data: Vec<f32> = eta.into_data().try_into_vec::<f32>().unwrap_or_default();
+            let (eta, baseline_eta) = if with_baseline {
+                let (eta, baseline) = net.forward_with_baseline(inputs.clone());
+                (eta, Some(baseline))
+            } else {
+                (net.forward(inputs.clone()), None)
+            };
             let wanted: Vec<usize> = if per_outcome {
                 vec![net_index]
             } else {
                 (0..k).collect()
             };
-            for m in 0..members {
-                for r in 0..n {
-                    for &j in &wanted {
-                        if let Some(value) = data.get((m * n + r) * k + j) {
-                            values[(m * encoded.rows + start + r) * k + j] = *value;
+            let copy = |tensor: Tensor<3>, target: &mut Vec<f32>| {
+                let data: Vec<f32> = tensor.into_data().try_into_vec::<f32>().unwrap_or_default();
+                for m in 0..members {
+                    for r in 0..n {
+                        for &j in &wanted {
+                            if let Some(value) = data.get((m * n + r) * k + j) {
+                                target[(m * encoded.rows + start + r) * k + j] = *value;
+                            }
                         }
                     }
                 }
+            };
+            copy(eta, &mut values);
+            if let Some(baseline_eta) = baseline_eta {
+                copy(baseline_eta, &mut baseline_values);
             }
         }
         start = end;
     }
-    LinkValues {
+    let link = |values: Vec<f32>| LinkValues {
         members,
         rows: encoded.rows,
         outcomes: k,
         values,
-    }
+    };
+    (link(values), link(baseline_values))
 }
 
 fn sigmoid(x: f32) -> f32 {

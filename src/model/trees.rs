@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encode::{EncodedRows, OutcomeTarget};
 use super::predict::LinkValues;
+use super::tree_predict::FlatBooster;
 use crate::data::roles::OutcomeKind;
 
 /// perpetual's one setting: how much the boosters may learn. 0.5 is its documented default;
@@ -41,6 +42,9 @@ pub struct OutcomeTrees {
 #[derive(Clone, Default, Serialize, Deserialize)]
 pub struct TreeFamily {
     pub outcomes: Vec<OutcomeTrees>,
+    /// The boosters laid out for fast prediction, `[outcome][member]`, built on first use.
+    #[serde(skip)]
+    flat: std::sync::OnceLock<Vec<Vec<FlatBooster>>>,
 }
 
 /// Column-major copy of the encoded inputs (perpetual's layout), in f64.
@@ -190,6 +194,7 @@ pub fn train(
 ) -> Result<TreeFamily, TreeError> {
     let columns = FeatureColumns::of(encoded);
     let mut family = TreeFamily {
+        flat: std::sync::OnceLock::new(),
         outcomes: outcomes
             .iter()
             .map(|o| OutcomeTrees {
@@ -261,11 +266,24 @@ impl TreeFamily {
                 values,
             };
         }
-        let columns = FeatureColumns::of(encoded);
-        let matrix = columns.matrix();
+        let flat = self.flat.get_or_init(|| {
+            self.outcomes
+                .iter()
+                .map(|o| o.members.iter().map(FlatBooster::of).collect())
+                .collect()
+        });
+        // perpetual's own path needs a column-major copy: made only if a booster needs it.
+        let columns = std::cell::OnceCell::new();
         for (j, trees) in self.outcomes.iter().enumerate() {
             for (m, booster) in trees.members.iter().take(members).enumerate() {
-                let predicted = booster.predict(&matrix, true);
+                let fast = flat
+                    .get(j)
+                    .and_then(|boosters| boosters.get(m))
+                    .and_then(|f| f.predict(&encoded.inputs, rows, encoded.width));
+                let predicted = fast.unwrap_or_else(|| {
+                    let columns = columns.get_or_init(|| FeatureColumns::of(encoded));
+                    booster.predict(&columns.matrix(), true)
+                });
                 for (r, value) in predicted.iter().enumerate() {
                     values[(m * rows + r) * k + j] =
                         link_of(trees.kind, *value, booster.base_score);
