@@ -281,6 +281,41 @@ fn train_then_scenario_shows_the_core_forecast() {
     }
     harness.get_by_label_contains("Expected profit");
 
+    // The audience applies to the curve and the optimiser too: with only `vip` ticked the
+    // curve's totals shrink and the optimised plan reaches vip alone. (The audience section is
+    // still open from above.)
+    scroll_and_click(&mut harness, "vip");
+    harness.step();
+    wait_until_idle(&mut harness);
+    scroll_and_click(&mut harness, "Draw curve");
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let vip_curve = harness.state().curve().cloned().expect("a vip curve");
+    let total = |c: &liftcast::scenario::curve::Curve| c.points[0].outcomes[0].scenario_total;
+    assert!(
+        total(&vip_curve) < 0.5 * total(&curve),
+        "vip {} against everyone {}",
+        total(&vip_curve),
+        total(&curve)
+    );
+    scroll_and_click(&mut harness, "Optimise");
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let vip_plan = harness.state().optimised().cloned().expect("a vip plan");
+    assert_eq!(
+        vip_plan.plan.audience.len(),
+        1,
+        "{:?}",
+        vip_plan.plan.audience
+    );
+    assert_eq!(vip_plan.plan.audience[0].values, ["vip"]);
+    assert_eq!(vip_plan.allocations.len(), 1, "one segment left");
+    scroll_and_click(&mut harness, "vip");
+    harness.step();
+    wait_until_idle(&mut harness);
+
     // Diagnostics: the held-out rows are scored on a worker, and the verdict and charts shown
     // are the core's.
     harness.get_by_label("5 Diagnostics").click();

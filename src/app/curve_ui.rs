@@ -104,8 +104,9 @@ pub fn curve_ui(
         return;
     }
     ui.label(
-        "Sweep one number, the other levers as set above. Profit = margin on the extra list-price \
-         revenue − (fixed + per-message costs + the discount given away).",
+        "Sweep one number, the other levers as set above, over the audience and dates chosen \
+         above. Profit = margin on the extra list-price revenue − (fixed + per-message costs + \
+         the discount given away).",
     );
     egui::Grid::new("curve_settings")
         .num_columns(2)

@@ -409,27 +409,34 @@ impl WorkbenchApp {
             return;
         };
         let frame = inspection.table.frame.clone();
+        let filter = self.scenario_panel.row_filter();
         self.status = format!("Sweeping {}…", request.lever);
         let job = jobs::spawn("curve", self.notify.clone(), move |_| {
-            let result = crate::scenario::curve::response_curve(
-                &model,
-                &frame,
-                &request.lever,
-                (request.from, request.to),
-                request.steps,
-                &request.fixed,
-                Some(&request.costs),
-            )
-            .map_err(|e| e.to_string());
+            // The curve runs over the same rows as the forecast above it.
+            let result = chosen_rows(&model, &frame, &filter).and_then(|rows| {
+                crate::scenario::curve::response_curve(
+                    &model,
+                    &rows,
+                    &request.lever,
+                    (request.from, request.to),
+                    request.steps,
+                    &request.fixed,
+                    Some(&request.costs),
+                )
+                .map_err(|e| e.to_string())
+            });
             (Some(model), result)
         });
         self.track(job.map(Running::Curve));
     }
 
-    fn start_optimise(&mut self, request: crate::scenario::optimise::OptimiseRequest) {
+    fn start_optimise(&mut self, mut request: crate::scenario::optimise::OptimiseRequest) {
         let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
             return;
         };
+        // The optimised plan reaches the audience chosen in the Scenarios step; its dates are
+        // the days after the data, whatever range the forecast looks at.
+        request.base.audience = self.scenario_panel.row_filter().audience;
         let frame = inspection.table.frame.clone();
         self.status = "Optimising…".into();
         let job = jobs::spawn("optimise", self.notify.clone(), move |_| {

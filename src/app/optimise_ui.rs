@@ -97,8 +97,8 @@ pub fn optimise_ui(
     ui.heading("Optimiser");
     ui.label(
         "Collect settings with the levers above, choose what gets its own setting, and the \
-         optimiser picks one per unit (or none) for the most profit within the budget. Costs \
-         are the curve's.",
+         optimiser picks one per unit (or none) for the most profit within the budget. It plans \
+         for the audience chosen above over the days after the data. Costs are the curve's.",
     );
     if ui.button("Add the scenario above as a setting").clicked() {
         panel.add_setting(schema, scenario);

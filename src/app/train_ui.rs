@@ -48,7 +48,7 @@ pub fn train_ui(
                     ui.selectable_value(&mut panel.device, choice, device_label(choice));
                 }
             });
-        ui.label("Ensemble members");
+        ui.label("Members per family");
         ui.add(egui::DragValue::new(&mut panel.config.members).range(1..=20));
         ui.label("Epochs");
         ui.add(egui::DragValue::new(&mut panel.config.epochs).range(1..=500));
