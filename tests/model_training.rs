@@ -9,7 +9,8 @@ use std::path::Path;
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, Table, import};
 use liftcast::jobs;
 use liftcast::model::{
-    DeviceChoice, ForecastModel, LeverSetting, ModelError, ModelFamily, TrainConfig, start_training,
+    DeviceChoice, EpochReport, ForecastModel, LeverSetting, ModelError, ModelFamily, TrainConfig,
+    start_training,
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -192,6 +193,34 @@ fn the_one_pass_baseline_equals_predicting_the_baseline_rows() {
             );
         }
     }
+}
+
+/// A hybrid's training reports its epochs, then each finished tree member.
+#[test]
+fn training_reports_the_trees_after_the_epochs() {
+    let (csv, _) = synthetic_csv(1500, 13);
+    let table = table_from(&csv);
+    let inspection = Inspection::new(table, None, &arm_overrides()).unwrap();
+    let config = TrainConfig {
+        epochs: 2,
+        members: 3,
+        family: ModelFamily::Hybrid,
+        ..TrainConfig::default()
+    };
+    let mut reports = Vec::new();
+    start_training(&inspection, config, DeviceChoice::Cpu, None)
+        .unwrap()
+        .wait(|report: EpochReport| reports.push(report))
+        .unwrap()
+        .unwrap();
+    let trees: Vec<(usize, usize)> = reports.iter().filter_map(|r| r.tree_members_done).collect();
+    assert_eq!(trees, [(0, 3), (1, 3), (2, 3), (3, 3)]);
+    let first_tree = reports
+        .iter()
+        .position(|r| r.tree_members_done.is_some())
+        .unwrap();
+    assert!(first_tree >= 1, "epochs come first");
+    assert!(reports[..first_tree].iter().all(|r| r.epoch >= 1));
 }
 
 #[test]

@@ -376,7 +376,7 @@ impl WorkbenchApp {
             self.notify.clone(),
         ) {
             Ok(job) => {
-                self.train_panel.history.clear();
+                self.train_panel.clear_progress();
                 self.model = None;
                 self.model_meta = None;
                 self.status = "Training…".into();
@@ -639,7 +639,7 @@ impl WorkbenchApp {
         self.inspection = Some(inspection);
         self.model = None;
         self.model_meta = None;
-        self.train_panel.history.clear();
+        self.train_panel.clear_progress();
         match model {
             Some(model) => {
                 self.adopt_model(model);
@@ -798,7 +798,7 @@ impl WorkbenchApp {
             Running::Train(job) => {
                 for event in job.poll() {
                     match event {
-                        JobEvent::Progress(report) => self.train_panel.history.push(report),
+                        JobEvent::Progress(report) => self.train_panel.record(report),
                         JobEvent::Done(Ok(model)) => {
                             self.status = format!("Model trained on {}.", model.meta.device);
                             self.adopt_model(model);
@@ -1348,6 +1348,21 @@ impl WorkbenchApp {
     fn status_bar_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             match (&self.running, self.train_panel.history.last()) {
+                (Some(Running::Train(_)), _) if self.train_panel.trees_progress.is_some() => {
+                    let (done, wanted) = self.train_panel.trees_progress.unwrap_or((0, 1));
+                    ui.add(
+                        egui::ProgressBar::new(done as f32 / wanted.max(1) as f32)
+                            .desired_width(180.0)
+                            .text(format!("trees: {done} of {wanted} members")),
+                    );
+                    if ui
+                        .button("Cancel")
+                        .on_hover_text("Esc; the finished members are kept")
+                        .clicked()
+                    {
+                        commands.push(Command::CancelJob);
+                    }
+                }
                 (Some(Running::Train(_)), Some(report)) => {
                     let done = report.epoch as f32 / report.epochs.max(1) as f32;
                     ui.add(

@@ -15,6 +15,24 @@ pub struct TrainPanel {
     pub device: DeviceChoice,
     /// Epochs reported by the running or last training.
     pub history: Vec<EpochReport>,
+    /// (tree members finished, wanted) once the networks are done and the trees train.
+    pub trees_progress: Option<(usize, usize)>,
+}
+
+impl TrainPanel {
+    /// Takes one progress report: an epoch into the history, or the trees' progress.
+    pub fn record(&mut self, report: EpochReport) {
+        match report.tree_members_done {
+            Some(progress) => self.trees_progress = Some(progress),
+            None => self.history.push(report),
+        }
+    }
+
+    /// Forgets the last training's progress.
+    pub fn clear_progress(&mut self) {
+        self.history.clear();
+        self.trees_progress = None;
+    }
 }
 
 /// Everything the panel reads; it never touches the job itself.
@@ -258,4 +276,23 @@ fn blend_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
                 ui.end_row();
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_progress_is_kept_apart_from_the_epochs() {
+        let mut panel = TrainPanel::default();
+        let mut epoch = EpochReport::trees(0, 1);
+        epoch.tree_members_done = None;
+        epoch.epoch = 1;
+        panel.record(epoch);
+        panel.record(EpochReport::trees(2, 5));
+        assert_eq!(panel.history.len(), 1, "only epochs are plotted");
+        assert_eq!(panel.trees_progress, Some((2, 5)));
+        panel.clear_progress();
+        assert!(panel.history.is_empty() && panel.trees_progress.is_none());
+    }
 }

@@ -136,6 +136,14 @@ fn print_blend(meta: &crate::model::ModelMeta) {
 }
 
 fn print_epoch(report: &EpochReport, json: bool) {
+    if let (Some((done, wanted)), false) = (report.tree_members_done, json) {
+        if done > 0 {
+            println!("trees: member {done} of {wanted} trained");
+        } else {
+            println!("training the gradient-boosted trees ({wanted} members)…");
+        }
+        return;
+    }
     if json {
         println!(
             "{}",

@@ -341,6 +341,8 @@ impl ForecastModel {
                 seed: config.seed,
             };
             let keep_going = || !context.is_cancelled();
+            let on_member = |done, wanted| context.report(EpochReport::trees(done, wanted));
+            context.report(EpochReport::trees(0, settings.members));
             let family = trees::train(
                 &encoded,
                 &encoder.outcomes,
@@ -348,6 +350,7 @@ impl ForecastModel {
                 &split.train,
                 settings,
                 &keep_going,
+                &on_member,
             )?;
             (family.members() > 0).then_some(family)
         } else {

@@ -104,6 +104,26 @@ pub struct EpochReport {
     pub holdout_loss: Vec<f32>,
     /// Seconds left if every remaining epoch runs (early stopping may end sooner).
     pub eta_seconds: f64,
+    /// After the networks: (tree members finished, members wanted). Such a report carries no
+    /// losses; it says the trees are training.
+    #[serde(default)]
+    pub tree_members_done: Option<(usize, usize)>,
+}
+
+impl EpochReport {
+    /// The progress of the tree family, as a report of its own.
+    pub fn trees(done: usize, wanted: usize) -> Self {
+        Self {
+            epoch: 0,
+            epochs: 0,
+            train_loss: Vec::new(),
+            validation_loss: Vec::new(),
+            rows_per_second: 0.0,
+            holdout_loss: Vec::new(),
+            eta_seconds: 0.0,
+            tree_members_done: Some((done, wanted)),
+        }
+    }
 }
 
 /// What training returns: for each outcome, the network at that outcome's best validation
@@ -398,6 +418,7 @@ pub fn train(
             rows_per_second: (train_rows.len() * shape.members) as f64 / elapsed,
             holdout_loss,
             eta_seconds: elapsed * config.epochs.saturating_sub(epoch) as f64,
+            tree_members_done: None,
         };
         history.push(report.clone());
         context.report(report);

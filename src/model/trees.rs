@@ -191,6 +191,7 @@ pub fn train(
     train_rows: &[usize],
     settings: TreeSettings,
     keep_going: &dyn Fn() -> bool,
+    on_member: &dyn Fn(usize, usize),
 ) -> Result<TreeFamily, TreeError> {
     let columns = FeatureColumns::of(encoded);
     let mut family = TreeFamily {
@@ -237,6 +238,7 @@ pub fn train(
         for (trees, booster) in family.outcomes.iter_mut().zip(boosters) {
             trees.members.push(booster);
         }
+        on_member(member + 1, settings.members.max(1));
     }
     Ok(family)
 }
@@ -346,7 +348,16 @@ mod tests {
             budget: DEFAULT_BUDGET,
             seed: 7,
         };
-        let family = train(&encoded, &outcomes, false, &rows, settings, &|| true).unwrap();
+        let family = train(
+            &encoded,
+            &outcomes,
+            false,
+            &rows,
+            settings,
+            &|| true,
+            &|_, _| {},
+        )
+        .unwrap();
         assert_eq!(family.members(), 2);
         let link = family.link_values(&encoded);
         let probability = |row: usize| 1.0 / (1.0 + (-link.get(0, row, 0)).exp());
@@ -384,7 +395,16 @@ mod tests {
             budget: DEFAULT_BUDGET,
             seed: 1,
         };
-        let family = train(&encoded, &outcomes, false, &rows, settings, &|| false).unwrap();
+        let family = train(
+            &encoded,
+            &outcomes,
+            false,
+            &rows,
+            settings,
+            &|| false,
+            &|_, _| {},
+        )
+        .unwrap();
         assert_eq!(family.members(), 0);
     }
 
@@ -424,7 +444,16 @@ mod tests {
             budget: DEFAULT_BUDGET,
             seed: 1,
         };
-        let family = train(&encoded, &outcomes, false, &all, settings, &|| true).unwrap();
+        let family = train(
+            &encoded,
+            &outcomes,
+            false,
+            &all,
+            settings,
+            &|| true,
+            &|_, _| {},
+        )
+        .unwrap();
         let link = family.link_values(&encoded);
         let p: Vec<f32> = (0..rows)
             .map(|r| 1.0 / (1.0 + (-link.get(0, r, 0)).exp()))
