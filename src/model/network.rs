@@ -202,10 +202,35 @@ impl EnsembleNet {
         self.forward_trusting(inputs, None)
     }
 
-    /// As `forward`, with `lift_trust` `[1, rows, 1]` (1 or 0) saying which rows may teach the
-    /// lift. On a 0 row the lift still counts in the prediction, but no gradient reaches the
-    /// lift network through it: the base learns what the day was like given the lift the
-    /// trusted (controlled) rows taught. The values are the same either way.
+    /// The base (the trunk, which never sees the levers) and the lift of each row, before the
+    /// funnel chain: `lift(x) − lift(x at baseline)`, zero wherever the levers are at their
+    /// baselines.
+    fn base_and_lift(&self, inputs: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
+        let device = inputs.device();
+        let lever = Self::row_vector(&self.lift_inputs.lever, &device);
+        let effect = Self::row_vector(&self.lift_inputs.effect, &device);
+        let baseline = Self::row_vector(&self.lift_inputs.baseline, &device);
+        let without_levers = inputs.clone() - inputs.clone() * lever.clone();
+        let linear = without_levers.clone().matmul(self.skip.val());
+        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
+        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
+        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
+        let at_baseline = (without_levers + baseline) * effect.clone();
+        let lift = self.lift(inputs * effect, lever.clone()) - self.lift(at_baseline, lever);
+        (base, lift)
+    }
+
+    /// The funnel chain as a `[members, outputs, outputs]` matrix.
+    fn chain_matrix_on(&self, members: usize, device: &Device) -> Tensor<3> {
+        let outputs = self.chain.len().isqrt();
+        Tensor::<2>::from_data(
+            TensorData::new(self.chain.clone(), [outputs, outputs]),
+            device,
+        )
+        .unsqueeze_dim::<3>(0)
+        .repeat_dim(0, members)
+    }
+
     /// The rows' outputs and the same rows' outputs with every lever at its baseline, in one
     /// pass: the trunk does not see the levers and the lift is exactly zero at the baseline, so
     /// the baseline is the chained base the rows already computed (the same bits as a forward
@@ -213,44 +238,22 @@ impl EnsembleNet {
     pub fn forward_with_baseline(&self, inputs: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
         let device = inputs.device();
         let [members, _, _] = inputs.dims();
-        let lever = Self::row_vector(&self.lift_inputs.lever, &device);
-        let effect = Self::row_vector(&self.lift_inputs.effect, &device);
-        let baseline = Self::row_vector(&self.lift_inputs.baseline, &device);
-        let without_levers = inputs.clone() - inputs.clone() * lever.clone();
-        let linear = without_levers.clone().matmul(self.skip.val());
-        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
-        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
-        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
-        let at_baseline = (without_levers + baseline) * effect.clone();
-        let lift = self.lift(inputs * effect, lever.clone()) - self.lift(at_baseline, lever);
-        let outputs = self.chain.len().isqrt();
-        let chain = Tensor::<2>::from_data(
-            TensorData::new(self.chain.clone(), [outputs, outputs]),
-            &device,
-        )
-        .unsqueeze_dim::<3>(0)
-        .repeat_dim(0, members);
+        let (base, lift) = self.base_and_lift(inputs);
+        let chain = self.chain_matrix_on(members, &device);
         (
             (base.clone() + lift).matmul(chain.clone()),
             base.matmul(chain),
         )
     }
 
+    /// As `forward`, with `lift_trust` `[1, rows, 1]` (1 or 0) saying which rows may teach the
+    /// lift. On a 0 row the lift still counts in the prediction, but no gradient reaches the
+    /// lift network through it: the base learns what the day was like given the lift the
+    /// trusted (controlled) rows taught. The values are the same either way.
     pub fn forward_trusting(&self, inputs: Tensor<3>, lift_trust: Option<Tensor<3>>) -> Tensor<3> {
         let device = inputs.device();
         let [members, _, _] = inputs.dims();
-        let lever = Self::row_vector(&self.lift_inputs.lever, &device);
-        let effect = Self::row_vector(&self.lift_inputs.effect, &device);
-        let baseline = Self::row_vector(&self.lift_inputs.baseline, &device);
-        // The trunk sees everything but the levers.
-        let without_levers = inputs.clone() - inputs.clone() * lever.clone();
-        let linear = without_levers.clone().matmul(self.skip.val());
-        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
-        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
-        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
-        // lift(x) − lift(x at baseline): zero wherever the levers are at their baselines.
-        let at_baseline = (without_levers + baseline) * effect.clone();
-        let lift = self.lift(inputs * effect, lever.clone()) - self.lift(at_baseline, lever);
+        let (base, lift) = self.base_and_lift(inputs);
         let lift = match lift_trust {
             Some(trust) => {
                 let untrusted = trust.clone().neg().add_scalar(1.0);
@@ -258,15 +261,7 @@ impl EnsembleNet {
             }
             None => lift,
         };
-        let raw = base + lift;
-        let outputs = self.chain.len().isqrt();
-        let chain = Tensor::<2>::from_data(
-            TensorData::new(self.chain.clone(), [outputs, outputs]),
-            &device,
-        )
-        .unsqueeze_dim::<3>(0)
-        .repeat_dim(0, members);
-        raw.matmul(chain)
+        (base + lift).matmul(self.chain_matrix_on(members, &device))
     }
 }
 

@@ -339,25 +339,36 @@ mod tests {
         )
     }
 
-    #[test]
-    fn trees_learn_a_step_and_a_slope_and_keep_the_count_mean() {
-        let (encoded, outcomes) = encoded(2000);
+    /// Trains `members` on every row, cancelled at once unless `keep_going`.
+    fn train_on_all(
+        encoded: &EncodedRows,
+        outcomes: &[OutcomeTarget],
+        members: usize,
+        seed: u64,
+        keep_going: bool,
+    ) -> TreeFamily {
         let rows: Vec<usize> = (0..encoded.rows).collect();
         let settings = TreeSettings {
-            members: 2,
+            members,
             budget: DEFAULT_BUDGET,
-            seed: 7,
+            seed,
         };
-        let family = train(
-            &encoded,
-            &outcomes,
+        train(
+            encoded,
+            outcomes,
             false,
             &rows,
             settings,
-            &|| true,
+            &|| keep_going,
             &|_, _| {},
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn trees_learn_a_step_and_a_slope_and_keep_the_count_mean() {
+        let (encoded, outcomes) = encoded(2000);
+        let family = train_on_all(&encoded, &outcomes, 2, 7, true);
         assert_eq!(family.members(), 2);
         let link = family.link_values(&encoded);
         let probability = |row: usize| 1.0 / (1.0 + (-link.get(0, row, 0)).exp());
@@ -389,22 +400,7 @@ mod tests {
     #[test]
     fn cancelling_before_the_first_member_keeps_none() {
         let (encoded, outcomes) = encoded(200);
-        let rows: Vec<usize> = (0..encoded.rows).collect();
-        let settings = TreeSettings {
-            members: 3,
-            budget: DEFAULT_BUDGET,
-            seed: 1,
-        };
-        let family = train(
-            &encoded,
-            &outcomes,
-            false,
-            &rows,
-            settings,
-            &|| false,
-            &|_, _| {},
-        )
-        .unwrap();
+        let family = train_on_all(&encoded, &outcomes, 3, 1, false);
         assert_eq!(family.members(), 0);
     }
 
@@ -438,22 +434,7 @@ mod tests {
             kind: OutcomeKind::Binary,
             scale: 1.0,
         }];
-        let all: Vec<usize> = (0..rows).collect();
-        let settings = TreeSettings {
-            members: 1,
-            budget: DEFAULT_BUDGET,
-            seed: 1,
-        };
-        let family = train(
-            &encoded,
-            &outcomes,
-            false,
-            &all,
-            settings,
-            &|| true,
-            &|_, _| {},
-        )
-        .unwrap();
+        let family = train_on_all(&encoded, &outcomes, 1, 1, true);
         let link = family.link_values(&encoded);
         let p: Vec<f32> = (0..rows)
             .map(|r| 1.0 / (1.0 + (-link.get(0, r, 0)).exp()))
