@@ -576,28 +576,12 @@ impl ForecastModel {
         }
         let (deep_with, deep_without) =
             predict::link_values_and_baseline(&self.nets, with, k, &self.device);
-        let (trees_with, trees_without) = match &self.trees {
-            Some(trees) if weights.iter().any(|w| *w < 1.0) => (
-                Some(trees.link_values(with)),
-                Some(trees.link_values(without)),
-            ),
-            _ => (None, None),
-        };
-        let means = |deep, trees, rows: &encode::EncodedRows| {
-            let link = blend::combine(Some(deep), trees, &weights);
+        let means = |deep, rows: &encode::EncodedRows| {
+            let link = blend::combine(Some(deep), self.trees_link(rows, &weights), &weights);
             let shifts = self.meta.calibration.row_shifts(rows, k);
-            predict::to_means(
-                &link,
-                rows,
-                &encoder.outcomes,
-                encoder.exposure.is_some(),
-                &shifts,
-            )
+            self.means_of(&link, rows, &shifts)
         };
-        (
-            means(deep_with, trees_with, with),
-            means(deep_without, trees_without, without),
-        )
+        (means(deep_with, with), means(deep_without, without))
     }
 
     /// Calibrated predictions of encoded rows by the blend.
@@ -620,14 +604,33 @@ impl ForecastModel {
         let k = encoder.outcomes.len();
         let deep = (weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty())
             .then(|| predict::link_values(&self.nets, encoded, k, &self.device));
-        let trees = if weights.iter().any(|w| *w < 1.0) {
-            self.trees.as_ref().map(|t| t.link_values(encoded))
-        } else {
-            None
-        };
-        let link = blend::combine(deep, trees, weights);
+        let link = blend::combine(deep, self.trees_link(encoded, weights), weights);
+        self.means_of(&link, encoded, shifts)
+    }
+
+    /// The trees' link values of encoded rows, when the model has trees and some outcome
+    /// gives them weight.
+    fn trees_link(
+        &self,
+        encoded: &encode::EncodedRows,
+        weights: &[f32],
+    ) -> Option<predict::LinkValues> {
+        if !weights.iter().any(|w| *w < 1.0) {
+            return None;
+        }
+        self.trees.as_ref().map(|t| t.link_values(encoded))
+    }
+
+    /// Expected values of blended link values (shifts, exposure offset, inverse link).
+    fn means_of(
+        &self,
+        link: &predict::LinkValues,
+        encoded: &encode::EncodedRows,
+        shifts: &[f32],
+    ) -> predict::MemberPredictions {
+        let encoder = &self.meta.encoder;
         predict::to_means(
-            &link,
+            link,
             encoded,
             &encoder.outcomes,
             encoder.exposure.is_some(),

@@ -123,12 +123,12 @@ struct MemberTargets {
 fn member_targets(
     encoded: &EncodedRows,
     train_rows: &[usize],
-    outcome: usize,
+    (outcome, outcomes): (usize, usize),
     kind: OutcomeKind,
     uses_offset: bool,
     in_subsample: &[f64],
 ) -> MemberTargets {
-    let k = encoded.targets.len() / encoded.rows.max(1);
+    let k = outcomes;
     let mut picked = MemberTargets {
         rows: Vec::new(),
         targets: Vec::new(),
@@ -217,8 +217,14 @@ pub fn train(
                 outcome: outcome.column.clone(),
                 message,
             };
-            let picked =
-                member_targets(encoded, train_rows, j, outcome.kind, uses_offset, &weights);
+            let picked = member_targets(
+                encoded,
+                train_rows,
+                (j, outcomes.len()),
+                outcome.kind,
+                uses_offset,
+                &weights,
+            );
             if picked.rows.is_empty() {
                 return Err(error("no training row has this outcome".into()));
             }
