@@ -81,13 +81,24 @@ type Explanation = (
 /// Model jobs take the model and give it back with their result: it never needs sharing.
 type WithModel<T> = (Option<ForecastModel>, Result<T, String>);
 
+/// A what-if forecast with the rows it was made from, kept prepared for the next lever move.
+struct LiveForecast {
+    forecast: Forecast,
+    prepared: PreparedAudience,
+}
+
+/// The Scenarios rows prepared for lever moves (`ForecastModel::prepare`), and the audience and
+/// dates they are: a lever move then costs a fraction of a whole forecast, a new audience or
+/// model prepares again.
+type PreparedAudience = (crate::scenario::plan::RowFilter, crate::model::PreparedRows);
+
 /// Work in flight, one at a time.
 enum Running {
     Open(Job<String, OpenResult>),
     Validate(Job<(), Validation>),
     PickMapping(Job<(), Option<Result<RoleMapping, String>>>),
     Train(Job<EpochReport, Result<ForecastModel, crate::model::ModelError>>),
-    Forecast(Job<(), WithModel<Forecast>>),
+    Forecast(Job<(), WithModel<LiveForecast>>),
     Curve(Job<(), WithModel<crate::scenario::curve::Curve>>),
     Optimise(Job<(), WithModel<crate::scenario::optimise::OptimiseResult>>),
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
@@ -142,6 +153,8 @@ pub struct WorkbenchApp {
     current_chart: Option<crate::export::Chart>,
     /// The newest forecast asked for while another was running.
     pending_forecast: Option<Vec<LeverSetting>>,
+    /// The rows of the last what-if forecast, prepared for the next lever move.
+    prepared: Option<PreparedAudience>,
     running: Option<Running>,
     /// The last message for the status bar (errors stay until the next action).
     status: String,
@@ -172,6 +185,7 @@ impl WorkbenchApp {
             diagnostics_panel: diagnostics_ui::DiagnosticsPanel::default(),
             current_chart: None,
             pending_forecast: None,
+            prepared: None,
             running: None,
             status: "Loading the sample data…".into(),
             notify,
@@ -396,9 +410,9 @@ impl WorkbenchApp {
         };
         let frame = inspection.table.frame.clone();
         let filter = self.scenario_panel.row_filter();
+        let kept = self.prepared.take();
         let job = jobs::spawn("forecast", self.notify.clone(), move |_| {
-            let result = chosen_rows(&model, &frame, &filter)
-                .and_then(|rows| model.forecast(&rows, &settings).map_err(|e| e.to_string()));
+            let result = live_forecast(&model, &frame, filter, kept, &settings);
             (Some(model), result)
         });
         self.track(job.map(Running::Forecast));
@@ -637,6 +651,8 @@ impl WorkbenchApp {
             model,
         } = opened;
         self.inspection = Some(inspection);
+        // Rows prepared from the previous data must not be forecast again.
+        self.prepared = None;
         self.model = None;
         self.model_meta = None;
         self.train_panel.clear_progress();
@@ -769,6 +785,8 @@ impl WorkbenchApp {
                                 inspection.profiles.len()
                             );
                             self.inspection = Some(inspection);
+                            // Rows prepared from the previous data must not be forecast again.
+                            self.prepared = None;
                             finished = true;
                         }
                         JobEvent::Done(Err(message)) | JobEvent::Crashed(message) => {
@@ -819,7 +837,8 @@ impl WorkbenchApp {
                 if let Some(end) = job_end(job.poll()) {
                     finished = true;
                     match self.model_back(end) {
-                        Ok(forecast) => {
+                        Ok(LiveForecast { forecast, prepared }) => {
+                            self.prepared = Some(prepared);
                             let name = self
                                 .model_meta
                                 .as_ref()
@@ -1486,6 +1505,32 @@ fn job_end<T>(events: Vec<JobEvent<(), T>>) -> Option<Result<T, String>> {
         JobEvent::Progress(()) => None,
         JobEvent::Done(result) => Some(Ok(result)),
         JobEvent::Crashed(message) => Some(Err(message)),
+    })
+}
+
+/// The what-if forecast of the Scenarios rows under `settings` (on a worker): the rows kept
+/// prepared from the last one when they are the same audience, dates and model, prepared anew
+/// otherwise.
+fn live_forecast(
+    model: &ForecastModel,
+    frame: &polars::prelude::DataFrame,
+    filter: crate::scenario::plan::RowFilter,
+    kept: Option<PreparedAudience>,
+    settings: &[LeverSetting],
+) -> Result<LiveForecast, String> {
+    let prepared = match kept {
+        Some((kept_filter, rows)) if kept_filter == filter && rows.prepared_by(model) => rows,
+        _ => {
+            let rows = chosen_rows(model, frame, &filter)?;
+            model.prepare(&rows).map_err(|e| e.to_string())?
+        }
+    };
+    let forecast = model
+        .forecast_prepared(&prepared, settings)
+        .map_err(|e| e.to_string())?;
+    Ok(LiveForecast {
+        forecast,
+        prepared: (filter, prepared),
     })
 }
 

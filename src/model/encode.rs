@@ -292,6 +292,56 @@ impl Encoder {
         levers
     }
 
+    /// `encoded` (the rows of some frame) with the levers in `settings` set on every row,
+    /// exactly as `encode` sets them: the settings are encoded on `one_row` (any one row of a
+    /// frame with the same columns; a setting does not depend on the row) and copied into
+    /// every row's lever positions. What a forecast under many settings of the same rows
+    /// needs without reading the frame again.
+    pub fn with_settings(
+        &self,
+        encoded: &EncodedRows,
+        one_row: &DataFrame,
+        settings: &[LeverSetting],
+    ) -> Result<EncodedRows, EncodeError> {
+        let set = self.encode(one_row, settings)?;
+        let mut result = encoded.clone();
+        if set.rows == 0 || set.width != encoded.width {
+            return Ok(result);
+        }
+        let is_set = |column: &str| settings.iter().any(|s| s.lever == column);
+        let width = encoded.width;
+        let mut copy_positions = |start: usize, len: usize| {
+            let values = &set.inputs[start..start + len];
+            for row in result.inputs.chunks_mut(width) {
+                row[start..start + len].copy_from_slice(values);
+            }
+        };
+        let mut position = 0usize;
+        for feature in &self.numeric {
+            if feature.lever && is_set(&feature.column) {
+                copy_positions(position, 1);
+            }
+            position += 1;
+        }
+        for (index, feature) in self.categorical.iter().enumerate() {
+            let len = feature.levels.len() + 1;
+            if feature.lever && is_set(&feature.column) {
+                copy_positions(position, len);
+                let slot = set
+                    .categorical_slots
+                    .get(index)
+                    .and_then(|s| s.first())
+                    .copied()
+                    .unwrap_or(0);
+                if let Some(slots) = result.categorical_slots.get_mut(index) {
+                    slots.iter_mut().for_each(|s| *s = slot);
+                }
+            }
+            position += len;
+        }
+        Ok(result)
+    }
+
     /// Encodes every row of `frame`, with levers overridden by `settings`. Outcome columns are
     /// optional (a population to forecast has none).
     pub fn encode(

@@ -11,6 +11,7 @@ pub mod intervals;
 pub mod metrics;
 pub mod network;
 pub mod predict;
+pub mod prepared;
 pub mod split;
 pub mod train;
 pub mod tree_predict;
@@ -34,6 +35,7 @@ pub use encode::{EncodeError, Encoder, LeverSetting};
 pub use forecast::{Forecast, OutcomeForecast};
 use metrics::OutcomeMetrics;
 use network::{EnsembleNet, LiftInputs, NetworkShape};
+pub use prepared::PreparedRows;
 pub use train::{EpochReport, TrainConfig};
 
 /// Format version of `model.json`. Version 3 added the tree family and the blend; a version 2
@@ -193,6 +195,14 @@ pub struct ForecastModel {
     /// The gradient-boosted family, when trained.
     trees: Option<trees::TreeFamily>,
     device: burn::prelude::Device,
+    /// Which model this is in this process: rows prepared by one model are refused by another.
+    id: u64,
+}
+
+/// A new model identity (`ForecastModel::id`).
+fn next_model_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Which inputs are levers, which the lift may depend on, and the levers' baseline encoding
@@ -441,6 +451,7 @@ impl ForecastModel {
             nets: trained.nets,
             trees: tree_family,
             device,
+            id: next_model_id(),
         })
     }
 
@@ -502,24 +513,15 @@ impl ForecastModel {
         Ok(self.predict_pair(&with, &without))
     }
 
-    /// Forecasts `frame` under each of `scenarios` against one baseline, predicted once: what
-    /// a response curve needs (the baseline is the same at every point).
+    /// Forecasts `frame` under each of `scenarios` against one baseline, predicted once, and
+    /// with what no lever changes predicted once (`prepare`): what a response curve and a
+    /// comparison of saved scenarios need.
     pub fn forecast_each(
         &self,
         frame: &polars::prelude::DataFrame,
         scenarios: &[Vec<LeverSetting>],
     ) -> Result<Vec<Forecast>, ModelError> {
-        let encoder = &self.meta.encoder;
-        let without = encoder.encode(frame, &baseline_settings(&self.meta.schema))?;
-        let baseline = self.predict_encoded(&without);
-        scenarios
-            .iter()
-            .map(|settings| {
-                let with = encoder.encode(frame, settings)?;
-                let scenario = self.predict_encoded(&with);
-                Ok(self.summarise_pair(&with, &scenario, &baseline))
-            })
-            .collect()
+        self.forecast_each_prepared(frame, scenarios)
     }
 
     /// Predicts encoded scenario and baseline rows and sums them into a forecast, keeping the
@@ -760,6 +762,7 @@ impl ForecastModel {
             nets,
             trees,
             device,
+            id: next_model_id(),
         })
     }
 }

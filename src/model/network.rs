@@ -265,6 +265,90 @@ impl EnsembleNet {
     }
 }
 
+/// The parts of a forward pass that do not depend on the lever inputs, for rows whose levers
+/// alone will move (`EnsembleNet::lever_free_parts`).
+#[derive(Clone, Debug)]
+pub struct LeverFreeParts {
+    /// The lift network's hidden pre-activation without the levers `[members, rows, hidden]`.
+    pub hidden: Tensor<3>,
+    /// The trunk's base `[members, rows, outputs]`, before the funnel chain.
+    pub base: Tensor<3>,
+    /// The lever-dependent part of the lift at the baseline levers, computed as
+    /// `forward_from_parts` computes it for any levers (so a row set to the baseline gets a
+    /// lift of exactly zero) `[members, rows, outputs]`.
+    pub lift_at_baseline: Tensor<3>,
+    /// The rows' chained outputs with every lever at its baseline.
+    pub baseline: Tensor<3>,
+}
+
+impl EnsembleNet {
+    /// Splits the forward pass of `inputs` into what the lever inputs do not change. With the
+    /// lever terms of `lever_terms`, `forward_from_parts` then gives the outputs for any lever
+    /// values at the cost of the lift's last layer alone: the same values as `forward` up to
+    /// float rounding (the sums are grouped differently; the lift's lever-free linear term
+    /// cancels between the rows and their baseline), and exactly the baseline at the baseline.
+    pub fn lever_free_parts(&self, inputs: Tensor<3>) -> LeverFreeParts {
+        let device = inputs.device();
+        let [members, _, _] = inputs.dims();
+        let lever = Self::row_vector(&self.lift_inputs.lever, &device);
+        let effect = Self::row_vector(&self.lift_inputs.effect, &device);
+        let without_levers = inputs.clone() - inputs * lever;
+        let linear = without_levers.clone().matmul(self.skip.val());
+        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
+        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
+        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
+        let lift_hidden = (without_levers * effect).matmul(self.lift_w1.val()) + self.lift_b1.val();
+        let baseline_levers =
+            Self::row_vector(&self.lift_inputs.baseline, &device).repeat_dim(0, members);
+        let (lever_hidden, lever_outputs) = self.lever_terms(baseline_levers);
+        let lift_at_baseline = self.lever_lift(lift_hidden.clone(), lever_hidden, lever_outputs);
+        LeverFreeParts {
+            hidden: lift_hidden,
+            baseline: base.clone().matmul(self.chain_matrix_on(members, &device)),
+            base,
+            lift_at_baseline,
+        }
+    }
+
+    /// The lever terms of distinct lever vectors `[members, settings, inputs]` (0 outside the
+    /// lever inputs): what they add to the lift's hidden pre-activation
+    /// `[members, settings, hidden]` and, through the shared lift and the linear path, to the
+    /// outputs `[members, settings, outputs]`.
+    pub fn lever_terms(&self, levers: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
+        let shared = relu(levers.clone().matmul(self.shared_w1.val()) + self.shared_b1.val())
+            .matmul(self.shared_w2.val())
+            + levers.clone().matmul(self.shared_skip.val())
+            + levers.clone().matmul(self.lift_skip.val());
+        (levers.matmul(self.lift_w1.val()), shared)
+    }
+
+    /// The part of the lift that depends on the levers: the hidden layer over the lever-free
+    /// pre-activation plus the levers' own, and the levers' direct terms.
+    fn lever_lift(
+        &self,
+        hidden: Tensor<3>,
+        lever_hidden: Tensor<3>,
+        lever_outputs: Tensor<3>,
+    ) -> Tensor<3> {
+        relu(hidden + lever_hidden).matmul(self.lift_w2.val()) + lever_outputs
+    }
+
+    /// Chained outputs from the lever-free parts of some rows and each row's lever terms
+    /// (`lever_terms`, broadcast or gathered per row).
+    pub fn forward_from_parts(
+        &self,
+        parts: &LeverFreeParts,
+        lever_hidden: Tensor<3>,
+        lever_outputs: Tensor<3>,
+    ) -> Tensor<3> {
+        let device = parts.base.device();
+        let [members, _, _] = parts.base.dims();
+        let lift = self.lever_lift(parts.hidden.clone(), lever_hidden, lever_outputs)
+            - parts.lift_at_baseline.clone();
+        (parts.base.clone() + lift).matmul(self.chain_matrix_on(members, &device))
+    }
+}
+
 impl EnsembleNet {
     /// How many members the ensemble has.
     pub fn members(&self) -> usize {
@@ -336,5 +420,56 @@ mod tests {
             "the trunk never sees the lever"
         );
         assert_ne!(eta(&with_lift, 2.0, 0.7), eta(&with_lift, -0.5, 0.7));
+    }
+
+    #[test]
+    fn forward_from_parts_matches_the_forward_pass() {
+        let device = Device::flex();
+        let mut shape = shape(vec![None, Some(0)]);
+        shape.inputs = 3;
+        shape.members = 2;
+        shape.lift_inputs = LiftInputs {
+            lever: vec![1.0, 0.0, 0.0],
+            effect: vec![1.0, 1.0, 0.0],
+            baseline: vec![-0.5, 0.0, 0.0],
+        };
+        let net = EnsembleNet::new(&shape, &[-1.0, -2.0], 5, &device);
+        let rows: Vec<f32> = vec![0.8, 0.3, -1.0, 1.7, -0.4, 0.2, -0.5, 1.1, 0.6];
+        let tensor = |values: Vec<f32>, rows: usize| {
+            Tensor::<2>::from_data(TensorData::new(values, [rows, 3]), &device)
+                .unsqueeze_dim::<3>(0)
+                .repeat_dim(0, 2)
+        };
+        let direct: Vec<f32> = net
+            .forward(tensor(rows.clone(), 3))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let parts = net.lever_free_parts(tensor(rows.clone(), 3));
+        let baseline: Vec<f32> = parts
+            .baseline
+            .clone()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        // Each row its own lever vector: three settings, gathered in row order.
+        let levers: Vec<f32> = (0..3).flat_map(|r| [rows[r * 3], 0.0, 0.0]).collect();
+        let (lever_hidden, lever_outputs) = net.lever_terms(tensor(levers, 3));
+        let from_parts: Vec<f32> = net
+            .forward_from_parts(&parts, lever_hidden, lever_outputs)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert_eq!(direct.len(), from_parts.len());
+        for (a, b) in direct.iter().zip(&from_parts) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        // Row 2 sits at the baseline: its output is the baseline output, to the bit.
+        for m in 0..2 {
+            for j in 0..2 {
+                let at = (m * 3 + 2) * 2 + j;
+                assert_eq!(baseline[at], from_parts[at]);
+            }
+        }
     }
 }

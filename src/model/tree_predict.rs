@@ -28,6 +28,8 @@ impl FlatNode {
 #[derive(Clone, Debug)]
 struct FlatTree {
     nodes: Vec<FlatNode>,
+    /// Where a walk starts: node 0, or below it in a tree specialised to a setting.
+    root: u32,
 }
 
 /// A booster laid out for prediction, or a note that it must use perpetual's own path.
@@ -87,29 +89,67 @@ impl FlatTree {
                 nodes.push(next);
             }
         }
-        Some(Self { nodes })
+        Some(Self { nodes, root: 0 })
     }
 
     /// The leaf value for one row; `None` if the walk does not end (a malformed tree) or a
     /// feature is out of range.
     fn predict(&self, row: &[f32]) -> Option<f32> {
-        let mut at = 0u32;
+        let mut at = self.root;
         // A walk longer than the tree has nodes would be a cycle.
         for _ in 0..=self.nodes.len() {
             let node = self.nodes.get(at as usize)?;
             if node.is_leaf(at) {
                 return Some(node.split as f32);
             }
-            let value = f64::from(*row.get(node.feature as usize)?);
-            at = if value.is_nan() {
-                node.missing
-            } else if value < node.split {
-                node.left
-            } else {
-                node.right
-            };
+            at = Self::child(node, *row.get(node.feature as usize)?);
         }
         None
+    }
+}
+
+impl FlatTree {
+    /// The child a split sends `value` to.
+    #[inline(always)]
+    fn child(node: &FlatNode, value: f32) -> u32 {
+        let value = f64::from(value);
+        if value.is_nan() {
+            node.missing
+        } else if value < node.split {
+            node.left
+        } else {
+            node.right
+        }
+    }
+
+    /// This tree with every split on a `marked` input decided once by `setting` (a row whose
+    /// marked positions hold the value every row has there): walks skip those splits and end
+    /// in the same leaves. `None` for a malformed tree.
+    fn specialised(&self, marked: &[bool], setting: &[f32]) -> Option<Self> {
+        let resolve = |mut at: u32| -> Option<u32> {
+            for _ in 0..=self.nodes.len() {
+                let node = self.nodes.get(at as usize)?;
+                let feature = node.feature as usize;
+                if node.is_leaf(at) || !marked.get(feature).copied().unwrap_or(false) {
+                    return Some(at);
+                }
+                at = Self::child(node, *setting.get(feature)?);
+            }
+            None
+        };
+        let mut nodes = self.nodes.clone();
+        for (at, node) in nodes.iter_mut().enumerate() {
+            if node.is_leaf(at as u32) {
+                continue;
+            }
+            node.left = resolve(node.left)?;
+            node.right = resolve(node.right)?;
+            node.missing = resolve(node.missing)?;
+        }
+        Some(Self {
+            nodes,
+            root: resolve(self.root)?,
+        })
     }
 }
 
@@ -129,21 +169,77 @@ impl FlatBooster {
     /// Raw predictions of `rows` row-major inputs of `width` columns; `None` when the booster
     /// must predict itself. Each row sums base score then tree by tree, perpetual's order.
     pub fn predict(&self, inputs: &[f32], rows: usize, width: usize) -> Option<Vec<f64>> {
-        if self.use_booster || inputs.len() != rows * width {
+        self.predict_trees(inputs, rows, width, None, None, None)
+    }
+
+    /// For each tree, whether it splits on an input marked in `marked` (by position).
+    pub fn trees_using(&self, marked: &[bool]) -> Vec<bool> {
+        self.trees
+            .iter()
+            .map(|tree| {
+                tree.nodes.iter().enumerate().any(|(at, node)| {
+                    !node.is_leaf(at as u32)
+                        && marked.get(node.feature as usize).copied().unwrap_or(false)
+                })
+            })
+            .collect()
+    }
+
+    /// As `predict`, summing only the trees whose flag in `picked` is set (all when `None`),
+    /// starting each row from `start` instead of the base score: a forecast that moves only
+    /// the levers re-walks only the trees that split on a lever. With `uniform` (the inputs
+    /// marked true, every row holding the values of the given row there), the trees are first
+    /// specialised to those values: the same leaves, shorter walks.
+    pub fn predict_trees(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        width: usize,
+        picked: Option<&[bool]>,
+        start: Option<&[f64]>,
+        uniform: Option<(&[bool], &[f32])>,
+    ) -> Option<Vec<f64>> {
+        if self.use_booster
+            || inputs.len() != rows * width
+            || picked.is_some_and(|p| p.len() != self.trees.len())
+            || start.is_some_and(|s| s.len() != rows)
+        {
             return None;
+        }
+        let chosen = self
+            .trees
+            .iter()
+            .enumerate()
+            .filter(|(t, _)| picked.is_none_or(|p| p[*t]))
+            .map(|(_, tree)| tree);
+        let specialised: Vec<FlatTree>;
+        let trees: Vec<&FlatTree> = match uniform {
+            Some((marked, setting)) => {
+                specialised = chosen
+                    .map(|tree| tree.specialised(marked, setting))
+                    .collect::<Option<_>>()?;
+                specialised.iter().collect()
+            }
+            None => chosen.collect(),
+        };
+        let mut output = match start {
+            Some(start) => start.to_vec(),
+            None => vec![self.base; rows],
+        };
+        if trees.is_empty() {
+            return Some(output);
         }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk_rows = rows.div_ceil(threads).max(BLOCK_ROWS);
-        let mut output = vec![self.base; rows];
         let failed = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|scope| {
             for (chunk_index, chunk) in output.chunks_mut(chunk_rows).enumerate() {
-                let failed = &failed;
+                let (failed, trees) = (&failed, &trees);
                 scope.spawn(move || {
                     let first = chunk_index * chunk_rows;
                     for (block_index, block) in chunk.chunks_mut(BLOCK_ROWS).enumerate() {
                         let block_first = first + block_index * BLOCK_ROWS;
-                        for tree in &self.trees {
+                        for tree in trees {
                             for (offset, total) in block.iter_mut().enumerate() {
                                 let row = block_first + offset;
                                 match tree.predict(&inputs[row * width..(row + 1) * width]) {
@@ -201,5 +297,39 @@ mod tests {
             flat.predict(&inputs[1..], rows, width).is_none(),
             "wrong length"
         );
+
+        // Split by the trees that use column 0: the two partial sums make up the whole.
+        let uses_first = flat.trees_using(&[true, false, false]);
+        assert!(uses_first.iter().any(|u| *u), "x0 carries the step");
+        let others: Vec<bool> = uses_first.iter().map(|u| !u).collect();
+        let fixed = flat
+            .predict_trees(&inputs, rows, width, Some(&others), None, None)
+            .unwrap();
+        let whole = flat
+            .predict_trees(&inputs, rows, width, Some(&uses_first), Some(&fixed), None)
+            .unwrap();
+        for (a, b) in whole.iter().zip(&own) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+
+        // Column 0 set to one value on every row: the specialised trees give the same sums.
+        let marked = [true, false, false];
+        for x0 in [0.1f32, 0.45, 0.9, f32::NAN] {
+            let mut set_inputs = inputs.clone();
+            set_inputs.chunks_mut(width).for_each(|row| row[0] = x0);
+            let walked = flat.predict(&set_inputs, rows, width).unwrap();
+            let setting = [x0, 0.0, 0.0];
+            let specialised = flat
+                .predict_trees(
+                    &set_inputs,
+                    rows,
+                    width,
+                    None,
+                    None,
+                    Some((&marked, &setting)),
+                )
+                .unwrap();
+            assert_eq!(walked, specialised, "x0 = {x0}");
+        }
     }
 }

@@ -262,6 +262,88 @@ impl TreeFamily {
     /// Link-scale predictions `[member][row][outcome]` of every encoded row: log-odds for
     /// binary outcomes, log rate per unit of exposure otherwise (the offset is added later).
     pub fn link_values(&self, encoded: &EncodedRows) -> LinkValues {
+        self.link_values_by(encoded, |_, _, flat| {
+            flat.predict(&encoded.inputs, encoded.rows, encoded.width)
+        })
+    }
+
+    /// Splits every booster by whether its trees split on a lever input (`lever` by input
+    /// position) and sums the lever-free trees of each row of `encoded` once: rows whose
+    /// levers alone move are then predicted by walking only the trees that use a lever.
+    pub fn split_by_levers(&self, encoded: &EncodedRows, lever: &[bool]) -> TreeLeverSplit {
+        let flat = self.flat();
+        let parts = flat
+            .iter()
+            .map(|boosters| {
+                boosters
+                    .iter()
+                    .map(|booster| {
+                        let uses_lever = booster.trees_using(lever);
+                        let others: Vec<bool> = uses_lever.iter().map(|u| !u).collect();
+                        booster
+                            .predict_trees(
+                                &encoded.inputs,
+                                encoded.rows,
+                                encoded.width,
+                                Some(&others),
+                                None,
+                                None,
+                            )
+                            .map(|fixed| LeverFreePart { fixed, uses_lever })
+                    })
+                    .collect()
+            })
+            .collect();
+        TreeLeverSplit {
+            rows: encoded.rows,
+            lever: lever.to_vec(),
+            parts,
+        }
+    }
+
+    /// Link values of `encoded`, the rows `split` was made from with (at most) their lever
+    /// inputs changed: the lever-free sums from the split plus the lever trees walked anew.
+    /// The sum runs in another order than `link_values`' (lever-free trees first), so values
+    /// may differ from it in the last bits.
+    pub fn link_values_split(&self, split: &TreeLeverSplit, encoded: &EncodedRows) -> LinkValues {
+        let same_rows = split.rows == encoded.rows;
+        // Every row with the same lever values (one setting for all): the trees are
+        // specialised to it once instead of deciding its splits on every row.
+        let width = encoded.width;
+        let first = encoded.inputs.get(..width).unwrap_or_default();
+        let uniform = split.lever.len() == width
+            && encoded.inputs.chunks(width).all(|row| {
+                (0..width).all(|c| !split.lever[c] || row[c].to_bits() == first[c].to_bits())
+            });
+        self.link_values_by(encoded, |j, m, flat| {
+            let part = split.parts.get(j)?.get(m)?.as_ref().filter(|_| same_rows)?;
+            flat.predict_trees(
+                &encoded.inputs,
+                encoded.rows,
+                encoded.width,
+                Some(&part.uses_lever),
+                Some(&part.fixed),
+                uniform.then_some((split.lever.as_slice(), first)),
+            )
+        })
+    }
+
+    fn flat(&self) -> &Vec<Vec<FlatBooster>> {
+        self.flat.get_or_init(|| {
+            self.outcomes
+                .iter()
+                .map(|o| o.members.iter().map(FlatBooster::of).collect())
+                .collect()
+        })
+    }
+
+    /// Link values with each booster's raw predictions from `raw(outcome, member, flat)`, or
+    /// from perpetual's own path where that gives `None`.
+    fn link_values_by(
+        &self,
+        encoded: &EncodedRows,
+        raw: impl Fn(usize, usize, &FlatBooster) -> Option<Vec<f64>>,
+    ) -> LinkValues {
         let members = self.members();
         let k = self.outcomes.len();
         let rows = encoded.rows;
@@ -274,12 +356,7 @@ impl TreeFamily {
                 values,
             };
         }
-        let flat = self.flat.get_or_init(|| {
-            self.outcomes
-                .iter()
-                .map(|o| o.members.iter().map(FlatBooster::of).collect())
-                .collect()
-        });
+        let flat = self.flat();
         // perpetual's own path needs a column-major copy: made only if a booster needs it.
         let columns = std::cell::OnceCell::new();
         for (j, trees) in self.outcomes.iter().enumerate() {
@@ -287,7 +364,7 @@ impl TreeFamily {
                 let fast = flat
                     .get(j)
                     .and_then(|boosters| boosters.get(m))
-                    .and_then(|f| f.predict(&encoded.inputs, rows, encoded.width));
+                    .and_then(|f| raw(j, m, f));
                 let predicted = fast.unwrap_or_else(|| {
                     let columns = columns.get_or_init(|| FeatureColumns::of(encoded));
                     booster.predict(&columns.matrix(), true)
@@ -303,6 +380,38 @@ impl TreeFamily {
             rows,
             outcomes: k,
             values,
+        }
+    }
+}
+
+/// One booster's lever-free part: each row's base score plus its lever-free trees, and which
+/// trees split on a lever.
+struct LeverFreePart {
+    fixed: Vec<f64>,
+    uses_lever: Vec<bool>,
+}
+
+/// The tree family's lever-free sums of a set of rows (`TreeFamily::split_by_levers`),
+/// `[outcome][member]`; `None` where a booster predicts through perpetual's own path.
+pub struct TreeLeverSplit {
+    rows: usize,
+    /// The lever inputs, by position.
+    lever: Vec<bool>,
+    parts: Vec<Vec<Option<LeverFreePart>>>,
+}
+
+impl TreeLeverSplit {
+    /// Of all trees, the share that split on a lever (what a lever move re-walks).
+    pub fn lever_tree_share(&self) -> f64 {
+        let (mut lever, mut all) = (0usize, 0usize);
+        for part in self.parts.iter().flatten().flatten() {
+            lever += part.uses_lever.iter().filter(|u| **u).count();
+            all += part.uses_lever.len();
+        }
+        if all == 0 {
+            0.0
+        } else {
+            lever as f64 / all as f64
         }
     }
 }

@@ -1,0 +1,355 @@
+//! Rows prepared once for forecasts under many lever settings: the live what-if as a control
+//! moves, a response curve's points, saved scenarios side by side. Only the levers change
+//! between those forecasts, and most of a forecast does not depend on them:
+//! - the networks' trunk, the lift at the baseline and the lift network's lever-free part
+//!   (`EnsembleNet::lever_free_parts`): kept per row, so a new setting costs the lift's last
+//!   layer over the rows plus the lever terms of each distinct lever vector;
+//! - the trees that never split on a lever: summed per row once, so a new setting walks only
+//!   the trees that do (`TreeFamily::split_by_levers`);
+//! - the encoded rows: the settings are copied into the lever positions
+//!   (`Encoder::with_settings`), the baseline is predicted once.
+//!
+//! The numbers are those of `ForecastModel::forecast` up to float rounding (sums are grouped
+//! differently); tests/prepared_forecasts.rs compares them.
+
+use std::collections::HashMap;
+
+use burn::prelude::*;
+use polars::prelude::DataFrame;
+
+use super::encode::EncodedRows;
+use super::forecast::Forecast;
+use super::network::{EnsembleNet, LeverFreeParts};
+use super::predict::{CHUNK_ROWS, LinkValues, MemberPredictions};
+use super::trees::TreeLeverSplit;
+use super::{ForecastModel, LeverSetting, ModelError, baseline_settings, blend};
+
+/// Above this many bytes of kept network parts (rows × networks × members × (hidden + outputs)
+/// floats) the networks are run whole for each setting instead: 1 GiB holds about 1.3 M rows
+/// of a three-outcome model with the default 5 members and 32 hidden units.
+const MAX_KEPT_BYTES: usize = 1 << 30;
+
+/// Rows per kept chunk: larger than a whole forecast's chunks (`CHUNK_ROWS`), because a lever
+/// move runs only the lift's last layer over them; measured on a 100,000-row lever move, 8,192
+/// rows took 78 ms for the networks and 2,048 rows 90 ms.
+const PREPARED_CHUNK_ROWS: usize = 4 * CHUNK_ROWS;
+
+/// Rows of one population ready for forecasts under any lever settings
+/// (`ForecastModel::prepare`, `ForecastModel::forecast_prepared`).
+pub struct PreparedRows {
+    /// The model that prepared them (`ForecastModel::id`).
+    model: u64,
+    /// One row of the population: where settings are encoded.
+    one_row: DataFrame,
+    /// The rows encoded as they are (their own lever values).
+    as_is: EncodedRows,
+    /// The predictions of the rows with every lever at its baseline.
+    baseline: MemberPredictions,
+    /// The networks' lever-free parts `[chunk][network]`, when they fit in memory.
+    deep: Option<Vec<Vec<LeverFreeParts>>>,
+    /// The trees' lever-free sums, when the model has trees the blend uses.
+    trees: Option<TreeLeverSplit>,
+}
+
+impl PreparedRows {
+    /// Whether `model` prepared these rows (only it can forecast them).
+    pub fn prepared_by(&self, model: &ForecastModel) -> bool {
+        self.model == model.id
+    }
+
+    /// Rows in the population.
+    pub fn rows(&self) -> usize {
+        self.as_is.rows
+    }
+
+    /// Of the trees, the share that a lever move walks again (0 without trees).
+    pub fn lever_tree_share(&self) -> f64 {
+        self.trees
+            .as_ref()
+            .map_or(0.0, TreeLeverSplit::lever_tree_share)
+    }
+
+    /// Whether the networks' lever-free parts are kept (false above the memory cap, or for a
+    /// model without networks).
+    pub fn keeps_network_parts(&self) -> bool {
+        self.deep.is_some()
+    }
+}
+
+impl ForecastModel {
+    /// Encodes `frame` and predicts everything about it that no lever setting changes: its
+    /// baseline, the networks' lever-free parts and the trees that never split on a lever.
+    pub fn prepare(&self, frame: &DataFrame) -> Result<PreparedRows, ModelError> {
+        let encoder = &self.meta.encoder;
+        let k = encoder.outcomes.len();
+        let as_is = encoder.encode(frame, &[])?;
+        let one_row = frame.slice(0, 1);
+        let baseline_rows =
+            encoder.with_settings(&as_is, &one_row, &baseline_settings(&self.meta.schema))?;
+        let weights = blend::deep_weights(&self.meta.blend, k);
+        let lift_inputs = &self.meta.shape.lift_inputs;
+        let kept_bytes = as_is.rows
+            * self.nets.len()
+            * self.meta.shape.members
+            * (self.meta.shape.hidden + self.meta.shape.outputs)
+            * 4;
+        let uses_deep = weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty();
+        let keep_deep = uses_deep
+            && kept_bytes <= MAX_KEPT_BYTES
+            && super::differ_only_in_levers(&as_is, &baseline_rows, lift_inputs);
+        let (deep, deep_baseline) = if keep_deep {
+            let (parts, baseline) = lever_free_parts(&self.nets, &as_is, k, &self.device);
+            (Some(parts), Some(baseline))
+        } else if uses_deep {
+            let link = super::predict::link_values(&self.nets, &baseline_rows, k, &self.device);
+            (None, Some(link))
+        } else {
+            (None, None)
+        };
+        let lever_positions: Vec<bool> = lift_inputs.lever.iter().map(|l| *l > 0.0).collect();
+        let trees = self
+            .trees
+            .as_ref()
+            .filter(|_| weights.iter().any(|w| *w < 1.0))
+            .filter(|_| lever_positions.len() == as_is.width)
+            .map(|t| t.split_by_levers(&as_is, &lever_positions));
+        let trees_baseline = self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights);
+        let link = blend::combine(deep_baseline, trees_baseline, &weights);
+        let shifts = self.meta.calibration.row_shifts(&baseline_rows, k);
+        let baseline = self.means_of(&link, &baseline_rows, &shifts);
+        Ok(PreparedRows {
+            model: self.id,
+            one_row,
+            as_is,
+            baseline,
+            deep,
+            trees,
+        })
+    }
+
+    /// The forecast of prepared rows with the levers in `settings` set on every row (the
+    /// others as the rows have them), against their baseline: `forecast` of the same frame.
+    pub fn forecast_prepared(
+        &self,
+        prepared: &PreparedRows,
+        settings: &[LeverSetting],
+    ) -> Result<Forecast, ModelError> {
+        if !prepared.prepared_by(self) {
+            return Err(ModelError::Rows(
+                "these rows were prepared by another model; prepare them again".into(),
+            ));
+        }
+        let encoder = &self.meta.encoder;
+        let with = encoder.with_settings(&prepared.as_is, &prepared.one_row, settings)?;
+        let scenario = self.predict_prepared(prepared, &with);
+        Ok(self.summarise_pair(&with, &scenario, &prepared.baseline))
+    }
+
+    /// Calibrated predictions of `with`: the prepared rows with their levers moved.
+    fn predict_prepared(&self, prepared: &PreparedRows, with: &EncodedRows) -> MemberPredictions {
+        let k = self.meta.encoder.outcomes.len();
+        let weights = blend::deep_weights(&self.meta.blend, k);
+        let uses_deep = weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty();
+        let deep = match &prepared.deep {
+            Some(parts) => Some(link_from_parts(
+                &self.nets,
+                parts,
+                with,
+                &self.meta.shape.lift_inputs.lever,
+                k,
+                &self.device,
+            )),
+            None if uses_deep => Some(super::predict::link_values(
+                &self.nets,
+                with,
+                k,
+                &self.device,
+            )),
+            None => None,
+        };
+        let trees = self.trees_link_prepared(prepared.trees.as_ref(), with, &weights);
+        let link = blend::combine(deep, trees, &weights);
+        let shifts = self.meta.calibration.row_shifts(with, k);
+        self.means_of(&link, with, &shifts)
+    }
+
+    /// The trees' link values of rows whose lever-free sums `split` holds (the whole walk
+    /// without one).
+    fn trees_link_prepared(
+        &self,
+        split: Option<&TreeLeverSplit>,
+        encoded: &EncodedRows,
+        weights: &[f32],
+    ) -> Option<LinkValues> {
+        match split {
+            Some(split) => self
+                .trees
+                .as_ref()
+                .map(|t| t.link_values_split(split, encoded)),
+            None => self.trees_link(encoded, weights),
+        }
+    }
+
+    /// Forecasts under several settings of the same rows, prepared once.
+    pub(super) fn forecast_each_prepared(
+        &self,
+        frame: &DataFrame,
+        scenarios: &[Vec<LeverSetting>],
+    ) -> Result<Vec<Forecast>, ModelError> {
+        let prepared = self.prepare(frame)?;
+        scenarios
+            .iter()
+            .map(|settings| self.forecast_prepared(&prepared, settings))
+            .collect()
+    }
+}
+
+/// Copies column `j` (or every column) of a network's outputs `[members, n, k]` for rows
+/// `start..start + n` into link values `[member][row][outcome]`.
+fn copy_outputs(tensor: Tensor<3>, wanted: &[usize], start: usize, target: &mut LinkValues) {
+    let (members, rows, k) = (target.members, target.rows, target.outcomes);
+    let data: Vec<f32> = tensor.into_data().try_into_vec::<f32>().unwrap_or_default();
+    let n = data.len() / (members * k).max(1);
+    for m in 0..members {
+        for r in 0..n {
+            for &j in wanted {
+                if let Some(value) = data.get((m * n + r) * k + j) {
+                    target.values[(m * rows + start + r) * k + j] = *value;
+                }
+            }
+        }
+    }
+}
+
+/// Which outputs network `index` of `count` gives: its own outcome when there is one network
+/// per outcome, every outcome when one network predicts them all.
+fn wanted_outputs(index: usize, count: usize, k: usize) -> Vec<usize> {
+    if count == k {
+        vec![index]
+    } else {
+        (0..k).collect()
+    }
+}
+
+/// Each chunk's lever-free parts per network, and the baseline's link values.
+fn lever_free_parts(
+    nets: &[EnsembleNet],
+    encoded: &EncodedRows,
+    k: usize,
+    device: &Device,
+) -> (Vec<Vec<LeverFreeParts>>, LinkValues) {
+    let members = nets.first().map_or(0, EnsembleNet::members);
+    let mut baseline = LinkValues {
+        members,
+        rows: encoded.rows,
+        outcomes: k,
+        values: vec![0f32; members * encoded.rows * k],
+    };
+    let width = encoded.width;
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    while start < encoded.rows {
+        let end = (start + PREPARED_CHUNK_ROWS).min(encoded.rows);
+        let inputs = Tensor::<2>::from_data(
+            TensorData::new(
+                encoded.inputs[start * width..end * width].to_vec(),
+                [end - start, width],
+            ),
+            device,
+        )
+        .unsqueeze_dim::<3>(0)
+        .repeat_dim(0, members);
+        let mut parts = Vec::with_capacity(nets.len());
+        for (index, net) in nets.iter().enumerate() {
+            let part = net.lever_free_parts(inputs.clone());
+            let wanted = wanted_outputs(index, nets.len(), k);
+            copy_outputs(part.baseline.clone(), &wanted, start, &mut baseline);
+            parts.push(part);
+        }
+        chunks.push(parts);
+        start = end;
+    }
+    (chunks, baseline)
+}
+
+/// The networks' link values of `with` from the kept parts: the distinct lever vectors'
+/// terms are computed once and gathered per row.
+fn link_from_parts(
+    nets: &[EnsembleNet],
+    parts: &[Vec<LeverFreeParts>],
+    with: &EncodedRows,
+    lever: &[f32],
+    k: usize,
+    device: &Device,
+) -> LinkValues {
+    let members = nets.first().map_or(0, EnsembleNet::members);
+    let width = with.width;
+    let lever_columns: Vec<usize> = (0..width)
+        .filter(|c| lever.get(*c).is_some_and(|l| *l > 0.0))
+        .collect();
+    // Distinct lever vectors, and each row's: most settings give one, or one per segment.
+    let mut distinct: Vec<Vec<f32>> = Vec::new();
+    let mut index_of: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut row_setting = Vec::with_capacity(with.rows);
+    let mut previous: Option<(Vec<u32>, usize)> = None;
+    for row in with.inputs.chunks(width) {
+        let key: Vec<u32> = lever_columns.iter().map(|c| row[*c].to_bits()).collect();
+        let index = match &previous {
+            Some((last, index)) if *last == key => *index,
+            _ => {
+                let next = distinct.len();
+                let index = *index_of.entry(key.clone()).or_insert(next);
+                if index == next {
+                    let mut vector = vec![0f32; width];
+                    for c in &lever_columns {
+                        vector[*c] = row[*c];
+                    }
+                    distinct.push(vector);
+                }
+                previous = Some((key, index));
+                index
+            }
+        };
+        row_setting.push(index as i64);
+    }
+    let settings = distinct.len().max(1);
+    let mut flat: Vec<f32> = distinct.into_iter().flatten().collect();
+    flat.resize(settings * width, 0.0);
+    let levers = Tensor::<2>::from_data(TensorData::new(flat, [settings, width]), device)
+        .unsqueeze_dim::<3>(0)
+        .repeat_dim(0, members);
+    let mut link = LinkValues {
+        members,
+        rows: with.rows,
+        outcomes: k,
+        values: vec![0f32; members * with.rows * k],
+    };
+    for (index, net) in nets.iter().enumerate() {
+        let (lever_hidden, lever_outputs) = net.lever_terms(levers.clone());
+        let wanted = wanted_outputs(index, nets.len(), k);
+        let mut start = 0usize;
+        for chunk in parts {
+            let Some(part) = chunk.get(index) else {
+                break;
+            };
+            let [_, n, _] = part.base.dims();
+            // One setting broadcasts over the rows; several are gathered row by row.
+            let (hidden_terms, output_terms) = if settings == 1 {
+                (lever_hidden.clone(), lever_outputs.clone())
+            } else {
+                let rows = Tensor::<1, Int>::from_ints(
+                    TensorData::new(row_setting[start..start + n].to_vec(), [n]),
+                    device,
+                );
+                (
+                    lever_hidden.clone().select(1, rows.clone()),
+                    lever_outputs.clone().select(1, rows),
+                )
+            };
+            let outputs = net.forward_from_parts(part, hidden_terms, output_terms);
+            copy_outputs(outputs, &wanted, start, &mut link);
+            start += n;
+        }
+    }
+    link
+}

@@ -1,0 +1,112 @@
+//! Forecasts of prepared rows (what a live what-if, a response curve and a comparison use) give
+//! the numbers of a whole forecast: every model family, settings of every lever kind, some
+//! levers left at the rows' own values, and the baseline itself.
+
+mod common;
+
+use liftcast::model::{Forecast, LeverSetting, ModelFamily, TrainConfig};
+
+fn set(lever: &str, value: &str) -> LeverSetting {
+    LeverSetting {
+        lever: lever.into(),
+        value: value.into(),
+    }
+}
+
+/// Agreement to float rounding: the prepared path groups its sums differently.
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1e-3)
+}
+
+fn assert_same(whole: &Forecast, prepared: &Forecast, what: &str) {
+    assert_eq!(whole.outcomes.len(), prepared.outcomes.len());
+    assert_eq!(whole.cold_start, prepared.cold_start, "{what}");
+    for (a, b) in whole.outcomes.iter().zip(&prepared.outcomes) {
+        for (x, y, name) in [
+            (a.scenario_total, b.scenario_total, "scenario total"),
+            (a.baseline_total, b.baseline_total, "baseline total"),
+            (a.lift, b.lift, "lift"),
+            (a.lift_low, b.lift_low, "lift low"),
+            (a.lift_high, b.lift_high, "lift high"),
+        ] {
+            assert!(close(x, y), "{what}, {}: {name} {x} vs {y}", a.outcome);
+        }
+    }
+    for (a, b) in whole.rows.iter().zip(&prepared.rows) {
+        for (row, (x, y)) in a.scenario.iter().zip(&b.scenario).enumerate() {
+            assert!(
+                close(*x, *y),
+                "{what}, {}, row {row}: {x} vs {y}",
+                a.outcome
+            );
+        }
+    }
+}
+
+#[test]
+fn prepared_forecasts_equal_whole_forecasts() {
+    let inspection = common::sample_inspection();
+    let frame = &inspection.table.frame;
+    let settings: Vec<(&str, Vec<LeverSetting>)> = vec![
+        (
+            "every lever set",
+            vec![
+                set("campaign_type", "percent_off"),
+                set("discount_pct", "15"),
+                set("duration_days", "7"),
+                set("creative", "A"),
+            ],
+        ),
+        (
+            "a coupon in notation",
+            vec![set("campaign_type", "coupon"), set("coupon", "150:20")],
+        ),
+        // Unset levers keep each row's own value: many distinct lever vectors.
+        ("one lever set", vec![set("discount_pct", "25")]),
+        ("nothing set (the rows as they are)", Vec::new()),
+    ];
+    let mut previous: Option<liftcast::model::PreparedRows> = None;
+    for family in [ModelFamily::Hybrid, ModelFamily::Deep, ModelFamily::Trees] {
+        let model = common::train_on_cpu(
+            &inspection,
+            TrainConfig {
+                epochs: 3,
+                members: 2,
+                family,
+                ..TrainConfig::default()
+            },
+        );
+        let prepared = model.prepare(frame).unwrap();
+        assert_eq!(prepared.rows(), frame.height());
+        assert_eq!(
+            prepared.keeps_network_parts(),
+            family != ModelFamily::Trees,
+            "{family:?}"
+        );
+        for (what, scenario) in &settings {
+            let whole = model.forecast(frame, scenario).unwrap();
+            let fast = model.forecast_prepared(&prepared, scenario).unwrap();
+            assert_same(&whole, &fast, &format!("{family:?}, {what}"));
+        }
+        // At the baseline the prepared path gives exactly the baseline: a lift of zero.
+        let levers = model.meta.schema.levers.clone();
+        let baseline: Vec<LeverSetting> =
+            levers.iter().map(|l| set(&l.column, &l.baseline)).collect();
+        let at_baseline = model.forecast_prepared(&prepared, &baseline).unwrap();
+        for outcome in &at_baseline.outcomes {
+            assert_eq!(outcome.lift, 0.0, "{family:?}: {}", outcome.outcome);
+        }
+        // Rows prepared by another model are refused, not forecast with the wrong parts.
+        if let Some(other) = &previous {
+            assert!(!other.prepared_by(&model));
+            assert!(model.forecast_prepared(other, &baseline).is_err());
+        }
+        // A lever the model does not know is refused, as by a whole forecast.
+        assert!(
+            model
+                .forecast_prepared(&prepared, &[set("no_such_lever", "1")])
+                .is_err()
+        );
+        previous = Some(prepared);
+    }
+}
