@@ -70,3 +70,62 @@ fn a_discount_cap_leaves_deeper_offers_out() {
         );
     }
 }
+
+#[test]
+fn a_channel_capacity_is_never_exceeded() {
+    use liftcast::scenario::optimise::Capacity;
+    let inspection = sample_inspection();
+    // Constraints, not accuracy: a quickly trained model serves.
+    let model = train_on_cpu(
+        &inspection,
+        TrainConfig {
+            epochs: 3,
+            members: 2,
+            ..TrainConfig::default()
+        },
+    );
+    let frame = &inspection.table.frame;
+    let free = optimise(&model, frame, &request(None)).unwrap();
+    let sms_used: f64 = free
+        .allocations
+        .iter()
+        .filter(|a| a.unit.iter().any(|d| d.value == "sms"))
+        .map(|a| a.choice.exposure)
+        .sum();
+    assert!(sms_used > 0.0, "the unconstrained plan sends sms");
+
+    let mut limited = request(None);
+    limited.capacities = vec![Capacity {
+        column: "channel".into(),
+        value: "sms".into(),
+        max_exposure: 0.4 * sms_used,
+    }];
+    let result = optimise(&model, frame, &limited).unwrap();
+    let used = &result.capacity_use[0];
+    assert!(used.used <= 0.4 * sms_used + 1e-6, "{used:?}");
+    assert!(!used.left_out.is_empty(), "{used:?}");
+    for label in &used.left_out {
+        let allocation = result
+            .allocations
+            .iter()
+            .find(|a| &liftcast::scenario::optimise::unit_label(&a.unit) == label)
+            .unwrap();
+        assert_eq!(allocation.choice.option, "no campaign");
+        assert!(
+            allocation.reason.contains("capacity"),
+            "{}",
+            allocation.reason
+        );
+    }
+    // The units off sms keep their unconstrained settings (no budget links them).
+    for (a, b) in free.allocations.iter().zip(&result.allocations) {
+        if !a.unit.iter().any(|d| d.value == "sms") {
+            assert_eq!(a.choice.option, b.choice.option);
+        }
+    }
+    // A capacity on a dimension that is not a unit is refused with the fix.
+    let mut wrong = limited.clone();
+    wrong.units = vec!["segment".into()];
+    let error = optimise(&model, frame, &wrong).err().unwrap();
+    assert!(error.to_string().contains("--unit channel"), "{error}");
+}

@@ -211,6 +211,19 @@ fn cli_plan_reports_lift_and_money() {
     assert_eq!(result["allocations"].as_array().unwrap().len(), 4);
     let saved = liftcast::scenario::plan::Plan::load(&chosen).unwrap();
     assert!(saved.levers.is_empty(), "levers go per segment only");
+    // A capacity on the segment unit `vip`: at most 1 message there, so vip gets nothing.
+    let output = optimize(&["--capacity", "segment=vip:1", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let used = &result["capacity_use"][0];
+    assert!(used["used"].as_f64().unwrap() <= 1.0, "{used}");
+    let output = optimize(&["--capacity", "channel=sms:100"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        common::stderr(&output).contains("--unit channel"),
+        "{}",
+        common::stderr(&output)
+    );
     let output = optimize(&["--option", "bad:no_such_lever=1"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(

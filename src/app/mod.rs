@@ -1216,6 +1216,7 @@ impl WorkbenchApp {
                                     schema,
                                     &scenario,
                                     &self.curve_panel.costs,
+                                    &self.scenario_panel.dimension_values,
                                     &mut commands,
                                 );
                             }

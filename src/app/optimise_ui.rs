@@ -13,7 +13,9 @@ use crate::data::controls::same_value;
 use crate::data::schema::Schema;
 use crate::model::LeverSetting;
 use crate::scenario::costs::CostSettings;
-use crate::scenario::optimise::{GridOption, OptimiseRequest, OptimiseResult, unit_label};
+use crate::scenario::optimise::{
+    Capacity, GridOption, OptimiseRequest, OptimiseResult, unit_label,
+};
 use crate::scenario::plan::{PLAN_FORMAT_VERSION, Plan};
 
 /// The panel's settings and its last answer.
@@ -24,6 +26,10 @@ pub struct OptimisePanel {
     pub days: u32,
     pub limit_budget: bool,
     pub budget: f64,
+    /// Limits on the messages of a unit dimension's value (a channel's volume).
+    pub capacities: Vec<Capacity>,
+    /// The capacity being entered: dimension, value, messages.
+    pub capacity_draft: Capacity,
     pub result: Option<OptimiseResult>,
 }
 
@@ -35,6 +41,12 @@ impl Default for OptimisePanel {
             days: 7,
             limit_budget: true,
             budget: 10_000.0,
+            capacities: Vec::new(),
+            capacity_draft: Capacity {
+                column: String::new(),
+                value: String::new(),
+                max_exposure: 50_000.0,
+            },
             result: None,
         }
     }
@@ -82,6 +94,13 @@ impl OptimisePanel {
             budget: self.limit_budget.then_some(self.budget),
             objective: "profit".into(),
             max_discount_pct: None,
+            // Only the capacities of dimensions that are units apply.
+            capacities: self
+                .capacities
+                .iter()
+                .filter(|c| self.units.contains(&c.column))
+                .cloned()
+                .collect(),
         }
     }
 }
@@ -92,6 +111,7 @@ pub fn optimise_ui(
     schema: &Schema,
     scenario: &[LeverSetting],
     costs: &CostSettings,
+    dimension_values: &[(String, Vec<String>)],
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Optimiser");
@@ -141,6 +161,9 @@ pub fn optimise_ui(
                 .speed(100.0),
         );
     });
+    if schema.exposure.is_some() && !panel.units.is_empty() {
+        capacity_ui(ui, panel, dimension_values);
+    }
     let ready = !panel.options.is_empty() && !panel.units.is_empty();
     if ui
         .add_enabled(ready, egui::Button::new("Optimise"))
@@ -151,6 +174,85 @@ pub fn optimise_ui(
     }
     if let Some(result) = &panel.result {
         result_ui(ui, result);
+    }
+}
+
+/// Capacities: the most messages a value of a unit dimension may take (e.g. sms 50,000).
+fn capacity_ui(
+    ui: &mut egui::Ui,
+    panel: &mut OptimisePanel,
+    dimension_values: &[(String, Vec<String>)],
+) {
+    let mut remove = None;
+    for (i, capacity) in panel.capacities.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let applies = panel.units.contains(&capacity.column);
+            let text = format!(
+                "At most {:.0} messages on {}={}",
+                capacity.max_exposure, capacity.column, capacity.value
+            );
+            if applies {
+                ui.label(text);
+            } else {
+                ui.weak(format!(
+                    "{text} (not applied: {} is not a unit)",
+                    capacity.column
+                ));
+            }
+            if ui.small_button("remove").clicked() {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        panel.capacities.remove(i);
+    }
+    let draft = &mut panel.capacity_draft;
+    if !panel.units.contains(&draft.column) {
+        draft.column = panel.units.iter().next().cloned().unwrap_or_default();
+        draft.value.clear();
+    }
+    let values: Vec<String> = dimension_values
+        .iter()
+        .find(|(d, _)| *d == draft.column)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if !values.contains(&draft.value) {
+        draft.value = values.first().cloned().unwrap_or_default();
+    }
+    let mut add = false;
+    ui.horizontal(|ui| {
+        ui.label("Capacity: at most");
+        ui.add(
+            egui::DragValue::new(&mut draft.max_exposure)
+                .range(0.0..=f64::MAX)
+                .speed(1000.0),
+        );
+        ui.label("messages on");
+        egui::ComboBox::from_id_salt("capacity-dimension")
+            .selected_text(&draft.column)
+            .show_ui(ui, |ui| {
+                for unit in &panel.units {
+                    ui.selectable_value(&mut draft.column, unit.clone(), unit);
+                }
+            });
+        egui::ComboBox::from_id_salt("capacity-value")
+            .selected_text(&draft.value)
+            .show_ui(ui, |ui| {
+                for value in &values {
+                    ui.selectable_value(&mut draft.value, value.clone(), value);
+                }
+            });
+        add = ui
+            .add_enabled(!draft.value.is_empty(), egui::Button::new("Add capacity"))
+            .clicked();
+    });
+    if add {
+        let draft = panel.capacity_draft.clone();
+        panel
+            .capacities
+            .retain(|c| !(c.column == draft.column && c.value == draft.value));
+        panel.capacities.push(draft);
     }
 }
 
@@ -190,6 +292,20 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
         ui.label(format!(
             "Next best: {} (profit {:.0}, cost {:.0})",
             alternative.change, alternative.objective, alternative.cost
+        ));
+    }
+    for capacity in &result.capacity_use {
+        ui.label(format!(
+            "{}={}: {:.0} of {:.0} messages used{}",
+            capacity.column,
+            capacity.value,
+            capacity.used,
+            capacity.max_exposure,
+            if capacity.left_out.is_empty() {
+                String::new()
+            } else {
+                format!("; left out to fit: {}", capacity.left_out.join("; "))
+            }
         ));
     }
     for warning in &result.forecast.warnings {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::model_args::{ModelData, parse_named_settings};
-use crate::scenario::optimise::{GridOption, OptimiseRequest, optimise, unit_label};
+use crate::scenario::optimise::{Capacity, GridOption, OptimiseRequest, optimise, unit_label};
 use crate::scenario::plan::Plan;
 
 #[derive(Args, Debug)]
@@ -31,6 +31,10 @@ pub struct OptimiseArgs {
     /// Leave out settings giving away more than this percentage of the price.
     #[arg(long, value_name = "PERCENT")]
     max_discount: Option<f64>,
+    /// The most messages one channel (or other unit dimension value) may send:
+    /// `channel=sms:50000`; repeatable. The dimension must be one of the units.
+    #[arg(long = "capacity", value_name = "DIMENSION=VALUE:MESSAGES")]
+    capacities: Vec<String>,
     /// What to maximise: `profit`, or an outcome's name (its lift).
     #[arg(long, default_value = "profit")]
     metric: String,
@@ -55,6 +59,11 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         budget: args.budget,
         objective: args.metric.clone(),
         max_discount_pct: args.max_discount,
+        capacities: args
+            .capacities
+            .iter()
+            .map(|flag| parse_capacity(flag))
+            .collect::<anyhow::Result<Vec<_>>>()?,
     };
     let result = optimise(&model, &history, &request)?;
     if let Some(path) = &args.save_plan {
@@ -100,6 +109,20 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
     for excluded in &result.excluded {
         println!("  left out: {excluded}");
     }
+    for capacity in &result.capacity_use {
+        println!(
+            "  capacity {}={}: {:.0} of {:.0} messages used{}",
+            capacity.column,
+            capacity.value,
+            capacity.used,
+            capacity.max_exposure,
+            if capacity.left_out.is_empty() {
+                String::new()
+            } else {
+                format!("; left out to fit: {}", capacity.left_out.join("; "))
+            }
+        );
+    }
     for warning in &result.forecast.warnings {
         println!("  warning: {warning}");
     }
@@ -107,4 +130,40 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         println!("saved the chosen plan to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `channel=sms:50000` as a capacity.
+fn parse_capacity(flag: &str) -> anyhow::Result<Capacity> {
+    let problem = || {
+        anyhow::anyhow!(
+            "--capacity '{flag}': expected DIMENSION=VALUE:MESSAGES, e.g. channel=sms:50000"
+        )
+    };
+    let (place, amount) = flag.rsplit_once(':').ok_or_else(problem)?;
+    let (column, value) = place.split_once('=').ok_or_else(problem)?;
+    let max_exposure: f64 = amount.trim().parse().map_err(|_| problem())?;
+    if column.trim().is_empty() || value.trim().is_empty() {
+        return Err(problem());
+    }
+    Ok(Capacity {
+        column: column.trim().to_owned(),
+        value: value.trim().to_owned(),
+        max_exposure,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacities_parse_from_the_flag() {
+        let capacity = parse_capacity("channel=sms:50000").unwrap();
+        assert_eq!(capacity.column, "channel");
+        assert_eq!(capacity.value, "sms");
+        assert_eq!(capacity.max_exposure, 50000.0);
+        for bad in ["channel:50000", "channel=sms", "channel=sms:lots", "=sms:5"] {
+            assert!(parse_capacity(bad).is_err(), "{bad}");
+        }
+    }
 }

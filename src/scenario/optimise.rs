@@ -48,6 +48,30 @@ pub struct OptimiseRequest {
     pub objective: String,
     /// Settings giving away more than this share of the price (percent) are left out.
     pub max_discount_pct: Option<f64>,
+    /// Limits on the messages (exposure) a channel, or any dimension value, can take.
+    #[serde(default)]
+    pub capacities: Vec<Capacity>,
+}
+
+/// The most exposure (messages sent, impressions) the plan may use on one dimension value:
+/// an SMS gateway's daily volume, a push quota.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    /// The dimension (`channel`), one of the optimiser's units, and its value (`sms`).
+    pub column: String,
+    pub value: String,
+    pub max_exposure: f64,
+}
+
+/// How much of a capacity the chosen plan uses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CapacityUse {
+    pub column: String,
+    pub value: String,
+    pub used: f64,
+    pub max_exposure: f64,
+    /// Units left without a campaign so that the plan fits (their labels).
+    pub left_out: Vec<String>,
 }
 
 /// A unit's forecast under one setting (ensemble means over the plan's dates).
@@ -57,6 +81,9 @@ pub struct UnitOutcome {
     pub objective: f64,
     pub profit: f64,
     pub cost: f64,
+    /// Messages sent or impressions bought (0 without an exposure column or a campaign).
+    #[serde(default)]
+    pub exposure: f64,
 }
 
 /// The setting chosen for one unit, and why.
@@ -90,6 +117,9 @@ pub struct OptimiseResult {
     pub alternatives: Vec<Alternative>,
     /// Settings left out by the constraints, with the reason.
     pub excluded: Vec<String>,
+    /// Each capacity's use by the chosen plan.
+    #[serde(default)]
+    pub capacity_use: Vec<CapacityUse>,
     /// The chosen plan, ready to save, and its full forecast (intervals, warnings).
     pub plan: Plan,
     pub forecast: PlanForecast,
@@ -108,6 +138,18 @@ pub enum OptimiseError {
     UnknownLever { option: String, lever: String },
     #[error("the budget must be a positive amount, not {0}")]
     Budget(f64),
+    #[error(
+        "a capacity on '{0}' needs '{0}' among the units (--unit {0}), so that each unit is on one {0}"
+    )]
+    CapacityNotAUnit(String),
+    #[error("a capacity limits messages, but this model has no exposure column to count them")]
+    CapacityWithoutExposure,
+    #[error("the capacity on {column}={value} must be zero or more messages, not {max}")]
+    CapacityAmount {
+        column: String,
+        value: String,
+        max: f64,
+    },
     #[error(transparent)]
     Evaluate(#[from] EvaluateError),
 }
@@ -149,9 +191,10 @@ pub fn optimise(
 
     let fixed = request.base.costs.fixed_cost.max(0.0);
     let budget_left = request.budget.map(|b| b - fixed);
-    let mut picks = match budget_left {
-        Some(left) if left <= 0.0 => vec![0; table.len()],
-        _ => choose(&table, budget_left),
+    let on_capacity = capacity_members(&units, &request.capacities);
+    let (mut picks, left_out) = match budget_left {
+        Some(left) if left <= 0.0 => (vec![0; table.len()], vec![false; table.len()]),
+        _ => choose_within_capacity(&table, budget_left, &request.capacities, &on_capacity),
     };
     let running_total = |picks: &[usize]| -> f64 {
         picks
@@ -176,11 +219,16 @@ pub fn optimise(
         .iter()
         .zip(&table)
         .zip(&picks)
-        .map(|((unit, row), &k)| Allocation {
+        .enumerate()
+        .map(|(u, ((unit, row), &k))| Allocation {
             unit: unit.clone(),
             choice: row[k].clone(),
             candidates: row.clone(),
-            reason: reason(row, k, request.budget.is_some()),
+            reason: if left_out[u] && k == 0 {
+                capacity_reason(row, unit, &request.capacities)
+            } else {
+                reason(row, k, request.budget.is_some())
+            },
         })
         .collect();
     let any = picks.iter().any(|&k| k > 0);
@@ -188,7 +236,24 @@ pub fn optimise(
     let total_cost = allocations.iter().map(|a| a.choice.cost).sum::<f64>() + fixed_cost;
     let total_profit = allocations.iter().map(|a| a.choice.profit).sum::<f64>() - fixed_cost;
     let total_objective = running_total(&picks) - fixed_charge(&picks);
-    let alternatives = alternatives(&units, &table, &picks, request, fixed);
+    let fits = |picks: &[usize]| capacities_fit(&table, picks, &request.capacities, &on_capacity);
+    let alternatives = alternatives(&units, &table, &picks, request, fixed, &fits);
+    let capacity_use = request
+        .capacities
+        .iter()
+        .zip(&on_capacity)
+        .map(|(capacity, members)| CapacityUse {
+            column: capacity.column.clone(),
+            value: capacity.value.clone(),
+            used: used_exposure(&table, &picks, members),
+            max_exposure: capacity.max_exposure,
+            left_out: members
+                .iter()
+                .filter(|&&u| left_out[u] && picks[u] == 0)
+                .map(|&u| unit_label(&units[u]))
+                .collect(),
+        })
+        .collect();
 
     let plan = chosen_plan(request, &options, &units, &picks);
     let forecast = evaluate_plan(model, history, &plan)?;
@@ -201,6 +266,7 @@ pub fn optimise(
         allocations,
         alternatives,
         excluded,
+        capacity_use,
         plan,
         forecast,
     })
@@ -212,6 +278,130 @@ fn no_campaign() -> UnitOutcome {
         objective: 0.0,
         profit: 0.0,
         cost: 0.0,
+        exposure: 0.0,
+    }
+}
+
+/// For each capacity, the units on its dimension value.
+fn capacity_members(units: &[Vec<DimensionValue>], capacities: &[Capacity]) -> Vec<Vec<usize>> {
+    capacities
+        .iter()
+        .map(|capacity| {
+            units
+                .iter()
+                .enumerate()
+                .filter(|(_, unit)| {
+                    unit.iter()
+                        .any(|d| d.column == capacity.column && d.value == capacity.value)
+                })
+                .map(|(u, _)| u)
+                .collect()
+        })
+        .collect()
+}
+
+/// The exposure the picked settings of `members` use.
+fn used_exposure(table: &[Vec<UnitOutcome>], picks: &[usize], members: &[usize]) -> f64 {
+    members.iter().map(|&u| table[u][picks[u]].exposure).sum()
+}
+
+/// Whether the picked settings stay within every capacity.
+fn capacities_fit(
+    table: &[Vec<UnitOutcome>],
+    picks: &[usize],
+    capacities: &[Capacity],
+    on_capacity: &[Vec<usize>],
+) -> bool {
+    capacities
+        .iter()
+        .zip(on_capacity)
+        .all(|(c, members)| used_exposure(table, picks, members) <= c.max_exposure + 1e-9)
+}
+
+/// `choose` under the budget, then, while a capacity is exceeded, the campaign unit on it that
+/// earns least per message is left out (kept at "no campaign") and the rest chosen again, so
+/// the budget it freed can go elsewhere. Deterministic; always ends within every capacity
+/// (at worst with nothing run on a channel). Returns the picks and the units left out.
+pub fn choose_within_capacity(
+    table: &[Vec<UnitOutcome>],
+    budget: Option<f64>,
+    capacities: &[Capacity],
+    on_capacity: &[Vec<usize>],
+) -> (Vec<usize>, Vec<bool>) {
+    let mut left_out = vec![false; table.len()];
+    // Each round leaves out one more unit, so at most one round per unit.
+    for _ in 0..=table.len() {
+        let allowed: Vec<Vec<UnitOutcome>> = table
+            .iter()
+            .zip(&left_out)
+            .map(|(row, &out)| {
+                row.iter()
+                    .enumerate()
+                    .map(|(k, option)| UnitOutcome {
+                        objective: if out && k > 0 {
+                            f64::NEG_INFINITY
+                        } else {
+                            option.objective
+                        },
+                        ..option.clone()
+                    })
+                    .collect()
+            })
+            .collect();
+        let picks = choose(&allowed, budget);
+        let over = capacities
+            .iter()
+            .zip(on_capacity)
+            .find(|(c, members)| used_exposure(table, &picks, members) > c.max_exposure + 1e-9);
+        let Some((_, members)) = over else {
+            return (picks, left_out);
+        };
+        let per_message = |u: usize| {
+            let option = &table[u][picks[u]];
+            option.objective / option.exposure.max(1e-9)
+        };
+        let weakest = members
+            .iter()
+            .copied()
+            .filter(|&u| picks[u] > 0 && table[u][picks[u]].exposure > 0.0)
+            .min_by(|&a, &b| per_message(a).total_cmp(&per_message(b)));
+        match weakest {
+            Some(u) => left_out[u] = true,
+            None => return (picks, left_out),
+        }
+    }
+    (vec![0; table.len()], left_out)
+}
+
+/// Why a unit left out for a capacity got no campaign.
+fn capacity_reason(
+    row: &[UnitOutcome],
+    unit: &[DimensionValue],
+    capacities: &[Capacity],
+) -> String {
+    let full: Vec<String> = capacities
+        .iter()
+        .filter(|c| {
+            unit.iter()
+                .any(|d| d.column == c.column && d.value == c.value)
+        })
+        .map(|c| format!("{}={} ({:.0} messages)", c.column, c.value, c.max_exposure))
+        .collect();
+    let best = row
+        .iter()
+        .skip(1)
+        .max_by(|a, b| a.objective.total_cmp(&b.objective));
+    match best {
+        Some(best) => format!(
+            "left out for capacity: {} is full, and its best setting ({}) gains {:.0} for {:.0} \
+             messages ({:.3} per message), less than the units kept there",
+            full.join(", "),
+            best.option,
+            best.objective,
+            best.exposure,
+            best.objective / best.exposure.max(1e-9)
+        ),
+        None => format!("left out for capacity: {} is full", full.join(", ")),
     }
 }
 
@@ -243,6 +433,21 @@ fn check_request(schema: &Schema, request: &OptimiseRequest) -> Result<(), Optim
             .any(|o| o.column == request.objective)
     {
         return Err(OptimiseError::UnknownObjective(request.objective.clone()));
+    }
+    for capacity in &request.capacities {
+        if !request.units.contains(&capacity.column) {
+            return Err(OptimiseError::CapacityNotAUnit(capacity.column.clone()));
+        }
+        if schema.exposure.is_none() {
+            return Err(OptimiseError::CapacityWithoutExposure);
+        }
+        if !(capacity.max_exposure.is_finite() && capacity.max_exposure >= 0.0) {
+            return Err(OptimiseError::CapacityAmount {
+                column: capacity.column.clone(),
+                value: capacity.value.clone(),
+                max: capacity.max_exposure,
+            });
+        }
     }
     match request.budget {
         Some(b) if !(b.is_finite() && b > 0.0) => Err(OptimiseError::Budget(b)),
@@ -392,6 +597,7 @@ fn unit_outcomes(
                 },
                 profit: money.incremental_profit,
                 cost: money.campaign_cost,
+                exposure: s.quantities.exposure,
             };
             (unit, outcome)
         })
@@ -520,6 +726,7 @@ fn alternatives(
     picks: &[usize],
     request: &OptimiseRequest,
     fixed: f64,
+    fits: &dyn Fn(&[usize]) -> bool,
 ) -> Vec<Alternative> {
     let total = |picks: &[usize]| -> (f64, f64) {
         let any = picks.iter().any(|&k| k > 0);
@@ -542,7 +749,7 @@ fn alternatives(
             let mut swapped = picks.to_vec();
             swapped[u] = k;
             let (objective, cost) = total(&swapped);
-            if request.budget.is_some_and(|b| cost > b) {
+            if request.budget.is_some_and(|b| cost > b) || !fits(&swapped) {
                 continue;
             }
             found.push(Alternative {
@@ -606,7 +813,70 @@ mod tests {
             objective,
             profit: objective,
             cost,
+            exposure: 0.0,
         }
+    }
+
+    /// A unit row whose campaign settings each send `messages`.
+    fn row_sending(options: &[(f64, f64)], messages: f64) -> Vec<UnitOutcome> {
+        let mut row = row(options);
+        for option in row.iter_mut().skip(1) {
+            option.exposure = messages;
+        }
+        row
+    }
+
+    fn sms_capacity(max_exposure: f64) -> Capacity {
+        Capacity {
+            column: "channel".into(),
+            value: "sms".into(),
+            max_exposure,
+        }
+    }
+
+    #[test]
+    fn a_full_channel_leaves_out_the_unit_earning_least_per_message() {
+        // Units 0–2 on sms (1000, 3000, 2000 messages), unit 3 on email. 4000 sms messages
+        // allowed: unit 1 earns 0.1 per message, the least, and goes; 0 and 2 fit (3000).
+        let table = vec![
+            row_sending(&[(500.0, 10.0)], 1000.0),
+            row_sending(&[(300.0, 10.0)], 3000.0),
+            row_sending(&[(700.0, 10.0)], 2000.0),
+            row_sending(&[(100.0, 10.0)], 9000.0),
+        ];
+        let on_capacity = vec![vec![0, 1, 2]];
+        let capacities = [sms_capacity(4000.0)];
+        let (picks, left_out) = choose_within_capacity(&table, None, &capacities, &on_capacity);
+        assert_eq!(picks, vec![1, 0, 1, 1]);
+        assert_eq!(left_out, vec![false, true, false, false]);
+        assert!(capacities_fit(&table, &picks, &capacities, &on_capacity));
+        assert_eq!(used_exposure(&table, &picks, &on_capacity[0]), 3000.0);
+        // A roomy capacity changes nothing; a zero one runs nothing on sms.
+        let roomy = [sms_capacity(1e9)];
+        assert_eq!(
+            choose_within_capacity(&table, None, &roomy, &on_capacity).0,
+            choose(&table, None)
+        );
+        let closed = [sms_capacity(0.0)];
+        assert_eq!(
+            choose_within_capacity(&table, None, &closed, &on_capacity).0,
+            vec![0, 0, 0, 1]
+        );
+    }
+
+    #[test]
+    fn the_budget_a_left_out_unit_frees_goes_elsewhere() {
+        // Budget 20: the sms units 0 and 1 take it all; sms allows one of them; the email
+        // unit 2 gets the budget unit 1 freed.
+        let table = vec![
+            row_sending(&[(900.0, 10.0)], 1000.0),
+            row_sending(&[(800.0, 10.0)], 1000.0),
+            row_sending(&[(100.0, 10.0)], 1000.0),
+        ];
+        let on_capacity = vec![vec![0, 1]];
+        let (picks, _) =
+            choose_within_capacity(&table, Some(20.0), &[sms_capacity(1500.0)], &on_capacity);
+        assert_eq!(picks, vec![1, 0, 1]);
     }
 
     fn row(options: &[(f64, f64)]) -> Vec<UnitOutcome> {

@@ -82,6 +82,7 @@ pub fn request(budget: Option<f64>) -> OptimiseRequest {
         budget,
         objective: "profit".into(),
         max_discount_pct: None,
+        capacities: Vec::new(),
     }
 }
 
