@@ -620,3 +620,131 @@ fn cancel_during_training_leaves_a_usable_app() {
         harness.state().status()
     );
 }
+
+fn coupon_150_20() -> Vec<LeverSetting> {
+    vec![
+        LeverSetting {
+            lever: "campaign_type".into(),
+            value: "coupon".into(),
+        },
+        LeverSetting {
+            lever: "coupon".into(),
+            value: "150:20".into(),
+        },
+        LeverSetting {
+            lever: "discount_pct".into(),
+            value: "0".into(),
+        },
+    ]
+}
+
+/// The plan panel: 20% off for everyone, a 150:20 coupon for one segment, forecast on a worker
+/// with the same numbers as the core's `evaluate_plan`; saved and reopened as a plan file; the
+/// next test among two saved scenarios.
+#[test]
+fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
+    let mut harness = harness_with_sample();
+    // The screenshot shows a fully trained model; the test itself needs only a few epochs.
+    if std::env::var_os("LIFTCAST_SCREENSHOTS").is_none() {
+        let config = harness.state_mut().train_config_mut();
+        config.epochs = 2;
+        config.members = 2;
+    }
+    harness.get_by_label("3 Train").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    harness.get_by_label("4 Scenarios").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+
+    harness.state_mut().set_scenario(&twenty_percent_off());
+    wait_until_idle(&mut harness);
+    scroll_and_click(&mut harness, "Use the levers above");
+    harness.state_mut().set_scenario(&coupon_150_20());
+    wait_until_idle(&mut harness);
+    scroll_and_click(&mut harness, "Give this segment the levers above");
+    let plan = harness.state().current_plan().expect("a plan");
+    assert!(plan.levers.contains(&twenty_percent_off()[1]), "{plan:?}");
+    assert_eq!(plan.segment_levers.len(), 1, "{plan:?}");
+    assert!(plan.segment_levers[0].levers.contains(&coupon_150_20()[1]));
+    assert!(plan.start.is_some(), "time data: the week after the data");
+
+    scroll_and_click(&mut harness, "Forecast plan");
+    harness.step();
+    wait_until_idle(&mut harness);
+    let shown = harness
+        .state()
+        .plan_forecast()
+        .cloned()
+        .unwrap_or_else(|| panic!("no plan forecast; status: {}", harness.state().status()));
+    let frame = harness.state().inspection().unwrap().table.frame.clone();
+    let core = liftcast::scenario::evaluate::evaluate_plan(
+        harness.state().model().expect("the model is back"),
+        &frame,
+        &plan,
+    )
+    .unwrap();
+    assert_eq!(shown.outcomes, core.outcomes);
+    assert_eq!(shown.money, core.money);
+    let profit = format!("{:.2}", core.money.point.incremental_profit);
+    harness.get_by_label(&profit);
+    let orders = core.outcome("orders").unwrap();
+    harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));
+    harness.get_by_label("Forecast plan").scroll_to_me();
+    for _ in 0..30 {
+        harness.step();
+    }
+    save_screenshot(&mut harness, "plan.png");
+
+    // Saved as a plan file and opened again after the segment is removed.
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("plan.json");
+    harness.state_mut().save_plan_to(path.clone());
+    wait_until_idle(&mut harness);
+    assert_eq!(liftcast::scenario::plan::Plan::load(&path).unwrap(), plan);
+    scroll_and_click(&mut harness, "remove");
+    assert!(
+        harness
+            .state()
+            .current_plan()
+            .unwrap()
+            .segment_levers
+            .is_empty()
+    );
+    harness.state_mut().open_plan_from(path);
+    wait_until_idle(&mut harness);
+    assert_eq!(harness.state().current_plan().unwrap(), plan);
+
+    // The next test among two saved scenarios: shares that sum to one, shown per arm.
+    for (name, settings) in [
+        ("twenty off", twenty_percent_off()),
+        ("coupon", coupon_150_20()),
+    ] {
+        harness.state_mut().set_scenario(&settings);
+        wait_until_idle(&mut harness);
+        let field =
+            harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Scenario name");
+        field.focus();
+        field.type_text(name);
+        harness.step();
+        harness.step();
+        scroll_and_click(&mut harness, "Save scenario");
+    }
+    scroll_and_click(&mut harness, "Suggest the next test");
+    harness.step();
+    wait_until_idle(&mut harness);
+    let suggestion = harness
+        .state()
+        .suggestion()
+        .cloned()
+        .unwrap_or_else(|| panic!("no suggestion; status: {}", harness.state().status()));
+    assert_eq!(suggestion.arms.len(), 2);
+    let shares: f64 = suggestion.arms.iter().map(|a| a.share).sum();
+    assert!((shares - 1.0).abs() < 1e-9);
+    harness.get_by_label(&format!("{:.1}%", suggestion.arms[0].share * 100.0));
+}

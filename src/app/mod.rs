@@ -6,6 +6,7 @@ mod curve_ui;
 mod data_ui;
 mod diagnostics_ui;
 mod optimise_ui;
+mod plan_ui;
 mod project_io;
 mod roles_ui;
 mod scenario_ui;
@@ -70,6 +71,27 @@ pub enum Command {
     /// Reopen a project; `None` asks for a file.
     OpenProject(Option<PathBuf>),
     ToggleTheme,
+    /// Forecast a campaign plan (over a population file, for unit data, when one is given).
+    ForecastPlan(Box<plan_ui::PlanRequest>),
+    /// Save a plan as JSON; `None` asks for a file.
+    SavePlan(Box<crate::scenario::plan::Plan>, Option<PathBuf>),
+    /// Open a plan file into the plan panel; `None` asks for a file.
+    OpenPlan(Option<PathBuf>),
+    /// Ask for the population file a plan reaches (unit data).
+    PickPopulation,
+    /// Suggest the next test's traffic among arms of a plan.
+    Suggest(Box<plan_ui::SuggestRequest>),
+    /// Say something in the status bar (a panel's input problem).
+    Status(String),
+}
+
+/// What a plan-file job did.
+enum PlanFile {
+    Saved(PathBuf),
+    Opened(crate::scenario::plan::Plan),
+    Population(PathBuf),
+    /// The dialog was closed without a choice.
+    NoChoice,
 }
 
 type OpenResult = Result<Inspection, String>;
@@ -110,6 +132,9 @@ enum Running {
     SaveProject(Job<(), WithModel<Option<PathBuf>>>),
     CompareSaved(Job<(), WithModel<Vec<(String, Forecast)>>>),
     OpenProject(Job<(), Result<Option<project_io::Opened>, String>>),
+    Plan(Job<(), WithModel<crate::scenario::evaluate::PlanForecast>>),
+    PlanFile(Job<(), Result<PlanFile, String>>),
+    Suggest(Job<(), WithModel<crate::scenario::bandit::Suggestion>>),
 }
 
 /// What the workbench remembers between runs, in eframe's storage (beside the window's size and
@@ -148,6 +173,7 @@ pub struct WorkbenchApp {
     scenario_panel: scenario_ui::ScenarioPanel,
     curve_panel: curve_ui::CurvePanel,
     optimise_panel: optimise_ui::OptimisePanel,
+    plan_panel: plan_ui::PlanPanel,
     diagnostics_panel: diagnostics_ui::DiagnosticsPanel,
     /// The last chart drawn (what Ctrl+E exports).
     current_chart: Option<crate::export::Chart>,
@@ -182,6 +208,7 @@ impl WorkbenchApp {
             scenario_panel: scenario_ui::ScenarioPanel::default(),
             curve_panel: curve_ui::CurvePanel::default(),
             optimise_panel: optimise_ui::OptimisePanel::default(),
+            plan_panel: plan_ui::PlanPanel::default(),
             diagnostics_panel: diagnostics_ui::DiagnosticsPanel::default(),
             current_chart: None,
             pending_forecast: None,
@@ -221,6 +248,41 @@ impl WorkbenchApp {
         }
         let all = self.scenario_panel.settings();
         self.run(Command::Forecast(all));
+    }
+
+    /// The last campaign plan forecast in the Scenarios step.
+    pub fn plan_forecast(&self) -> Option<&crate::scenario::evaluate::PlanForecast> {
+        self.plan_panel.result.as_ref()
+    }
+
+    /// The plan as the plan panel has it, for the audience chosen above.
+    pub fn current_plan(&self) -> Option<crate::scenario::plan::Plan> {
+        let schema = &self.model_meta.as_ref()?.schema;
+        self.plan_panel
+            .plan(schema, self.scenario_panel.row_filter().audience)
+            .ok()
+    }
+
+    /// The last next-test suggestion.
+    pub fn suggestion(&self) -> Option<&crate::scenario::bandit::Suggestion> {
+        self.plan_panel.suggestion.as_ref()
+    }
+
+    /// The current model (what the workbench's forecasts run on), when no job holds it.
+    pub fn model(&self) -> Option<&ForecastModel> {
+        self.model.as_ref()
+    }
+
+    /// Saves the plan panel's plan to `path` (what Save plan does after its dialog).
+    pub fn save_plan_to(&mut self, path: PathBuf) {
+        if let Some(plan) = self.current_plan() {
+            self.run(Command::SavePlan(Box::new(plan), Some(path)));
+        }
+    }
+
+    /// Opens a plan file into the plan panel (what Open plan does after its dialog).
+    pub fn open_plan_from(&mut self, path: PathBuf) {
+        self.run(Command::OpenPlan(Some(path)));
     }
 
     /// The response curve last drawn in the Scenarios step.
@@ -556,6 +618,92 @@ impl WorkbenchApp {
         self.track(job.map(Running::Report));
     }
 
+    fn start_plan(&mut self, request: plan_ui::PlanRequest) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = format!("Forecasting the plan '{}'…", request.plan.name);
+        let job = jobs::spawn("plan", self.notify.clone(), move |_| {
+            let result = plan_rows_source(&frame, request.population.as_deref()).and_then(|rows| {
+                crate::scenario::evaluate::evaluate_plan(&model, &rows, &request.plan)
+                    .map_err(|e| e.to_string())
+            });
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Plan));
+    }
+
+    fn start_plan_file(&mut self, action: PlanFileAction) {
+        let job = jobs::spawn("plan-file", self.notify.clone(), move |_| match action {
+            PlanFileAction::Save(plan, path) => {
+                let path = match path {
+                    Some(path) => path,
+                    None => match rfd::FileDialog::new()
+                        .set_title("Save the plan")
+                        .add_filter("Plan", &["json"])
+                        .set_file_name(format!("{}.json", file_stem(&plan.name)))
+                        .save_file()
+                    {
+                        Some(path) => path,
+                        None => return Ok(PlanFile::NoChoice),
+                    },
+                };
+                plan.save(&path)
+                    .map(|()| PlanFile::Saved(path))
+                    .map_err(|e| e.to_string())
+            }
+            PlanFileAction::Open(path) => {
+                let path = match path {
+                    Some(path) => path,
+                    None => match rfd::FileDialog::new()
+                        .set_title("Open a plan")
+                        .add_filter("Plan", &["json"])
+                        .pick_file()
+                    {
+                        Some(path) => path,
+                        None => return Ok(PlanFile::NoChoice),
+                    },
+                };
+                crate::scenario::plan::Plan::load(&path)
+                    .map(PlanFile::Opened)
+                    .map_err(|e| e.to_string())
+            }
+            PlanFileAction::PickPopulation => Ok(rfd::FileDialog::new()
+                .set_title("The population the plan reaches")
+                .add_filter(
+                    "Data",
+                    &[
+                        "csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx", "xls",
+                    ],
+                )
+                .pick_file()
+                .map_or(PlanFile::NoChoice, PlanFile::Population)),
+        });
+        self.track(job.map(Running::PlanFile));
+    }
+
+    fn start_suggest(&mut self, request: plan_ui::SuggestRequest) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = "Forecasting each arm for the next test…".into();
+        let job = jobs::spawn("suggest", self.notify.clone(), move |_| {
+            let result = crate::scenario::bandit::suggest_for_plans(
+                &model,
+                &frame,
+                &request.plan,
+                &request.arms,
+                &request.metric,
+                SUGGEST_SEED,
+            )
+            .map_err(|e| e.to_string());
+            (Some(model), result)
+        });
+        self.track(job.map(Running::Suggest));
+    }
+
     /// Makes `model` the current one: every panel built on the old model starts afresh.
     fn adopt_model(&mut self, model: ForecastModel) {
         self.model_meta = Some(model.meta.clone());
@@ -566,6 +714,7 @@ impl WorkbenchApp {
         }
         self.curve_panel = curve_ui::CurvePanel::default();
         self.optimise_panel = optimise_ui::OptimisePanel::default();
+        self.plan_panel.prepare(&model.meta.schema);
         self.current_chart = None;
         self.diagnostics_panel = diagnostics_ui::DiagnosticsPanel::default();
         self.model = Some(model);
@@ -892,6 +1041,53 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Running::Plan(job) => {
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(forecast) => {
+                            self.status = format!("Plan '{}' forecast.", forecast.plan);
+                            self.plan_panel.result = Some(forecast);
+                        }
+                        Err(message) => self.status = format!("The plan failed: {message}"),
+                    }
+                }
+            }
+            Running::PlanFile(job) => {
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match end.and_then(|r| r) {
+                        Ok(PlanFile::Saved(path)) => {
+                            self.status = format!("Plan saved to {}.", path.display())
+                        }
+                        Ok(PlanFile::Opened(plan)) => {
+                            self.status = format!(
+                                "Plan '{}' opened; its audience is the one chosen above.",
+                                plan.name
+                            );
+                            self.plan_panel.load(plan);
+                        }
+                        Ok(PlanFile::Population(path)) => {
+                            self.status = format!("The plan reaches {}.", path.display());
+                            self.plan_panel.population = Some(path);
+                        }
+                        Ok(PlanFile::NoChoice) => self.status.clear(),
+                        Err(message) => self.status = format!("Plan file: {message}"),
+                    }
+                }
+            }
+            Running::Suggest(job) => {
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(suggestion) => {
+                            self.status = "Next test suggested.".into();
+                            self.plan_panel.suggestion = Some(suggestion);
+                        }
+                        Err(message) => self.status = format!("No suggestion: {message}"),
+                    }
+                }
+            }
             Running::Diagnose(job) => {
                 if let Some(end) = job_end(job.poll()) {
                     finished = true;
@@ -1102,6 +1298,18 @@ impl WorkbenchApp {
             Command::ToggleTheme => {
                 self.settings.light = !self.settings.light;
             }
+            Command::ForecastPlan(request) if self.running.is_none() => self.start_plan(*request),
+            Command::SavePlan(plan, path) if self.running.is_none() => {
+                self.start_plan_file(PlanFileAction::Save(*plan, path))
+            }
+            Command::OpenPlan(path) if self.running.is_none() => {
+                self.start_plan_file(PlanFileAction::Open(path))
+            }
+            Command::PickPopulation if self.running.is_none() => {
+                self.start_plan_file(PlanFileAction::PickPopulation)
+            }
+            Command::Suggest(request) if self.running.is_none() => self.start_suggest(*request),
+            Command::Status(message) => self.status = message,
             Command::CancelJob => match &self.running {
                 Some(Running::Train(job)) => {
                     job.cancel();
@@ -1202,6 +1410,15 @@ impl WorkbenchApp {
                             if self.model_meta.is_some() {
                                 ui.separator();
                                 let scenario = self.scenario_panel.settings();
+                                let context = plan_ui::PlanContext {
+                                    schema,
+                                    scenario: &scenario,
+                                    audience: self.scenario_panel.row_filter().audience,
+                                    dimension_values: &self.scenario_panel.dimension_values,
+                                    saved: &self.scenario_panel.saved,
+                                };
+                                plan_ui::plan_ui(ui, &mut self.plan_panel, &context, &mut commands);
+                                ui.separator();
                                 curve_ui::curve_ui(
                                     ui,
                                     &mut self.curve_panel,
@@ -1533,6 +1750,30 @@ fn live_forecast(
         forecast,
         prepared: (filter, prepared),
     })
+}
+
+/// A plan-file job's work.
+enum PlanFileAction {
+    Save(crate::scenario::plan::Plan, Option<PathBuf>),
+    Open(Option<PathBuf>),
+    PickPopulation,
+}
+
+/// Seed of the next-test suggestion (fixed: the same arms give the same shares).
+const SUGGEST_SEED: u64 = 7;
+
+/// The rows a plan starts from (on a worker): the population file when one is given, the
+/// data's own rows otherwise.
+fn plan_rows_source(
+    frame: &polars::prelude::DataFrame,
+    population: Option<&std::path::Path>,
+) -> Result<polars::prelude::DataFrame, String> {
+    match population {
+        Some(path) => import::load(path, &ImportOptions::default())
+            .map(|table| table.frame)
+            .map_err(|e| e.to_string()),
+        None => Ok(frame.clone()),
+    }
 }
 
 /// The rows the Scenarios step's audience and date range keep (on a worker).

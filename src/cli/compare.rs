@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::model_args::{ModelData, parse_named_settings};
-use crate::scenario::bandit::suggest;
+use crate::scenario::bandit::suggest_for_plans;
 use crate::scenario::compare::compare;
 use crate::scenario::evaluate::evaluate_plan;
 use crate::scenario::plan::Plan;
@@ -99,23 +99,12 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.arms.len() >= 2, "give at least two --arm");
     let (model, history) = args.target.load()?;
     let base = Plan::load(&args.plan)?;
-    let mut arms = Vec::new();
-    for arm in &args.arms {
-        let (name, settings) = parse_named_settings(arm)?;
-        let mut plan = base.clone();
-        plan.name = name.clone();
-        for setting in settings {
-            plan.levers.retain(|s| s.lever != setting.lever);
-            plan.levers.push(setting);
-        }
-        let forecast = evaluate_plan(&model, &history, &plan)?;
-        let draws = forecast
-            .metric_draws(&args.metric)
-            .with_context(|| format!("'{}' is neither an outcome nor 'profit'", args.metric))?
-            .to_vec();
-        arms.push((name, draws));
-    }
-    let suggestion = suggest(&arms, 10_000, args.seed);
+    let arms = args
+        .arms
+        .iter()
+        .map(|arm| parse_named_settings(arm))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let suggestion = suggest_for_plans(&model, &history, &base, &arms, &args.metric, args.seed)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&suggestion)?);
         return Ok(ExitCode::SUCCESS);

@@ -12,6 +12,27 @@ use rand_distr::{Distribution, StudentT};
 use serde::{Deserialize, Serialize};
 
 use super::draws;
+use super::evaluate::{EvaluateError, evaluate_plan};
+use super::plan::Plan;
+use crate::model::{ForecastModel, LeverSetting};
+
+/// Thompson rounds behind a suggestion's shares.
+pub const SUGGESTION_SAMPLES: usize = 10_000;
+
+/// Why arms could not be suggested.
+#[derive(Debug, thiserror::Error)]
+pub enum SuggestError {
+    #[error("a next test needs at least two arms to share the traffic")]
+    TooFewArms,
+    #[error("'{0}' is neither 'profit' nor an outcome of this model")]
+    UnknownMetric(String),
+    #[error("arm '{arm}': {source}")]
+    Arm {
+        arm: String,
+        #[source]
+        source: EvaluateError,
+    },
+}
 
 /// One arm's suggestion.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,6 +125,42 @@ pub fn suggest(arms: &[(String, Vec<f64>)], samples: usize, seed: u64) -> Sugges
         exploit: arms.get(exploit).map(|a| a.0.clone()).unwrap_or_default(),
         expected_regret: regret / samples as f64,
     }
+}
+
+/// Suggests the next test's traffic among `arms` (name, lever settings replacing `base`'s
+/// levers of the same name) of one plan: each arm's plan is forecast, and its draws of
+/// `metric` (`profit` or an outcome's lift) go to `suggest`.
+pub fn suggest_for_plans(
+    model: &ForecastModel,
+    history: &polars::prelude::DataFrame,
+    base: &Plan,
+    arms: &[(String, Vec<LeverSetting>)],
+    metric: &str,
+    seed: u64,
+) -> Result<Suggestion, SuggestError> {
+    if arms.len() < 2 {
+        return Err(SuggestError::TooFewArms);
+    }
+    let mut arm_draws = Vec::with_capacity(arms.len());
+    for (name, settings) in arms {
+        let mut plan = base.clone();
+        plan.name = name.clone();
+        for setting in settings {
+            plan.levers.retain(|s| s.lever != setting.lever);
+            plan.levers.push(setting.clone());
+        }
+        let forecast =
+            evaluate_plan(model, history, &plan).map_err(|source| SuggestError::Arm {
+                arm: name.clone(),
+                source,
+            })?;
+        let draws = forecast
+            .metric_draws(metric)
+            .ok_or_else(|| SuggestError::UnknownMetric(metric.to_owned()))?
+            .to_vec();
+        arm_draws.push((name.clone(), draws));
+    }
+    Ok(suggest(&arm_draws, SUGGESTION_SAMPLES, seed))
 }
 
 #[cfg(test)]

@@ -1,0 +1,616 @@
+//! The campaign plan panel of the Scenarios step: the what-if above made a plan. Dates (for
+//! time data the week after the data, the normal case), the audience chosen above or a
+//! population file (unit data), the levers above for everyone and other levers for chosen
+//! segments (`150:20` to one, 10% off to another, nothing to the rest), and the costs. The
+//! forecast shows each outcome's lift with 80% and 95% intervals, the money (each cost part,
+//! profit, ROI, the chance of a profit), warnings and the per-segment breakdown. Plans save and
+//! open as the JSON files `liftcast plan` reads. The next-test panel suggests traffic shares
+//! among the saved scenarios, as arms of this plan.
+
+use std::path::PathBuf;
+
+use chrono::{Duration, NaiveDate};
+use eframe::egui;
+
+use super::Command;
+use crate::data::controls::same_value;
+use crate::data::schema::Schema;
+use crate::model::LeverSetting;
+use crate::scenario::bandit::Suggestion;
+use crate::scenario::costs::CostSettings;
+use crate::scenario::draws::Interval;
+use crate::scenario::evaluate::PlanForecast;
+use crate::scenario::plan::{
+    AudienceFilter, PLAN_FORMAT_VERSION, Plan, SCENARIO_PLAN_DAYS, SegmentLevers,
+};
+
+/// A plan to forecast, and the population file it runs over (unit data; `None`: the data's
+/// own rows).
+#[derive(Clone, Debug)]
+pub struct PlanRequest {
+    pub plan: Plan,
+    pub population: Option<PathBuf>,
+}
+
+/// The next test to suggest: arms (saved scenarios) of a plan, and what to maximise.
+#[derive(Clone, Debug)]
+pub struct SuggestRequest {
+    pub plan: Plan,
+    pub arms: Vec<(String, Vec<LeverSetting>)>,
+    pub metric: String,
+}
+
+/// What the plan panel edits and shows.
+#[derive(Clone, Debug)]
+pub struct PlanPanel {
+    pub name: String,
+    /// Time data: the plan's first and last day (YYYY-MM-DD).
+    pub date_from: String,
+    pub date_to: String,
+    /// Levers for every row of the plan.
+    pub levers: Vec<LeverSetting>,
+    /// Levers for chosen segments, over the plan's own.
+    pub segment_levers: Vec<SegmentLevers>,
+    /// The segment about to be given levers: dimension and value.
+    pub segment_column: String,
+    pub segment_value: String,
+    pub costs: CostSettings,
+    /// Unit data: the population file the plan reaches instead of the data's rows.
+    pub population: Option<PathBuf>,
+    pub result: Option<PlanForecast>,
+    /// The next test: the metric and the last suggestion.
+    pub suggest_metric: String,
+    pub suggestion: Option<Suggestion>,
+}
+
+impl Default for PlanPanel {
+    fn default() -> Self {
+        Self {
+            name: "my plan".into(),
+            date_from: String::new(),
+            date_to: String::new(),
+            levers: Vec::new(),
+            segment_levers: Vec::new(),
+            segment_column: String::new(),
+            segment_value: String::new(),
+            costs: CostSettings {
+                margin_pct: 40.0,
+                ..CostSettings::default()
+            },
+            population: None,
+            result: None,
+            suggest_metric: "profit".into(),
+            suggestion: None,
+        }
+    }
+}
+
+impl PlanPanel {
+    /// A fresh plan for a model: on time data the week after the data.
+    pub fn prepare(&mut self, schema: &Schema) {
+        let first = schema.time.as_ref().map(|t| t.last + Duration::days(1));
+        self.date_from = first.map(|d| d.to_string()).unwrap_or_default();
+        self.date_to = first
+            .map(|d| (d + Duration::days(SCENARIO_PLAN_DAYS - 1)).to_string())
+            .unwrap_or_default();
+        self.levers.clear();
+        self.segment_levers.clear();
+        self.result = None;
+        self.suggestion = None;
+    }
+
+    /// The plan as edited, for `audience` (the Scenarios step's choice).
+    pub fn plan(&self, schema: &Schema, audience: Vec<AudienceFilter>) -> Result<Plan, String> {
+        let parse = |what: &str, text: &str| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| format!("the plan's {what} date '{text}' is not YYYY-MM-DD"))
+        };
+        let (start, end) = if schema.time.is_some() {
+            (
+                Some(parse("first", &self.date_from)?),
+                Some(parse("last", &self.date_to)?),
+            )
+        } else {
+            (None, None)
+        };
+        Ok(Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            name: self.name.trim().to_owned(),
+            start,
+            end,
+            audience,
+            levers: self.levers.clone(),
+            segment_levers: self.segment_levers.clone(),
+            costs: self.costs.clone(),
+        })
+    }
+
+    /// Shows a plan opened from a file (its audience is the file's, shown as a note).
+    pub fn load(&mut self, plan: Plan) {
+        self.name = plan.name;
+        self.date_from = plan.start.map(|d| d.to_string()).unwrap_or_default();
+        self.date_to = plan.end.map(|d| d.to_string()).unwrap_or_default();
+        self.levers = plan.levers;
+        self.segment_levers = plan.segment_levers;
+        self.costs = plan.costs;
+        self.result = None;
+    }
+
+    /// Gives the chosen segment `levers` (replacing what it had).
+    pub fn give_segment(&mut self, levers: Vec<LeverSetting>) {
+        if self.segment_column.is_empty() || self.segment_value.is_empty() {
+            return;
+        }
+        self.segment_levers
+            .retain(|s| !(s.column == self.segment_column && s.value == self.segment_value));
+        self.segment_levers.push(SegmentLevers {
+            column: self.segment_column.clone(),
+            value: self.segment_value.clone(),
+            also: Vec::new(),
+            levers,
+        });
+    }
+}
+
+/// The levers a setting moves off their baselines, as `lever=value, …` ("no campaign" when
+/// none).
+pub fn describe(schema: &Schema, levers: &[LeverSetting]) -> String {
+    let moved: Vec<String> = levers
+        .iter()
+        .filter(|s| {
+            schema
+                .levers
+                .iter()
+                .any(|l| l.column == s.lever && !same_value(Some(&s.value), &l.baseline))
+        })
+        .map(|s| format!("{}={}", s.lever, s.value))
+        .collect();
+    if moved.is_empty() {
+        "no campaign".into()
+    } else {
+        moved.join(", ")
+    }
+}
+
+/// What the panel needs from the rest of the Scenarios step.
+pub struct PlanContext<'a> {
+    pub schema: &'a Schema,
+    /// The lever controls' current values.
+    pub scenario: &'a [LeverSetting],
+    /// The audience chosen above.
+    pub audience: Vec<AudienceFilter>,
+    pub dimension_values: &'a [(String, Vec<String>)],
+    /// The saved scenarios (the next test's arms).
+    pub saved: &'a [crate::project::SavedScenario],
+}
+
+pub fn plan_ui(
+    ui: &mut egui::Ui,
+    panel: &mut PlanPanel,
+    context: &PlanContext,
+    commands: &mut Vec<Command>,
+) {
+    let schema = context.schema;
+    ui.heading("Campaign plan");
+    ui.label(
+        "A plan runs the levers above (or others per segment) over dates and an audience, at a \
+         cost: forecast it for the lift, the money and the warnings, and save it for the CLI or \
+         the report.",
+    );
+    egui::Grid::new("plan-settings")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Name");
+            ui.text_edit_singleline(&mut panel.name);
+            ui.end_row();
+            if schema.time.is_some() {
+                ui.label("Dates");
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut panel.date_from).desired_width(90.0));
+                    ui.label("to");
+                    ui.add(egui::TextEdit::singleline(&mut panel.date_to).desired_width(90.0));
+                    ui.weak("(YYYY-MM-DD; days after the data are forecast from its last weeks)");
+                });
+                ui.end_row();
+            } else {
+                ui.label("Population");
+                ui.horizontal(|ui| {
+                    match &panel.population {
+                        Some(path) => ui.label(path.display().to_string()),
+                        None => ui.label("the data's own rows"),
+                    };
+                    if ui.button("Population file…").clicked() {
+                        commands.push(Command::PickPopulation);
+                    }
+                    if panel.population.is_some() && ui.button("Use the data's rows").clicked() {
+                        panel.population = None;
+                    }
+                });
+                ui.end_row();
+            }
+            ui.label("Audience");
+            if context.audience.is_empty() {
+                ui.label("everyone (choose above)");
+            } else {
+                let parts: Vec<String> = context
+                    .audience
+                    .iter()
+                    .map(|a| format!("{} in {}", a.column, a.values.join(", ")))
+                    .collect();
+                ui.label(parts.join("; "));
+            }
+            ui.end_row();
+            ui.label("Levers for everyone");
+            ui.horizontal(|ui| {
+                ui.label(describe(schema, &panel.levers));
+                if ui.button("Use the levers above").clicked() {
+                    panel.levers = context.scenario.to_vec();
+                }
+            });
+            ui.end_row();
+        });
+    segments_ui(ui, panel, context);
+    costs_ui(ui, &mut panel.costs);
+    ui.horizontal(|ui| {
+        if ui.button("Forecast plan").clicked() {
+            match panel.plan(schema, context.audience.clone()) {
+                Ok(plan) => commands.push(Command::ForecastPlan(Box::new(PlanRequest {
+                    plan,
+                    population: panel.population.clone(),
+                }))),
+                Err(message) => commands.push(Command::Status(message)),
+            }
+        }
+        if ui.button("Save plan…").clicked() {
+            match panel.plan(schema, context.audience.clone()) {
+                Ok(plan) => commands.push(Command::SavePlan(Box::new(plan), None)),
+                Err(message) => commands.push(Command::Status(message)),
+            }
+        }
+        if ui.button("Open plan…").clicked() {
+            commands.push(Command::OpenPlan(None));
+        }
+    });
+    if let Some(result) = &panel.result {
+        result_ui(ui, result);
+    }
+    ui.separator();
+    suggest_ui(ui, panel, context, commands);
+}
+
+/// Per-segment levers: the list, and "give this segment the levers above".
+fn segments_ui(ui: &mut egui::Ui, panel: &mut PlanPanel, context: &PlanContext) {
+    let mut remove = None;
+    for (i, segment) in panel.segment_levers.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let mut conditions: Vec<String> = segment
+                .conditions()
+                .iter()
+                .map(|d| format!("{}={}", d.column, d.value))
+                .collect();
+            conditions.dedup();
+            ui.label(format!(
+                "{}: {}",
+                conditions.join(" and "),
+                describe(context.schema, &segment.levers)
+            ));
+            if ui.small_button("remove").clicked() {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        panel.segment_levers.remove(i);
+    }
+    if context.dimension_values.is_empty() {
+        return;
+    }
+    if !context
+        .dimension_values
+        .iter()
+        .any(|(d, _)| *d == panel.segment_column)
+    {
+        panel.segment_column = context.dimension_values[0].0.clone();
+        panel.segment_value.clear();
+    }
+    let values: &[String] = context
+        .dimension_values
+        .iter()
+        .find(|(d, _)| *d == panel.segment_column)
+        .map_or(&[], |(_, v)| v.as_slice());
+    if !values.contains(&panel.segment_value) {
+        panel.segment_value = values.first().cloned().unwrap_or_default();
+    }
+    let mut give = false;
+    ui.horizontal(|ui| {
+        ui.label("Segment");
+        egui::ComboBox::from_id_salt("plan-segment-dimension")
+            .selected_text(&panel.segment_column)
+            .show_ui(ui, |ui| {
+                for (dimension, _) in context.dimension_values {
+                    ui.selectable_value(&mut panel.segment_column, dimension.clone(), dimension);
+                }
+            });
+        egui::ComboBox::from_id_salt("plan-segment-value")
+            .selected_text(&panel.segment_value)
+            .show_ui(ui, |ui| {
+                for value in values {
+                    ui.selectable_value(&mut panel.segment_value, value.clone(), value);
+                }
+            });
+        give = ui.button("Give this segment the levers above").clicked();
+    });
+    if give {
+        panel.give_segment(context.scenario.to_vec());
+    }
+}
+
+fn costs_ui(ui: &mut egui::Ui, costs: &mut CostSettings) {
+    ui.horizontal(|ui| {
+        ui.label("Margin %");
+        ui.add(
+            egui::DragValue::new(&mut costs.margin_pct)
+                .range(0.0..=100.0)
+                .speed(0.5),
+        );
+        ui.label("cost per message");
+        ui.add(
+            egui::DragValue::new(&mut costs.cost_per_exposure)
+                .range(0.0..=f64::MAX)
+                .speed(0.001),
+        );
+        ui.label("fixed cost");
+        ui.add(
+            egui::DragValue::new(&mut costs.fixed_cost)
+                .range(0.0..=f64::MAX)
+                .speed(10.0),
+        );
+    });
+    ui.horizontal(|ui| {
+        ui.label("Coupon redemption share");
+        ui.add(
+            egui::DragValue::new(&mut costs.redemption_share)
+                .range(0.0..=1.0)
+                .speed(0.01),
+        );
+        ui.checkbox(
+            &mut costs.revenue_is_net_of_discount,
+            "the data's revenue is net of discounts",
+        );
+    });
+}
+
+fn range(interval: &Interval) -> String {
+    format!("{:+.1} to {:+.1}", interval.low, interval.high)
+}
+
+fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
+    ui.label(format!(
+        "Plan '{}': {} rows ({}); intervals from {} ensemble draws.",
+        result.plan, result.rows, result.rule, result.draws_count
+    ));
+    egui::Grid::new("plan-outcomes")
+        .striped(true)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            for header in [
+                "outcome",
+                "with the plan",
+                "baseline",
+                "lift",
+                "lift %",
+                "80%",
+                "95%",
+            ] {
+                ui.strong(header);
+            }
+            ui.end_row();
+            for o in &result.outcomes {
+                ui.label(&o.outcome);
+                ui.label(format!("{:.1}", o.scenario));
+                ui.label(format!("{:.1}", o.baseline));
+                ui.label(format!("{:+.1}", o.lift));
+                ui.label(format!("{:+.1}%", o.lift_pct));
+                ui.label(range(&o.lift_80));
+                ui.label(range(&o.lift_95));
+                ui.end_row();
+            }
+        });
+    let money = &result.money;
+    let point = &money.point;
+    egui::Grid::new("plan-money")
+        .striped(true)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            let mut line = |name: &str, value: f64, interval: Option<&Interval>| {
+                ui.label(name);
+                ui.label(format!("{value:.2}"));
+                ui.label(
+                    interval
+                        .map(|i| format!("95% {}", range(i)))
+                        .unwrap_or_default(),
+                );
+                ui.end_row();
+            };
+            line(
+                "incremental revenue",
+                point.incremental_revenue,
+                Some(&money.incremental_revenue_95),
+            );
+            line(
+                "incremental margin",
+                point.incremental_margin,
+                Some(&money.incremental_margin_95),
+            );
+            line("fixed cost", point.fixed_cost, None);
+            line("message cost", point.exposure_cost, None);
+            line("discount given away", point.discount_value, None);
+            line(
+                "campaign cost",
+                point.campaign_cost,
+                Some(&money.campaign_cost_95),
+            );
+            line(
+                "incremental profit",
+                point.incremental_profit,
+                Some(&money.incremental_profit_95),
+            );
+        });
+    ui.strong(format!(
+        "ROI {}; probability of a profit {:.0}%",
+        match (point.roi, &money.roi_80) {
+            (Some(roi), Some(band)) =>
+                format!("{roi:.2} (80% {:.2} to {:.2})", band.low, band.high),
+            (Some(roi), None) => format!("{roi:.2}"),
+            (None, _) => "n/a (the campaign costs nothing)".into(),
+        },
+        money.probability_profit_positive * 100.0
+    ));
+    for warning in &result.warnings {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
+    }
+    egui::CollapsingHeader::new("Lift by segment")
+        .id_salt("plan-by-segment")
+        .show(ui, |ui| {
+            egui::Grid::new("plan-breakdown")
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.strong("group");
+                    ui.strong("rows");
+                    for o in &result.outcomes {
+                        ui.strong(format!("{} lift", o.outcome));
+                    }
+                    ui.end_row();
+                    for group in &result.by_segment {
+                        ui.label(format!("{}={}", group.by, group.value));
+                        ui.label(group.rows.to_string());
+                        for o in &group.outcomes {
+                            ui.label(format!("{:+.1}", o.lift));
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+/// The next test among the saved scenarios.
+fn suggest_ui(
+    ui: &mut egui::Ui,
+    panel: &mut PlanPanel,
+    context: &PlanContext,
+    commands: &mut Vec<Command>,
+) {
+    ui.heading("Next test");
+    ui.label(
+        "Which saved scenarios to test next, and with what share of the traffic: each gets the \
+         chance that it is the best (Thompson sampling over the ensemble's draws), so the ones \
+         the model is unsure about keep being tested. Each runs as this plan's levers.",
+    );
+    ui.horizontal(|ui| {
+        ui.label("Maximise");
+        egui::ComboBox::from_id_salt("suggest-metric")
+            .selected_text(&panel.suggest_metric)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut panel.suggest_metric, "profit".into(), "profit");
+                for outcome in &context.schema.outcomes {
+                    ui.selectable_value(
+                        &mut panel.suggest_metric,
+                        outcome.column.clone(),
+                        format!("{} lift", outcome.column),
+                    );
+                }
+            });
+        let ready = context.saved.len() >= 2;
+        let clicked = ui
+            .add_enabled(ready, egui::Button::new("Suggest the next test"))
+            .on_disabled_hover_text("Save at least two scenarios above: they are the arms")
+            .clicked();
+        if clicked {
+            match panel.plan(context.schema, context.audience.clone()) {
+                Ok(plan) => commands.push(Command::Suggest(Box::new(SuggestRequest {
+                    plan,
+                    arms: context
+                        .saved
+                        .iter()
+                        .map(|s| (s.name.clone(), s.settings.clone()))
+                        .collect(),
+                    metric: panel.suggest_metric.clone(),
+                }))),
+                Err(message) => commands.push(Command::Status(message)),
+            }
+        }
+    });
+    if let Some(suggestion) = &panel.suggestion {
+        egui::Grid::new("suggestion")
+            .striped(true)
+            .spacing([14.0, 4.0])
+            .show(ui, |ui| {
+                ui.strong("arm");
+                ui.strong("expected");
+                ui.strong("traffic share");
+                ui.end_row();
+                for arm in &suggestion.arms {
+                    ui.label(&arm.arm);
+                    ui.label(format!("{:.1}", arm.mean));
+                    ui.label(format!("{:.1}%", arm.share * 100.0));
+                    ui.end_row();
+                }
+            });
+        ui.label(format!(
+            "Stopping now means '{}', with an expected regret of {:.1}.",
+            suggestion.exploit, suggestion.expected_regret
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::schema::{LeverField, LeverKind};
+
+    fn schema() -> Schema {
+        Schema {
+            source: "shop.csv".into(),
+            rows: 10,
+            time: None,
+            dimensions: vec!["segment".into()],
+            levers: vec![LeverField {
+                column: "discount_pct".into(),
+                kind: LeverKind::Numeric {
+                    min: 0.0,
+                    max: 30.0,
+                },
+                baseline: "0".into(),
+                varies: true,
+            }],
+            covariates: Vec::new(),
+            exposure: None,
+            outcomes: Vec::new(),
+        }
+    }
+
+    fn set(value: &str) -> Vec<LeverSetting> {
+        vec![LeverSetting {
+            lever: "discount_pct".into(),
+            value: value.into(),
+        }]
+    }
+
+    #[test]
+    fn a_segment_given_levers_twice_keeps_the_newest() {
+        let mut panel = PlanPanel {
+            segment_column: "segment".into(),
+            segment_value: "vip".into(),
+            ..PlanPanel::default()
+        };
+        panel.give_segment(set("10"));
+        panel.give_segment(set("20"));
+        assert_eq!(panel.segment_levers.len(), 1);
+        assert_eq!(panel.segment_levers[0].levers, set("20"));
+        let plan = panel.plan(&schema(), Vec::new()).unwrap();
+        assert_eq!(plan.segment_levers, panel.segment_levers);
+        assert_eq!(describe(&schema(), &set("0")), "no campaign");
+        assert_eq!(describe(&schema(), &set("20")), "discount_pct=20");
+    }
+}
