@@ -748,3 +748,78 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     assert!((shares - 1.0).abs() < 1e-9);
     harness.get_by_label(&format!("{:.1}%", suggestion.arms[0].share * 100.0));
 }
+
+/// Unit data: a plan reaches a population file (Artea's next-campaign customers, who have no
+/// coupon column yet) with the levers set on every row, as the core forecasts it.
+#[test]
+fn a_plan_reaches_a_population_file() {
+    use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
+    let shared =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/artea_coupon");
+    let experiment = shared.join("artea-a_b-experiment.csv");
+    let next_campaign = shared.join("artea-next-campaign.csv");
+    let overrides = RoleOverrides {
+        levers: vec![("test_coupon".into(), Some("0".into()))],
+        outcomes: vec!["trans_after".into(), "revenue_after".into()],
+        ..Default::default()
+    };
+    let table = import::load(&experiment, &ImportOptions::default()).unwrap();
+    let mapping = Inspection::new(table, None, &overrides).unwrap().mapping;
+
+    let mut harness = harness_with_sample();
+    harness.state_mut().open_file(experiment);
+    wait_until_idle(&mut harness);
+    harness.state_mut().apply_mapping(mapping);
+    wait_until_idle(&mut harness);
+    {
+        let config = harness.state_mut().train_config_mut();
+        config.epochs = 2;
+        config.members = 2;
+    }
+    harness.get_by_label("3 Train").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    harness.get_by_label("4 Scenarios").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let coupon = vec![LeverSetting {
+        lever: "test_coupon".into(),
+        value: "1".into(),
+    }];
+    harness.state_mut().set_scenario(&coupon);
+    wait_until_idle(&mut harness);
+    scroll_and_click(&mut harness, "Use the levers above");
+    // Unit data: no dates, a population instead.
+    harness.get_by_label("the data's own rows");
+    harness
+        .state_mut()
+        .set_plan_population(next_campaign.clone());
+    harness.step();
+    harness.get_by_label(&next_campaign.display().to_string());
+    scroll_and_click(&mut harness, "Forecast plan");
+    harness.step();
+    wait_until_idle(&mut harness);
+    let shown = harness
+        .state()
+        .plan_forecast()
+        .cloned()
+        .unwrap_or_else(|| panic!("no plan forecast; status: {}", harness.state().status()));
+    let population = import::load(&next_campaign, &ImportOptions::default())
+        .unwrap()
+        .frame;
+    assert_eq!(shown.rows, population.height());
+    let plan = harness.state().current_plan().unwrap();
+    assert_eq!(plan.start, None);
+    let core = liftcast::scenario::evaluate::evaluate_plan(
+        harness.state().model().unwrap(),
+        &population,
+        &plan,
+    )
+    .unwrap();
+    assert_eq!(shown.outcomes, core.outcomes);
+}

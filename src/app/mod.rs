@@ -280,6 +280,12 @@ impl WorkbenchApp {
         }
     }
 
+    /// Makes the plan reach the population in `path` (what Population file… does after its
+    /// dialog).
+    pub fn set_plan_population(&mut self, path: PathBuf) {
+        self.plan_panel.population = Some(path);
+    }
+
     /// Opens a plan file into the plan panel (what Open plan does after its dialog).
     pub fn open_plan_from(&mut self, path: PathBuf) {
         self.run(Command::OpenPlan(Some(path)));
