@@ -171,10 +171,12 @@ fn main() {
     });
 
     let population = repeated(history, POPULATION);
+    // Every lever set, as the workbench's controls set them.
     let fixed = [
         set("campaign_type", "percent_off"),
         set("duration_days", "7"),
         set("creative", "A"),
+        set("coupon", "none"),
     ];
     let curve_ms = median_ms(1, || {
         let costs = sample_optimiser::costs();
