@@ -720,9 +720,18 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     wait_until_idle(&mut harness);
     assert_eq!(harness.state().current_plan().unwrap(), plan);
 
-    // The next test among two saved scenarios: shares that sum to one, shown per arm.
+    // Two saved scenarios, compared as plans and as the next test's arms. Every lever either
+    // sets differs between them (the controls keep what was set before).
+    let twenty_off = [
+        twenty_percent_off(),
+        vec![LeverSetting {
+            lever: "coupon".into(),
+            value: "none".into(),
+        }],
+    ]
+    .concat();
     for (name, settings) in [
-        ("twenty off", twenty_percent_off()),
+        ("twenty off", twenty_off.clone()),
         ("coupon", coupon_150_20()),
     ] {
         harness.state_mut().set_scenario(&settings);
@@ -735,6 +744,44 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
         harness.step();
         scroll_and_click(&mut harness, "Save scenario");
     }
+    // Compared as plans on profit: the table shows the core's comparison, with its chart.
+    scroll_and_click(&mut harness, "Compare as plans");
+    harness.step();
+    wait_until_idle(&mut harness);
+    let comparison = harness
+        .state()
+        .plan_comparison()
+        .cloned()
+        .unwrap_or_else(|| panic!("no comparison; status: {}", harness.state().status()));
+    let arms: Vec<liftcast::scenario::plan::Plan> =
+        [("twenty off", twenty_off), ("coupon", coupon_150_20())]
+            .iter()
+            .map(|(name, settings)| plan.arm(name, settings))
+            .collect();
+    let forecasts: Vec<_> = arms
+        .iter()
+        .map(|arm| {
+            liftcast::scenario::evaluate::evaluate_plan(
+                harness.state().model().unwrap(),
+                &frame,
+                arm,
+            )
+            .unwrap()
+        })
+        .collect();
+    let core = liftcast::scenario::compare::compare(&forecasts, "profit").unwrap();
+    assert_eq!(comparison.plans, core.plans);
+    // The diagonal is NaN (a plan against itself); the rest must match.
+    assert_eq!(comparison.beats[0][1], core.beats[0][1]);
+    assert_eq!(comparison.beats[1][0], core.beats[1][0]);
+    harness.get_by_label("Plans compared: incremental profit");
+    let best_in = format!("{:.0}% of draws", core.plans[0].probability_best * 100.0);
+    assert!(
+        harness.query_all_by_label(&best_in).next().is_some(),
+        "{best_in}"
+    );
+
+    // The next test: shares that sum to one, shown per arm.
     scroll_and_click(&mut harness, "Suggest the next test");
     harness.step();
     wait_until_idle(&mut harness);

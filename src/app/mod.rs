@@ -80,7 +80,9 @@ pub enum Command {
     /// Ask for the population file a plan reaches (unit data).
     PickPopulation,
     /// Suggest the next test's traffic among arms of a plan.
-    Suggest(Box<plan_ui::SuggestRequest>),
+    Suggest(Box<plan_ui::ArmsRequest>),
+    /// Compare arms of a plan side by side on a metric.
+    ComparePlans(Box<plan_ui::ArmsRequest>),
     /// Say something in the status bar (a panel's input problem).
     Status(String),
 }
@@ -135,6 +137,7 @@ enum Running {
     Plan(Job<(), WithModel<crate::scenario::evaluate::PlanForecast>>),
     PlanFile(Job<(), Result<PlanFile, String>>),
     Suggest(Job<(), WithModel<crate::scenario::bandit::Suggestion>>),
+    ComparePlans(Job<(), WithModel<crate::scenario::compare::Comparison>>),
 }
 
 /// What the workbench remembers between runs, in eframe's storage (beside the window's size and
@@ -261,6 +264,11 @@ impl WorkbenchApp {
         self.plan_panel
             .plan(schema, self.scenario_panel.row_filter().audience)
             .ok()
+    }
+
+    /// The last comparison of the saved scenarios as plans.
+    pub fn plan_comparison(&self) -> Option<&crate::scenario::compare::Comparison> {
+        self.plan_panel.comparison.as_ref().map(|(c, _)| c)
     }
 
     /// The last next-test suggestion.
@@ -689,7 +697,7 @@ impl WorkbenchApp {
         self.track(job.map(Running::PlanFile));
     }
 
-    fn start_suggest(&mut self, request: plan_ui::SuggestRequest) {
+    fn start_suggest(&mut self, request: plan_ui::ArmsRequest) {
         let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
             return;
         };
@@ -708,6 +716,34 @@ impl WorkbenchApp {
             (Some(model), result)
         });
         self.track(job.map(Running::Suggest));
+    }
+
+    fn start_compare_plans(&mut self, request: plan_ui::ArmsRequest) {
+        let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
+            return;
+        };
+        let frame = inspection.table.frame.clone();
+        self.status = "Forecasting each saved scenario as a plan…".into();
+        let job = jobs::spawn("compare-plans", self.notify.clone(), move |_| {
+            let result = request
+                .arms
+                .iter()
+                .map(|(name, settings)| {
+                    crate::scenario::evaluate::evaluate_plan(
+                        &model,
+                        &frame,
+                        &request.plan.arm(name, settings),
+                    )
+                    .map_err(|e| format!("{name}: {e}"))
+                })
+                .collect::<Result<Vec<_>, String>>()
+                .and_then(|forecasts| {
+                    crate::scenario::compare::compare(&forecasts, &request.metric)
+                        .map_err(|e| e.to_string())
+                });
+            (Some(model), result)
+        });
+        self.track(job.map(Running::ComparePlans));
     }
 
     /// Makes `model` the current one: every panel built on the old model starts afresh.
@@ -1053,6 +1089,10 @@ impl WorkbenchApp {
                     match self.model_back(end) {
                         Ok(forecast) => {
                             self.status = format!("Plan '{}' forecast.", forecast.plan);
+                            let chart =
+                                crate::export::figures::plan_lift_chart(&forecast, self.footnote());
+                            self.current_chart = Some(chart.clone());
+                            self.plan_panel.chart = Some(chart);
                             self.plan_panel.result = Some(forecast);
                         }
                         Err(message) => self.status = format!("The plan failed: {message}"),
@@ -1091,6 +1131,23 @@ impl WorkbenchApp {
                             self.plan_panel.suggestion = Some(suggestion);
                         }
                         Err(message) => self.status = format!("No suggestion: {message}"),
+                    }
+                }
+            }
+            Running::ComparePlans(job) => {
+                if let Some(end) = job_end(job.poll()) {
+                    finished = true;
+                    match self.model_back(end) {
+                        Ok(comparison) => {
+                            self.status = "Plans compared.".into();
+                            let chart = crate::export::figures::comparison_chart(
+                                &comparison,
+                                self.footnote(),
+                            );
+                            self.current_chart = Some(chart.clone());
+                            self.plan_panel.comparison = Some((comparison, chart));
+                        }
+                        Err(message) => self.status = format!("Comparison failed: {message}"),
                     }
                 }
             }
@@ -1315,6 +1372,9 @@ impl WorkbenchApp {
                 self.start_plan_file(PlanFileAction::PickPopulation)
             }
             Command::Suggest(request) if self.running.is_none() => self.start_suggest(*request),
+            Command::ComparePlans(request) if self.running.is_none() => {
+                self.start_compare_plans(*request)
+            }
             Command::Status(message) => self.status = message,
             Command::CancelJob => match &self.running {
                 Some(Running::Train(job)) => {

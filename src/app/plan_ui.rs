@@ -15,8 +15,10 @@ use eframe::egui;
 use super::Command;
 use crate::data::controls::same_value;
 use crate::data::schema::Schema;
+use crate::export::Chart;
 use crate::model::LeverSetting;
 use crate::scenario::bandit::Suggestion;
+use crate::scenario::compare::Comparison;
 use crate::scenario::costs::CostSettings;
 use crate::scenario::draws::Interval;
 use crate::scenario::evaluate::PlanForecast;
@@ -32,9 +34,10 @@ pub struct PlanRequest {
     pub population: Option<PathBuf>,
 }
 
-/// The next test to suggest: arms (saved scenarios) of a plan, and what to maximise.
+/// Arms (saved scenarios) of a plan and the metric to judge them on: what the comparison of
+/// plans and the next-test suggestion run.
 #[derive(Clone, Debug)]
-pub struct SuggestRequest {
+pub struct ArmsRequest {
     pub plan: Plan,
     pub arms: Vec<(String, Vec<LeverSetting>)>,
     pub metric: String,
@@ -58,8 +61,12 @@ pub struct PlanPanel {
     /// Unit data: the population file the plan reaches instead of the data's rows.
     pub population: Option<PathBuf>,
     pub result: Option<PlanForecast>,
-    /// The next test: the metric and the last suggestion.
+    /// The lift chart of `result`.
+    pub chart: Option<Chart>,
+    /// The saved scenarios as arms: the metric, their last comparison (with its chart) and
+    /// the last next-test suggestion.
     pub suggest_metric: String,
+    pub comparison: Option<(Comparison, Chart)>,
     pub suggestion: Option<Suggestion>,
 }
 
@@ -79,7 +86,9 @@ impl Default for PlanPanel {
             },
             population: None,
             result: None,
+            chart: None,
             suggest_metric: "profit".into(),
+            comparison: None,
             suggestion: None,
         }
     }
@@ -96,6 +105,8 @@ impl PlanPanel {
         self.levers.clear();
         self.segment_levers.clear();
         self.result = None;
+        self.chart = None;
+        self.comparison = None;
         self.suggestion = None;
     }
 
@@ -134,6 +145,7 @@ impl PlanPanel {
         self.segment_levers = plan.segment_levers;
         self.costs = plan.costs;
         self.result = None;
+        self.chart = None;
     }
 
     /// Gives the chosen segment `levers` (replacing what it had).
@@ -275,8 +287,11 @@ pub fn plan_ui(
     if let Some(result) = &panel.result {
         result_ui(ui, result);
     }
+    if let Some(chart) = &panel.chart {
+        super::chart_ui::chart_ui(ui, "plan_chart", chart, 200.0, commands);
+    }
     ui.separator();
-    suggest_ui(ui, panel, context, commands);
+    arms_ui(ui, panel, context, commands);
 }
 
 /// Per-segment levers: the list, and "give this segment the levers above".
@@ -494,21 +509,23 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
         });
 }
 
-/// The next test among the saved scenarios.
-fn suggest_ui(
+/// The saved scenarios as arms of the plan: compared side by side, and the next test.
+fn arms_ui(
     ui: &mut egui::Ui,
     panel: &mut PlanPanel,
     context: &PlanContext,
     commands: &mut Vec<Command>,
 ) {
-    ui.heading("Next test");
+    ui.heading("Saved scenarios as plans: compare, test next");
     ui.label(
-        "Which saved scenarios to test next, and with what share of the traffic: each gets the \
-         chance that it is the best (Thompson sampling over the ensemble's draws), so the ones \
-         the model is unsure about keep being tested. Each runs as this plan's levers.",
+        "Each saved scenario runs as this plan's levers. Compare shows which is best and how \
+         sure that is (the same ensemble member scores every plan, so shared error cancels). \
+         Suggest gives each the share of the next test's traffic equal to its chance of being \
+         the best (Thompson sampling), so the ones the model is unsure about keep being tested.",
     );
+    let mut asked = None;
     ui.horizontal(|ui| {
-        ui.label("Maximise");
+        ui.label("Judge on");
         egui::ComboBox::from_id_salt("suggest-metric")
             .selected_text(&panel.suggest_metric)
             .show_ui(ui, |ui| {
@@ -522,13 +539,26 @@ fn suggest_ui(
                 }
             });
         let ready = context.saved.len() >= 2;
-        let clicked = ui
+        let why = "Save at least two scenarios above: they are the plans compared";
+        if ui
+            .add_enabled(ready, egui::Button::new("Compare as plans"))
+            .on_disabled_hover_text(why)
+            .clicked()
+        {
+            asked = Some(false);
+        }
+        if ui
             .add_enabled(ready, egui::Button::new("Suggest the next test"))
-            .on_disabled_hover_text("Save at least two scenarios above: they are the arms")
-            .clicked();
-        if clicked {
-            match panel.plan(context.schema, context.audience.clone()) {
-                Ok(plan) => commands.push(Command::Suggest(Box::new(SuggestRequest {
+            .on_disabled_hover_text(why)
+            .clicked()
+        {
+            asked = Some(true);
+        }
+    });
+    if let Some(suggest) = asked {
+        match panel.plan(context.schema, context.audience.clone()) {
+            Ok(plan) => {
+                let request = Box::new(ArmsRequest {
                     plan,
                     arms: context
                         .saved
@@ -536,11 +566,20 @@ fn suggest_ui(
                         .map(|s| (s.name.clone(), s.settings.clone()))
                         .collect(),
                     metric: panel.suggest_metric.clone(),
-                }))),
-                Err(message) => commands.push(Command::Status(message)),
+                });
+                commands.push(if suggest {
+                    Command::Suggest(request)
+                } else {
+                    Command::ComparePlans(request)
+                });
             }
+            Err(message) => commands.push(Command::Status(message)),
         }
-    });
+    }
+    if let Some((comparison, chart)) = &panel.comparison {
+        comparison_ui(ui, comparison);
+        super::chart_ui::chart_ui(ui, "plan_comparison", chart, 200.0, commands);
+    }
     if let Some(suggestion) = &panel.suggestion {
         egui::Grid::new("suggestion")
             .striped(true)
@@ -562,6 +601,37 @@ fn suggest_ui(
             suggestion.exploit, suggestion.expected_regret
         ));
     }
+}
+
+/// Plans down: value, 95% interval, chance of being the best, and of beating each other.
+fn comparison_ui(ui: &mut egui::Ui, comparison: &Comparison) {
+    egui::Grid::new("plan-comparison")
+        .striped(true)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            for header in ["plan", &comparison.metric, "95%", "best in", "beats"] {
+                ui.strong(header);
+            }
+            ui.end_row();
+            for (i, plan) in comparison.plans.iter().enumerate() {
+                ui.label(&plan.plan);
+                ui.label(format!("{:.1}", plan.value));
+                ui.label(range(&plan.interval_95));
+                ui.label(format!("{:.0}% of draws", plan.probability_best * 100.0));
+                let beats: Vec<String> = comparison
+                    .plans
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(j, other)| {
+                        let p = comparison.beats[i].get(j).copied().unwrap_or(f64::NAN);
+                        format!("{} {:.0}%", other.plan, p * 100.0)
+                    })
+                    .collect();
+                ui.label(beats.join(", "));
+                ui.end_row();
+            }
+        });
 }
 
 #[cfg(test)]

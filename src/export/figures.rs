@@ -5,6 +5,7 @@ use super::chart::{Bar, BarPanel, Chart, ChartBody, Series, XyPlot};
 use crate::data::schema::{LeverKind, Schema};
 use crate::model::ModelMeta;
 use crate::model::forecast::{Forecast, OutcomeForecast};
+use crate::scenario::compare::Comparison;
 use crate::scenario::curve::Curve;
 use crate::scenario::evaluate::{OutcomeLift, PlanForecast};
 
@@ -98,6 +99,50 @@ pub fn plan_lift_chart(forecast: &PlanForecast, footnote: String) -> Chart {
         )),
     };
     lift_chart(&rows, &forecast.plan, note, footnote)
+}
+
+/// Plans side by side on one metric: each plan's value with its 95% interval, the likeliest
+/// best in the accent colour, and each plan's chance of being the best over the bars.
+pub fn comparison_chart(comparison: &Comparison, footnote: String) -> Chart {
+    let best = comparison
+        .plans
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.probability_best.total_cmp(&b.1.probability_best))
+        .map(|(i, _)| i);
+    let what = if comparison.metric == "profit" {
+        "incremental profit".to_owned()
+    } else {
+        format!("lift in {}", comparison.metric)
+    };
+    let chances: Vec<String> = comparison
+        .plans
+        .iter()
+        .map(|p| format!("{} {:.0}%", p.plan, p.probability_best * 100.0))
+        .collect();
+    Chart {
+        title: format!("Plans compared: {what}"),
+        how_to_read: "Bars: expected value; whiskers: 95% intervals; blue: the plan most often \
+                      best across the ensemble's paired draws."
+            .into(),
+        footnote,
+        body: ChartBody::Bars(vec![BarPanel {
+            title: what.clone(),
+            subtitle: format!("chance of being the best: {}", chances.join(", ")),
+            y_label: what,
+            bars: comparison
+                .plans
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Bar {
+                    label: p.plan.clone(),
+                    value: p.value,
+                    interval: Some((p.interval_95.low, p.interval_95.high)),
+                    accent: Some(i) == best,
+                })
+                .collect(),
+        }]),
+    }
 }
 
 /// Scenario beside baseline for each outcome, each panel on its own scale, with the 80%
@@ -261,4 +306,47 @@ pub fn curve_profit_chart(
         footnote,
         body: ChartBody::Xy(plot),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::compare::ComparedPlan;
+    use crate::scenario::draws::Interval;
+
+    fn plan(name: &str, value: f64, best: f64) -> ComparedPlan {
+        ComparedPlan {
+            plan: name.into(),
+            value,
+            interval_95: Interval {
+                level: 0.95,
+                low: value - 10.0,
+                high: value + 10.0,
+            },
+            probability_best: best,
+        }
+    }
+
+    #[test]
+    fn the_comparison_chart_accents_the_likeliest_best_plan() {
+        let comparison = Comparison {
+            metric: "orders".into(),
+            plans: vec![plan("a", 50.0, 0.2), plan("b", 40.0, 0.8)],
+            beats: vec![vec![f64::NAN, 0.2], vec![0.8, f64::NAN]],
+        };
+        let chart = comparison_chart(&comparison, "shop.csv".into());
+        assert_eq!(chart.title, "Plans compared: lift in orders");
+        let ChartBody::Bars(panels) = &chart.body else {
+            panic!("a bar chart");
+        };
+        let accented: Vec<&str> = panels[0]
+            .bars
+            .iter()
+            .filter(|b| b.accent)
+            .map(|b| b.label.as_str())
+            .collect();
+        assert_eq!(accented, ["b"]);
+        assert_eq!(panels[0].bars[0].interval, Some((40.0, 60.0)));
+        assert!(panels[0].subtitle.contains("a 20%, b 80%"));
+    }
 }

@@ -143,16 +143,12 @@ pub fn suggest_for_plans(
     }
     let mut arm_draws = Vec::with_capacity(arms.len());
     for (name, settings) in arms {
-        let mut plan = base.clone();
-        plan.name = name.clone();
-        for setting in settings {
-            plan.levers.retain(|s| s.lever != setting.lever);
-            plan.levers.push(setting.clone());
-        }
         let forecast =
-            evaluate_plan(model, history, &plan).map_err(|source| SuggestError::Arm {
-                arm: name.clone(),
-                source,
+            evaluate_plan(model, history, &base.arm(name, settings)).map_err(|source| {
+                SuggestError::Arm {
+                    arm: name.clone(),
+                    source,
+                }
             })?;
         let draws = forecast
             .metric_draws(metric)

@@ -117,6 +117,20 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// This plan as one arm of a test or comparison: named `name`, with `settings` replacing
+    /// its levers of the same name (the others, and the per-segment levers, kept).
+    pub fn arm(&self, name: &str, settings: &[LeverSetting]) -> Self {
+        let mut plan = self.clone();
+        plan.name = name.to_owned();
+        for setting in settings {
+            plan.levers.retain(|s| s.lever != setting.lever);
+            plan.levers.push(setting.clone());
+        }
+        plan
+    }
+}
+
 /// Why a plan's rows could not be made.
 #[derive(Debug, Error)]
 pub enum PlanError {
