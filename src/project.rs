@@ -65,6 +65,12 @@ pub struct Project {
     pub saved_scenarios: Vec<SavedScenario>,
     #[serde(default)]
     pub curve: Option<CurveChoice>,
+    /// The campaign plan being edited (dates, levers for everyone and per segment, costs).
+    #[serde(default)]
+    pub plan: Option<crate::scenario::plan::Plan>,
+    /// The population file the plan reaches (unit data), as chosen.
+    #[serde(default)]
+    pub plan_population: Option<PathBuf>,
 }
 
 /// Why a project could not be saved or reopened.
@@ -247,6 +253,20 @@ mod tests {
                 settings: Vec::new(),
             }],
             curve: None,
+            plan: Some(crate::scenario::plan::Plan {
+                format_version: crate::scenario::plan::PLAN_FORMAT_VERSION,
+                name: "15% off for a week".into(),
+                start: None,
+                end: None,
+                audience: Vec::new(),
+                levers: vec![LeverSetting {
+                    lever: "discount_pct".into(),
+                    value: "15".into(),
+                }],
+                segment_levers: Vec::new(),
+                costs: Default::default(),
+            }),
+            plan_population: None,
         }
     }
 

@@ -508,6 +508,11 @@ fn a_saved_project_reopens_with_the_same_numbers() {
         orders.scenario_total, orders.lift_pct
     ));
 
+    // The plan panel takes the scenario's levers: the project keeps the plan too.
+    scroll_and_click(&mut harness, "Use the levers above");
+    let plan = harness.state().current_plan().expect("a plan");
+    assert!(plan.levers.contains(&twenty_percent_off()[1]));
+
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("spring.liftcast.json");
     harness.state_mut().save_project_to(path.clone());
@@ -543,6 +548,7 @@ fn a_saved_project_reopens_with_the_same_numbers() {
         .find(|o| o.outcome == "orders")
         .unwrap();
     reopened.get_by_label(&format!("{:+.1}%", orders.lift_pct));
+    assert_eq!(reopened.state().current_plan(), Some(plan));
 }
 
 /// A project whose data file changed since it was saved is refused with the reason.

@@ -787,6 +787,8 @@ impl WorkbenchApp {
                     steps: curve.steps,
                     outcome: curve.outcome.clone(),
                 }),
+            plan: self.current_plan(),
+            plan_population: self.plan_panel.population.clone(),
         };
         let model = self.model.take();
         self.status = "Saving the project…".into();
@@ -833,7 +835,7 @@ impl WorkbenchApp {
         self.track(job.map(Running::OpenProject));
     }
 
-    /// Shows a reopened project: its data, mapping, model, scenario and curve settings.
+    /// Shows a reopened project: its data, mapping, model, scenario, curve and plan settings.
     fn restore_project(&mut self, opened: project_io::Opened) {
         let project_io::Opened {
             path,
@@ -862,6 +864,10 @@ impl WorkbenchApp {
                     self.curve_panel.steps = curve.steps;
                     self.curve_panel.outcome = curve.outcome.clone();
                 }
+                if let Some(plan) = project.plan.clone() {
+                    self.plan_panel.load(plan);
+                }
+                self.plan_panel.population = project.plan_population.clone();
                 self.step = Step::Scenarios;
             }
             None => self.step = Step::Roles,

@@ -23,6 +23,8 @@ pub struct SaveRequest {
     pub scenario: Vec<LeverSetting>,
     pub saved_scenarios: Vec<SavedScenario>,
     pub curve: Option<CurveChoice>,
+    pub plan: Option<crate::scenario::plan::Plan>,
+    pub plan_population: Option<PathBuf>,
 }
 
 /// A reopened project, ready to show.
@@ -79,6 +81,8 @@ pub fn save(
         scenario: request.scenario,
         saved_scenarios: request.saved_scenarios,
         curve: request.curve,
+        plan: request.plan,
+        plan_population: request.plan_population,
     }
     .save(&path)
     .map_err(|e| e.to_string())?;
