@@ -53,10 +53,14 @@ fn the_sample_model_beats_both_naive_baselines_on_its_holdout() {
         assert!(outcome.by_date.len() >= 30);
         let charts = outcome_charts(outcome, "test");
         assert_eq!(charts.len(), 4, "scatter, per day, PIT, error sources");
-        // The PIT histogram is a density over ten bins: it integrates to one.
+        // The PIT histogram over ten bins: a calibrated model's is near flat (density 1 in
+        // every bin). A badly over- or under-dispersed one piles into the end bins.
         assert_eq!(outcome.pit.len(), 10);
-        let area: f64 = outcome.pit.iter().sum::<f64>() / 10.0;
-        assert!((area - 1.0).abs() < 1e-9, "{:?}", outcome.pit);
+        let (lowest, highest) = outcome
+            .pit
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), d| (l.min(*d), h.max(*d)));
+        assert!(lowest > 0.4 && highest < 2.0, "{:?}", outcome.pit);
         assert!(!outcome.pit_reading.is_empty());
     }
 }

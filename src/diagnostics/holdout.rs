@@ -154,7 +154,8 @@ pub fn holdout_report(
                 .iter()
                 .map(|&r| f64::from(predictions.mean(r, j)))
                 .collect();
-            let naive = naive_by_key(&lever_keys, &split.train, &known, &rows);
+            let naive =
+                crate::model::metrics::group_means(&lever_keys, &split.train, &known, &rows);
             let seasonal = dates
                 .as_deref()
                 .map(|dates| seasonal_naive(dates, &dimension_keys, &split.train, &known, &rows));
@@ -334,34 +335,6 @@ fn group_keys(frame: &DataFrame, columns: &[String]) -> Vec<String> {
     keys
 }
 
-/// The training mean of the outcome within each row's group (overall mean for new groups).
-fn naive_by_key(
-    keys: &[String],
-    train: &[usize],
-    known: &dyn Fn(usize) -> Option<f64>,
-    rows: &[usize],
-) -> Vec<f64> {
-    let mut sums: HashMap<&str, (f64, usize)> = HashMap::new();
-    let mut overall = (0.0, 0usize);
-    for &row in train {
-        if let Some(y) = known(row) {
-            let entry = sums.entry(keys[row].as_str()).or_default();
-            entry.0 += y;
-            entry.1 += 1;
-            overall.0 += y;
-            overall.1 += 1;
-        }
-    }
-    let fallback = overall.0 / overall.1.max(1) as f64;
-    rows.iter()
-        .map(|&row| {
-            sums.get(keys[row].as_str())
-                .map(|(sum, count)| sum / *count as f64)
-                .unwrap_or(fallback)
-        })
-        .collect()
-}
-
 /// For each holdout row, the mean outcome of its dimension group on the same weekday in the
 /// last training week (no holdout actual is used); the group's training mean when that day
 /// is missing.
@@ -388,7 +361,7 @@ fn seasonal_naive(
             }
         }
     }
-    let fallback = naive_by_key(keys, train, known, rows);
+    let fallback = crate::model::metrics::group_means(keys, train, known, rows);
     rows.iter()
         .zip(fallback)
         .map(|(&row, fallback)| {

@@ -77,31 +77,19 @@ pub fn holdout_metrics(
         .enumerate()
         .map(|(j, outcome)| {
             let actual = column::numbers(frame, &outcome.column).unwrap_or_default();
-            let mut sums: HashMap<&str, (f64, usize)> = HashMap::new();
-            let mut overall = (0.0, 0usize);
-            for &row in &split.train {
-                if let Some(Some(y)) = actual.get(row) {
-                    let entry = sums.entry(arms[row].as_str()).or_default();
-                    entry.0 += y;
-                    entry.1 += 1;
-                    overall.0 += y;
-                    overall.1 += 1;
-                }
-            }
-            let overall_mean = overall.0 / overall.1.max(1) as f64;
-            let (mut model, mut naive, mut truth) = (Vec::new(), Vec::new(), Vec::new());
-            for &row in &split.holdout {
-                let Some(Some(y)) = actual.get(row) else {
-                    continue;
-                };
-                truth.push(*y);
-                model.push(f64::from(predictions.mean(row, j)));
-                naive.push(
-                    sums.get(arms[row].as_str())
-                        .map(|(sum, count)| sum / *count as f64)
-                        .unwrap_or(overall_mean),
-                );
-            }
+            let known = |row: usize| actual.get(row).copied().flatten();
+            let rows: Vec<usize> = split
+                .holdout
+                .iter()
+                .copied()
+                .filter(|&row| known(row).is_some())
+                .collect();
+            let truth: Vec<f64> = rows.iter().filter_map(|&row| known(row)).collect();
+            let model: Vec<f64> = rows
+                .iter()
+                .map(|&row| f64::from(predictions.mean(row, j)))
+                .collect();
+            let naive = group_means(&arms, &split.train, &known, &rows);
             let mean_truth = truth.iter().sum::<f64>() / truth.len().max(1) as f64;
             let mean_model = model.iter().sum::<f64>() / model.len().max(1) as f64;
             let score = |metric: &str, f: fn(&[f64], &[f64]) -> f64| Score {
@@ -132,6 +120,37 @@ pub fn holdout_metrics(
         .collect()
 }
 
+/// For each of `rows`, the mean known outcome over the `train` rows of its group (`keys`, one
+/// per row); the mean over all training rows for a group the training rows never had. The
+/// naive baseline the model must beat: no holdout actual is used.
+pub fn group_means(
+    keys: &[String],
+    train: &[usize],
+    known: &dyn Fn(usize) -> Option<f64>,
+    rows: &[usize],
+) -> Vec<f64> {
+    let mut sums: HashMap<&str, (f64, usize)> = HashMap::new();
+    let mut overall = (0.0, 0usize);
+    for &row in train {
+        if let (Some(y), Some(key)) = (known(row), keys.get(row)) {
+            let entry = sums.entry(key.as_str()).or_default();
+            entry.0 += y;
+            entry.1 += 1;
+            overall.0 += y;
+            overall.1 += 1;
+        }
+    }
+    let fallback = overall.0 / overall.1.max(1) as f64;
+    rows.iter()
+        .map(|&row| {
+            keys.get(row)
+                .and_then(|key| sums.get(key.as_str()))
+                .map(|(sum, count)| sum / *count as f64)
+                .unwrap_or(fallback)
+        })
+        .collect()
+}
+
 /// The lever values of each row joined into one key: the row's "arm".
 fn arm_keys(frame: &DataFrame, schema: &Schema) -> Vec<String> {
     let mut keys = vec![String::new(); frame.height()];
@@ -148,6 +167,16 @@ fn arm_keys(frame: &DataFrame, schema: &Schema) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_means_use_training_rows_and_fall_back_to_the_overall_mean() {
+        let keys: Vec<String> = ["a", "a", "b", "a", "c"].map(String::from).to_vec();
+        let values = [1.0, 3.0, 10.0, 100.0, 7.0];
+        let known = |row: usize| values.get(row).copied();
+        // Rows 0–2 train; row 3 (group a) and row 4 (group c, unseen) are predicted.
+        let means = group_means(&keys, &[0, 1, 2], &known, &[3, 4]);
+        assert_eq!(means, [2.0, 14.0 / 3.0]);
+    }
 
     #[test]
     fn quantiles_interpolate() {
