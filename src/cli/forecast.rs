@@ -21,7 +21,9 @@ pub struct ForecastArgs {
     data: Option<PathBuf>,
     #[command(flatten)]
     import: ImportArgs,
-    /// A lever value for the scenario, e.g. `--set segment="Mens E-Mail"`; repeatable.
+    /// A lever value for the scenario, e.g. `--set segment="Mens E-Mail"`; repeatable. Levers
+    /// not named keep each row's own value (no `--set`: the rows as they are against no
+    /// campaign); name every lever to forecast one campaign for everyone.
     #[arg(long = "set", value_name = "LEVER=VALUE")]
     settings: Vec<String>,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
