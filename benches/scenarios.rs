@@ -267,6 +267,7 @@ fn plan_timing(root: &Path, device: DeviceChoice) -> f64 {
         levers: vec![set("segment", "Mens E-Mail")],
         segment_levers: Vec::new(),
         costs: Default::default(),
+        carry: Default::default(),
     };
     median_ms(3, || {
         evaluate_plan(&hillstrom_model, &customers, &plan).expect("the plan forecasts");

@@ -265,6 +265,7 @@ mod tests {
                 }],
                 segment_levers: Vec::new(),
                 costs: Default::default(),
+                carry: Default::default(),
             }),
             plan_population: None,
         }

@@ -378,3 +378,71 @@ fn a_row_filter_keeps_exactly_the_chosen_segments_and_dates() {
     };
     assert!(select_rows(frame, schema, &nobody).is_err());
 }
+
+/// Future rows' covariates follow the plan's carry rule: the recent mean, the last value, or
+/// the same weekday's mean (a weekly pattern kept).
+#[test]
+fn future_covariates_follow_the_carry_rule() {
+    use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
+    use liftcast::scenario::plan::CarryRule;
+    // Four weeks of one store: a promotion flag on Saturdays (2024-01-06 is a Saturday),
+    // visits 100 on weekdays and 160 on Saturdays; the last day (Sunday 2024-01-28) has 90.
+    let mut csv = String::from("date,store,discount_pct,promo,visits\n");
+    let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    for day in 0..28 {
+        let date = first + chrono::Duration::days(day);
+        let saturday = date.format("%a").to_string() == "Sat";
+        let discount = if day % 5 == 0 { 10 } else { 0 };
+        let visits = if day == 27 {
+            90
+        } else if saturday {
+            160
+        } else {
+            100
+        };
+        csv.push_str(&format!(
+            "{date},s1,{discount},{},{visits}\n",
+            u8::from(saturday)
+        ));
+    }
+    let table = import::load_bytes(
+        std::path::Path::new("store.csv"),
+        csv.as_bytes(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let overrides = RoleOverrides {
+        levers: vec![("discount_pct".into(), Some("0".into()))],
+        covariates: vec!["promo".into()],
+        outcomes: vec!["visits".into()],
+        ..Default::default()
+    };
+    let inspection = Inspection::new(table, None, &overrides).unwrap();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let mut plan = liftcast::scenario::plan::Plan::from_scenario("next week", &[], &schema);
+    let promo_of = |plan: &liftcast::scenario::plan::Plan| {
+        let rows = plan_rows(&inspection.table.frame, &schema, plan).unwrap();
+        let promo = column::numbers(&rows.scenario, "promo").unwrap();
+        (promo, rows.rule)
+    };
+    // The plan's week starts on Monday 2024-01-29: its Saturday is the sixth day.
+    let (recent, rule) = promo_of(&plan);
+    assert!(
+        recent
+            .iter()
+            .all(|p| (p.unwrap() - 4.0 / 28.0).abs() < 1e-9)
+    );
+    assert!(rule.contains("mean over its last 28 days"), "{rule}");
+    plan.carry = CarryRule::LastValue;
+    let (last, rule) = promo_of(&plan);
+    assert!(last.iter().all(|p| *p == Some(0.0)), "{last:?}");
+    assert!(rule.contains("last value"), "{rule}");
+    plan.carry = CarryRule::WeekdayProfile;
+    let (profile, rule) = promo_of(&plan);
+    let expected = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+    assert_eq!(
+        profile.iter().map(|p| p.unwrap()).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(rule.contains("same weekday"), "{rule}");
+}

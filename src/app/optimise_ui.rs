@@ -88,6 +88,7 @@ impl OptimisePanel {
                 levers: Vec::new(),
                 segment_levers: Vec::new(),
                 costs: costs.clone(),
+                carry: Default::default(),
             },
             units: self.units.iter().cloned().collect(),
             options: self.options.clone(),

@@ -23,7 +23,7 @@ use crate::scenario::costs::CostSettings;
 use crate::scenario::draws::Interval;
 use crate::scenario::evaluate::PlanForecast;
 use crate::scenario::plan::{
-    AudienceFilter, PLAN_FORMAT_VERSION, Plan, SCENARIO_PLAN_DAYS, SegmentLevers,
+    AudienceFilter, CarryRule, PLAN_FORMAT_VERSION, Plan, SCENARIO_PLAN_DAYS, SegmentLevers,
 };
 
 /// A plan to forecast, and the population file it runs over (unit data; `None`: the data's
@@ -58,6 +58,8 @@ pub struct PlanPanel {
     pub segment_column: String,
     pub segment_value: String,
     pub costs: CostSettings,
+    /// Time data: how the future rows' covariates and exposure are filled in.
+    pub carry: CarryRule,
     /// Unit data: the population file the plan reaches instead of the data's rows.
     pub population: Option<PathBuf>,
     pub result: Option<PlanForecast>,
@@ -84,6 +86,7 @@ impl Default for PlanPanel {
                 margin_pct: 40.0,
                 ..CostSettings::default()
             },
+            carry: CarryRule::default(),
             population: None,
             result: None,
             chart: None,
@@ -133,6 +136,7 @@ impl PlanPanel {
             levers: self.levers.clone(),
             segment_levers: self.segment_levers.clone(),
             costs: self.costs.clone(),
+            carry: self.carry,
         })
     }
 
@@ -144,6 +148,7 @@ impl PlanPanel {
         self.levers = plan.levers;
         self.segment_levers = plan.segment_levers;
         self.costs = plan.costs;
+        self.carry = plan.carry;
         self.result = None;
         self.chart = None;
     }
@@ -223,6 +228,18 @@ pub fn plan_ui(
                     ui.label("to");
                     ui.add(egui::TextEdit::singleline(&mut panel.date_to).desired_width(90.0));
                     ui.weak("(YYYY-MM-DD; days after the data are forecast from its last weeks)");
+                });
+                ui.end_row();
+                ui.label("Covariates and exposure");
+                ui.horizontal(|ui| {
+                    egui::ComboBox::from_id_salt("plan-carry")
+                        .selected_text(panel.carry.name())
+                        .show_ui(ui, |ui| {
+                            for rule in CarryRule::ALL {
+                                ui.selectable_value(&mut panel.carry, rule, rule.name());
+                            }
+                        });
+                    ui.weak("carried forward into the plan's days from each combination's history");
                 });
                 ui.end_row();
             } else {

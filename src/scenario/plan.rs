@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -63,6 +63,52 @@ impl SegmentLevers {
     }
 }
 
+/// How a time-data plan fills its future rows' covariates and exposure from the history of
+/// each dimension combination.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarryRule {
+    /// The mean over the combination's last four weeks.
+    #[default]
+    RecentMean,
+    /// The combination's last known value.
+    LastValue,
+    /// The mean over the last four weeks of the same weekday (weekly patterns: weekend
+    /// competitor sales, weekday send volumes); the recent mean where a weekday has none.
+    WeekdayProfile,
+}
+
+impl CarryRule {
+    pub const ALL: [CarryRule; 3] = [
+        CarryRule::RecentMean,
+        CarryRule::LastValue,
+        CarryRule::WeekdayProfile,
+    ];
+
+    /// How the rule reads in the plan's description.
+    pub fn describe(self) -> String {
+        match self {
+            CarryRule::RecentMean => {
+                format!("each combination's mean over its last {CARRY_DAYS} days in the data")
+            }
+            CarryRule::LastValue => "each combination's last value in the data".into(),
+            CarryRule::WeekdayProfile => format!(
+                "each combination's mean for the same weekday over its last {CARRY_DAYS} days \
+                 in the data"
+            ),
+        }
+    }
+
+    /// A short name for menus.
+    pub fn name(self) -> &'static str {
+        match self {
+            CarryRule::RecentMean => "recent mean (4 weeks)",
+            CarryRule::LastValue => "last value",
+            CarryRule::WeekdayProfile => "weekday profile (4 weeks)",
+        }
+    }
+}
+
 /// A campaign plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -84,6 +130,9 @@ pub struct Plan {
     pub segment_levers: Vec<SegmentLevers>,
     #[serde(default)]
     pub costs: CostSettings,
+    /// How future rows' covariates and exposure are filled in (time data).
+    #[serde(default)]
+    pub carry: CarryRule,
 }
 
 impl Plan {
@@ -113,6 +162,7 @@ impl Plan {
             levers: settings.to_vec(),
             segment_levers: Vec::new(),
             costs: CostSettings::default(),
+            carry: CarryRule::default(),
         }
     }
 }
@@ -284,17 +334,15 @@ fn future_population(
         let key: Vec<Option<String>> = dimension_values.iter().map(|v| v[row].clone()).collect();
         history_rows.entry(key).or_default().push((date, row));
     }
-    // Each combination's rows within its last CARRY_DAYS days.
-    let combos: Vec<(&Vec<Option<String>>, Vec<usize>)> = history_rows
+    // Each combination's rows within its last CARRY_DAYS days, oldest first.
+    let combos: Vec<(&Vec<Option<String>>, DatedRows)> = history_rows
         .iter()
         .map(|(key, rows)| {
             let last = rows.iter().map(|(d, _)| *d).max().unwrap_or(start);
             let from = last - Duration::days(CARRY_DAYS - 1);
-            let recent = rows
-                .iter()
-                .filter(|(d, _)| *d >= from)
-                .map(|(_, r)| *r)
-                .collect();
+            let mut recent: Vec<(NaiveDate, usize)> =
+                rows.iter().filter(|(d, _)| *d >= from).copied().collect();
+            recent.sort_by_key(|(d, _)| *d);
             (key, recent)
         })
         .collect();
@@ -314,29 +362,29 @@ fn future_population(
     let mut date_texts = Vec::new();
     let mut dimension_columns: Vec<Vec<Option<String>>> = vec![Vec::new(); schema.dimensions.len()];
     let mut carried_columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); carried.len()];
-    // Each combination's carried values are the same every day: computed once.
-    let combo_means: Vec<Vec<Option<f64>>> = combos
+    // Each combination's carried values per weekday (the same for every weekday unless the
+    // rule is the weekday profile): computed once.
+    let carried_by_weekday: Vec<[Vec<Option<f64>>; 7]> = combos
         .iter()
         .map(|(_, recent)| {
-            carried_values
-                .iter()
-                .map(|values| {
-                    let present: Vec<f64> = recent.iter().filter_map(|&r| values[r]).collect();
-                    (!present.is_empty())
-                        .then(|| present.iter().sum::<f64>() / present.len() as f64)
-                })
-                .collect()
+            std::array::from_fn(|weekday| {
+                carried_values
+                    .iter()
+                    .map(|values| carry_value(plan.carry, recent, values, weekday))
+                    .collect()
+            })
         })
         .collect();
     for offset in 0..days {
         let date = start + Duration::days(offset);
-        for ((key, _), means) in combos.iter().zip(&combo_means) {
+        let weekday = date.weekday().num_days_from_monday() as usize;
+        for ((key, _), by_weekday) in combos.iter().zip(&carried_by_weekday) {
             date_texts.push(Some(dates::format(date, format)));
             for (column, value) in dimension_columns.iter_mut().zip(key.iter()) {
                 column.push(value.clone());
             }
-            for (column, mean) in carried_columns.iter_mut().zip(means) {
-                column.push(*mean);
+            for (column, value) in carried_columns.iter_mut().zip(&by_weekday[weekday]) {
+                column.push(*value);
             }
         }
     }
@@ -352,12 +400,46 @@ fn future_population(
         message: e.to_string(),
     })?;
     let rule = format!(
-        "{} days × {} dimension combinations; covariates and exposure carried forward as each \
-         combination's mean over its last {CARRY_DAYS} days in the data",
+        "{} days × {} dimension combinations; covariates and exposure carried forward as {}",
         days,
-        combos.len()
+        combos.len(),
+        plan.carry.describe()
     );
     Ok((frame, rule))
+}
+
+/// History rows of one dimension combination with their dates.
+type DatedRows = Vec<(NaiveDate, usize)>;
+
+/// One carried column's value for a future day on `weekday` (0 = Monday), from a
+/// combination's recent rows (oldest first) by `rule`.
+fn carry_value(
+    rule: CarryRule,
+    recent: &[(NaiveDate, usize)],
+    values: &[Option<f64>],
+    weekday: usize,
+) -> Option<f64> {
+    let mean = |rows: &mut dyn Iterator<Item = usize>| {
+        let present: Vec<f64> = rows
+            .filter_map(|r| values.get(r).copied().flatten())
+            .collect();
+        (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
+    };
+    let recent_mean = || mean(&mut recent.iter().map(|(_, r)| *r));
+    match rule {
+        CarryRule::RecentMean => recent_mean(),
+        CarryRule::LastValue => recent
+            .iter()
+            .rev()
+            .find_map(|(_, r)| values.get(*r).copied().flatten()),
+        CarryRule::WeekdayProfile => mean(
+            &mut recent
+                .iter()
+                .filter(|(d, _)| d.weekday().num_days_from_monday() as usize == weekday)
+                .map(|(_, r)| *r),
+        )
+        .or_else(recent_mean),
+    }
 }
 
 /// The rows with every lever column set: the plan's values (with segment overrides) for the
