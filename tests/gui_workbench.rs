@@ -57,6 +57,32 @@ fn harness_with_sample() -> Harness<'static, WorkbenchApp> {
     harness
 }
 
+/// Trains in the Train step (two epochs, two members unless screenshots are being taken, which
+/// want the full model) and opens the Scenarios step with its first forecast shown.
+fn train_and_open_scenarios(harness: &mut Harness<'static, WorkbenchApp>) {
+    if std::env::var_os("LIFTCAST_SCREENSHOTS").is_none() {
+        let config = harness.state_mut().train_config_mut();
+        config.epochs = 2;
+        config.members = 2;
+    }
+    harness.get_by_label("3 Train").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(harness);
+    assert!(
+        harness.state().model_meta().is_some(),
+        "the model trained; status: {}",
+        harness.state().status()
+    );
+    harness.get_by_label("4 Scenarios").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(harness);
+}
+
 #[test]
 fn opens_on_the_sample_data_with_its_preview() {
     let harness = harness_with_sample();
@@ -458,22 +484,7 @@ fn twenty_percent_off() -> Vec<LeverSetting> {
 #[test]
 fn a_saved_project_reopens_with_the_same_numbers() {
     let mut harness = harness_with_sample();
-    {
-        let config = harness.state_mut().train_config_mut();
-        config.epochs = 2;
-        config.members = 2;
-    }
-    harness.get_by_label("3 Train").click();
-    harness.step();
-    harness.step();
-    harness.get_by_label("Start training").click();
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
-    harness.get_by_label("4 Scenarios").click();
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    train_and_open_scenarios(&mut harness);
     harness.state_mut().set_scenario(&twenty_percent_off());
     wait_until_idle(&mut harness);
     let before = harness
@@ -650,23 +661,7 @@ fn coupon_150_20() -> Vec<LeverSetting> {
 #[test]
 fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     let mut harness = harness_with_sample();
-    // The screenshot shows a fully trained model; the test itself needs only a few epochs.
-    if std::env::var_os("LIFTCAST_SCREENSHOTS").is_none() {
-        let config = harness.state_mut().train_config_mut();
-        config.epochs = 2;
-        config.members = 2;
-    }
-    harness.get_by_label("3 Train").click();
-    harness.step();
-    harness.step();
-    harness.get_by_label("Start training").click();
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
-    harness.get_by_label("4 Scenarios").click();
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    train_and_open_scenarios(&mut harness);
 
     harness.state_mut().set_scenario(&twenty_percent_off());
     wait_until_idle(&mut harness);
@@ -824,22 +819,7 @@ fn a_plan_reaches_a_population_file() {
     wait_until_idle(&mut harness);
     harness.state_mut().apply_mapping(mapping);
     wait_until_idle(&mut harness);
-    {
-        let config = harness.state_mut().train_config_mut();
-        config.epochs = 2;
-        config.members = 2;
-    }
-    harness.get_by_label("3 Train").click();
-    harness.step();
-    harness.step();
-    harness.get_by_label("Start training").click();
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
-    harness.get_by_label("4 Scenarios").click();
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    train_and_open_scenarios(&mut harness);
     let coupon = vec![LeverSetting {
         lever: "test_coupon".into(),
         value: "1".into(),

@@ -9,7 +9,7 @@ use chrono::Duration;
 use eframe::egui;
 
 use super::Command;
-use crate::data::controls::same_value;
+use crate::data::controls::moved_levers;
 use crate::data::schema::Schema;
 use crate::model::LeverSetting;
 use crate::scenario::costs::CostSettings;
@@ -55,16 +55,7 @@ impl Default for OptimisePanel {
 impl OptimisePanel {
     /// Adds the scenario as a setting, named by the levers it changes (once).
     pub fn add_setting(&mut self, schema: &Schema, scenario: &[LeverSetting]) {
-        let changed: Vec<String> = scenario
-            .iter()
-            .filter(|s| {
-                schema
-                    .levers
-                    .iter()
-                    .any(|l| l.column == s.lever && !same_value(Some(&s.value), &l.baseline))
-            })
-            .map(|s| format!("{}={}", s.lever, s.value))
-            .collect();
+        let changed = moved_levers(schema, scenario);
         if changed.is_empty() || self.options.iter().any(|o| o.levers == scenario) {
             return;
         }
@@ -296,18 +287,7 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
         ));
     }
     for capacity in &result.capacity_use {
-        ui.label(format!(
-            "{}={}: {:.0} of {:.0} messages used{}",
-            capacity.column,
-            capacity.value,
-            capacity.used,
-            capacity.max_exposure,
-            if capacity.left_out.is_empty() {
-                String::new()
-            } else {
-                format!("; left out to fit: {}", capacity.left_out.join("; "))
-            }
-        ));
+        ui.label(capacity.describe());
     }
     for warning in &result.forecast.warnings {
         ui.colored_label(ui.visuals().warn_fg_color, warning);

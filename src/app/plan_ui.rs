@@ -13,7 +13,7 @@ use chrono::{Duration, NaiveDate};
 use eframe::egui;
 
 use super::Command;
-use crate::data::controls::same_value;
+use crate::data::controls::moved_levers;
 use crate::data::schema::Schema;
 use crate::export::Chart;
 use crate::model::LeverSetting;
@@ -172,16 +172,7 @@ impl PlanPanel {
 /// The levers a setting moves off their baselines, as `lever=value, …` ("no campaign" when
 /// none).
 pub fn describe(schema: &Schema, levers: &[LeverSetting]) -> String {
-    let moved: Vec<String> = levers
-        .iter()
-        .filter(|s| {
-            schema
-                .levers
-                .iter()
-                .any(|l| l.column == s.lever && !same_value(Some(&s.value), &l.baseline))
-        })
-        .map(|s| format!("{}={}", s.lever, s.value))
-        .collect();
+    let moved = moved_levers(schema, levers);
     if moved.is_empty() {
         "no campaign".into()
     } else {

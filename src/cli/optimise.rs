@@ -110,18 +110,7 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         println!("  left out: {excluded}");
     }
     for capacity in &result.capacity_use {
-        println!(
-            "  capacity {}={}: {:.0} of {:.0} messages used{}",
-            capacity.column,
-            capacity.value,
-            capacity.used,
-            capacity.max_exposure,
-            if capacity.left_out.is_empty() {
-                String::new()
-            } else {
-                format!("; left out to fit: {}", capacity.left_out.join("; "))
-            }
-        );
+        println!("  capacity {}", capacity.describe());
     }
     for warning in &result.forecast.warnings {
         println!("  warning: {warning}");

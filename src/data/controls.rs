@@ -23,6 +23,21 @@ pub fn same_value(text: Option<&str>, value: &str) -> bool {
     }
 }
 
+/// The settings that move a lever off its baseline, as `lever=value` (schema order is not
+/// imposed: the settings' own order).
+pub fn moved_levers(schema: &Schema, settings: &[crate::model::LeverSetting]) -> Vec<String> {
+    settings
+        .iter()
+        .filter(|s| {
+            schema
+                .levers
+                .iter()
+                .any(|l| l.column == s.lever && !same_value(Some(&s.value), &l.baseline))
+        })
+        .map(|s| format!("{}={}", s.lever, s.value))
+        .collect()
+}
+
 /// Each row's date (time data; `None` for unit data or an unreadable column).
 pub fn row_dates(frame: &DataFrame, schema: &Schema) -> Option<Vec<Option<NaiveDate>>> {
     let time = schema.time.as_ref()?;

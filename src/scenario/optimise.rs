@@ -74,6 +74,21 @@ pub struct CapacityUse {
     pub left_out: Vec<String>,
 }
 
+impl CapacityUse {
+    /// `channel=sms: 40000 of 50000 messages used; left out to fit: …`.
+    pub fn describe(&self) -> String {
+        let left_out = if self.left_out.is_empty() {
+            String::new()
+        } else {
+            format!("; left out to fit: {}", self.left_out.join("; "))
+        };
+        format!(
+            "{}={}: {:.0} of {:.0} messages used{left_out}",
+            self.column, self.value, self.used, self.max_exposure
+        )
+    }
+}
+
 /// A unit's forecast under one setting (ensemble means over the plan's dates).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnitOutcome {
