@@ -221,14 +221,8 @@ fn train_then_scenario_shows_the_core_forecast() {
 
     // Moving a lever re-forecasts on the worker and the lift label follows the core's number.
     harness.state_mut().set_scenario(&[
-        LeverSetting {
-            lever: "campaign_type".into(),
-            value: "percent_off".into(),
-        },
-        LeverSetting {
-            lever: "discount_pct".into(),
-            value: "20".into(),
-        },
+        set("campaign_type", "percent_off"),
+        set("discount_pct", "20"),
     ]);
     wait_until_idle(&mut harness);
     let forecast = harness
@@ -466,16 +460,17 @@ fn theme_and_step_persist_through_eframe_storage() {
     assert_eq!(restored.step, Some(liftcast::app::Step::Roles));
 }
 
+fn set(lever: &str, value: &str) -> LeverSetting {
+    LeverSetting {
+        lever: lever.into(),
+        value: value.into(),
+    }
+}
+
 fn twenty_percent_off() -> Vec<LeverSetting> {
     vec![
-        LeverSetting {
-            lever: "campaign_type".into(),
-            value: "percent_off".into(),
-        },
-        LeverSetting {
-            lever: "discount_pct".into(),
-            value: "20".into(),
-        },
+        set("campaign_type", "percent_off"),
+        set("discount_pct", "20"),
     ]
 }
 
@@ -640,18 +635,9 @@ fn cancel_during_training_leaves_a_usable_app() {
 
 fn coupon_150_20() -> Vec<LeverSetting> {
     vec![
-        LeverSetting {
-            lever: "campaign_type".into(),
-            value: "coupon".into(),
-        },
-        LeverSetting {
-            lever: "coupon".into(),
-            value: "150:20".into(),
-        },
-        LeverSetting {
-            lever: "discount_pct".into(),
-            value: "0".into(),
-        },
+        set("campaign_type", "coupon"),
+        set("coupon", "150:20"),
+        set("discount_pct", "0"),
     ]
 }
 
@@ -723,14 +709,7 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
 
     // Two saved scenarios, compared as plans and as the next test's arms. Every lever either
     // sets differs between them (the controls keep what was set before).
-    let twenty_off = [
-        twenty_percent_off(),
-        vec![LeverSetting {
-            lever: "coupon".into(),
-            value: "none".into(),
-        }],
-    ]
-    .concat();
+    let twenty_off = [twenty_percent_off(), vec![set("coupon", "none")]].concat();
     for (name, settings) in [
         ("twenty off", twenty_off.clone()),
         ("coupon", coupon_150_20()),
@@ -820,10 +799,7 @@ fn a_plan_reaches_a_population_file() {
     harness.state_mut().apply_mapping(mapping);
     wait_until_idle(&mut harness);
     train_and_open_scenarios(&mut harness);
-    let coupon = vec![LeverSetting {
-        lever: "test_coupon".into(),
-        value: "1".into(),
-    }];
+    let coupon = vec![set("test_coupon", "1")];
     harness.state_mut().set_scenario(&coupon);
     wait_until_idle(&mut harness);
     scroll_and_click(&mut harness, "Use the levers above");
