@@ -268,6 +268,7 @@ fn plan_timing(root: &Path, device: DeviceChoice) -> f64 {
         segment_levers: Vec::new(),
         costs: Default::default(),
         carry: Default::default(),
+        covariates_file: None,
     };
     median_ms(3, || {
         evaluate_plan(&hillstrom_model, &customers, &plan).expect("the plan forecasts");

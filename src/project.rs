@@ -266,6 +266,7 @@ mod tests {
                 segment_levers: Vec::new(),
                 costs: Default::default(),
                 carry: Default::default(),
+                covariates_file: None,
             }),
             plan_population: None,
         }

@@ -661,6 +661,23 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     assert!(plan.segment_levers[0].levers.contains(&coupon_150_20()[1]));
     assert!(plan.start.is_some(), "time data: the week after the data");
 
+    // Future covariates from a file: a competitor sale on every day of the plan.
+    let folder = tempfile::tempdir().unwrap();
+    let covariates = folder.path().join("future.csv");
+    let mut csv = String::from("date,competitor_sale\n");
+    for day in 0..7 {
+        csv.push_str(&format!(
+            "{},1\n",
+            plan.start.unwrap() + chrono::Duration::days(day)
+        ));
+    }
+    std::fs::write(&covariates, csv).unwrap();
+    harness.state_mut().set_plan_covariates(covariates.clone());
+    harness.step();
+    harness.get_by_label(&covariates.display().to_string());
+    let plan = harness.state().current_plan().expect("a plan");
+    assert_eq!(plan.covariates_file.as_ref(), Some(&covariates));
+
     scroll_and_click(&mut harness, "Forecast plan");
     harness.step();
     wait_until_idle(&mut harness);
@@ -669,6 +686,11 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
         .plan_forecast()
         .cloned()
         .unwrap_or_else(|| panic!("no plan forecast; status: {}", harness.state().status()));
+    assert!(
+        shown.rule.contains("competitor_sale from"),
+        "{}",
+        shown.rule
+    );
     let frame = harness.state().inspection().unwrap().table.frame.clone();
     let core = liftcast::scenario::evaluate::evaluate_plan(
         harness.state().model().expect("the model is back"),
@@ -689,7 +711,6 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     save_screenshot(&mut harness, "plan.png");
 
     // Saved as a plan file and opened again after the segment is removed.
-    let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("plan.json");
     harness.state_mut().save_plan_to(path.clone());
     wait_until_idle(&mut harness);

@@ -446,3 +446,60 @@ fn future_covariates_follow_the_carry_rule() {
     );
     assert!(rule.contains("same weekday"), "{rule}");
 }
+
+/// A file of future covariates replaces the carried values on the days and combinations it
+/// covers (here: a competitor sale on sms all week), and the plan's rule says so.
+#[test]
+fn a_covariates_file_gives_future_values_where_it_has_them() {
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let plan = committed_plan("pct15_all_7d.json");
+    let start = plan.start.unwrap();
+    let mut csv = String::from("date,channel,competitor_sale\n");
+    for day in 0..7 {
+        csv.push_str(&format!("{},sms,1\n", start + chrono::Duration::days(day)));
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("future.csv");
+    std::fs::write(&path, csv).unwrap();
+    let carried = plan_rows(&inspection.table.frame, &schema, &plan).unwrap();
+    let mut given_plan = plan.clone();
+    given_plan.covariates_file = Some(path.clone());
+    let given = plan_rows(&inspection.table.frame, &schema, &given_plan).unwrap();
+    let channels = column::texts(&given.scenario, "channel").unwrap();
+    let before = column::numbers(&carried.scenario, "competitor_sale").unwrap();
+    let after = column::numbers(&given.scenario, "competitor_sale").unwrap();
+    let mut on_sms = 0;
+    for ((channel, b), a) in channels.iter().zip(&before).zip(&after) {
+        if channel.as_deref() == Some("sms") {
+            on_sms += 1;
+            assert_eq!(*a, Some(1.0));
+        } else {
+            assert_eq!(
+                a, b,
+                "channels the file does not cover keep the carried value"
+            );
+        }
+    }
+    assert!(
+        before.iter().any(|b| *b != Some(1.0)),
+        "the file changes something"
+    );
+    assert!(
+        given.rule.contains(&format!(
+            "competitor_sale from {} on {on_sms} of",
+            path.display()
+        )),
+        "{}",
+        given.rule
+    );
+    // A file without the date column says what it needs.
+    std::fs::write(&path, "day,competitor_sale\n2026-03-02,1\n").unwrap();
+    let error = plan_rows(&inspection.table.frame, &schema, &given_plan)
+        .err()
+        .unwrap();
+    assert!(
+        error.to_string().contains("needs the date column 'date'"),
+        "{error}"
+    );
+}

@@ -79,6 +79,8 @@ pub enum Command {
     OpenPlan(Option<PathBuf>),
     /// Ask for the population file a plan reaches (unit data).
     PickPopulation,
+    /// Ask for the file of a plan's future covariates (time data).
+    PickCovariates,
     /// Suggest the next test's traffic among arms of a plan.
     Suggest(Box<plan_ui::ArmsRequest>),
     /// Compare arms of a plan side by side on a metric.
@@ -92,6 +94,7 @@ enum PlanFile {
     Saved(PathBuf),
     Opened(crate::scenario::plan::Plan),
     Population(PathBuf),
+    Covariates(PathBuf),
     /// The dialog was closed without a choice.
     NoChoice,
 }
@@ -292,6 +295,12 @@ impl WorkbenchApp {
     /// dialog).
     pub fn set_plan_population(&mut self, path: PathBuf) {
         self.plan_panel.population = Some(path);
+    }
+
+    /// Gives the plan a file of future covariates (what Covariates file… does after its
+    /// dialog).
+    pub fn set_plan_covariates(&mut self, path: PathBuf) {
+        self.plan_panel.covariates_file = Some(path);
     }
 
     /// Opens a plan file into the plan panel (what Open plan does after its dialog).
@@ -693,6 +702,16 @@ impl WorkbenchApp {
                 )
                 .pick_file()
                 .map_or(PlanFile::NoChoice, PlanFile::Population)),
+            PlanFileAction::PickCovariates => Ok(rfd::FileDialog::new()
+                .set_title("Future covariates for the plan")
+                .add_filter(
+                    "Data",
+                    &[
+                        "csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx", "xls",
+                    ],
+                )
+                .pick_file()
+                .map_or(PlanFile::NoChoice, PlanFile::Covariates)),
         });
         self.track(job.map(Running::PlanFile));
     }
@@ -1123,6 +1142,11 @@ impl WorkbenchApp {
                             self.status = format!("The plan reaches {}.", path.display());
                             self.plan_panel.population = Some(path);
                         }
+                        Ok(PlanFile::Covariates(path)) => {
+                            self.status =
+                                format!("The plan's covariates come from {}.", path.display());
+                            self.plan_panel.covariates_file = Some(path);
+                        }
                         Ok(PlanFile::NoChoice) => self.status.clear(),
                         Err(message) => self.status = format!("Plan file: {message}"),
                     }
@@ -1376,6 +1400,9 @@ impl WorkbenchApp {
             }
             Command::PickPopulation if self.running.is_none() => {
                 self.start_plan_file(PlanFileAction::PickPopulation)
+            }
+            Command::PickCovariates if self.running.is_none() => {
+                self.start_plan_file(PlanFileAction::PickCovariates)
             }
             Command::Suggest(request) if self.running.is_none() => self.start_suggest(*request),
             Command::ComparePlans(request) if self.running.is_none() => {
@@ -1829,6 +1856,7 @@ enum PlanFileAction {
     Save(crate::scenario::plan::Plan, Option<PathBuf>),
     Open(Option<PathBuf>),
     PickPopulation,
+    PickCovariates,
 }
 
 /// Seed of the next-test suggestion (fixed: the same arms give the same shares).

@@ -80,6 +80,7 @@ impl OptimisePanel {
                 segment_levers: Vec::new(),
                 costs: costs.clone(),
                 carry: Default::default(),
+                covariates_file: None,
             },
             units: self.units.iter().cloned().collect(),
             options: self.options.clone(),

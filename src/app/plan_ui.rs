@@ -58,8 +58,10 @@ pub struct PlanPanel {
     pub segment_column: String,
     pub segment_value: String,
     pub costs: CostSettings,
-    /// Time data: how the future rows' covariates and exposure are filled in.
+    /// Time data: how the future rows' covariates and exposure are filled in, and a file
+    /// giving them where known.
     pub carry: CarryRule,
+    pub covariates_file: Option<PathBuf>,
     /// Unit data: the population file the plan reaches instead of the data's rows.
     pub population: Option<PathBuf>,
     pub result: Option<PlanForecast>,
@@ -87,6 +89,7 @@ impl Default for PlanPanel {
                 ..CostSettings::default()
             },
             carry: CarryRule::default(),
+            covariates_file: None,
             population: None,
             result: None,
             chart: None,
@@ -137,6 +140,7 @@ impl PlanPanel {
             segment_levers: self.segment_levers.clone(),
             costs: self.costs.clone(),
             carry: self.carry,
+            covariates_file: self.covariates_file.clone(),
         })
     }
 
@@ -149,6 +153,7 @@ impl PlanPanel {
         self.segment_levers = plan.segment_levers;
         self.costs = plan.costs;
         self.carry = plan.carry;
+        self.covariates_file = plan.covariates_file;
         self.result = None;
         self.chart = None;
     }
@@ -231,6 +236,28 @@ pub fn plan_ui(
                             }
                         });
                     ui.weak("carried forward into the plan's days from each combination's history");
+                });
+                ui.end_row();
+                ui.label("Covariates file");
+                ui.horizontal(|ui| {
+                    match &panel.covariates_file {
+                        Some(path) => ui.label(path.display().to_string()),
+                        None => ui.label("none (the rule above fills every day)"),
+                    };
+                    if ui
+                        .button("Covariates file…")
+                        .on_hover_text(
+                            "A file with the date column and any covariates or exposure by day \
+                             (and by dimension values): it replaces the carried values where \
+                             it has the day",
+                        )
+                        .clicked()
+                    {
+                        commands.push(Command::PickCovariates);
+                    }
+                    if panel.covariates_file.is_some() && ui.button("No file").clicked() {
+                        panel.covariates_file = None;
+                    }
                 });
                 ui.end_row();
             } else {

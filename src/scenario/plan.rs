@@ -4,8 +4,8 @@
 //! its last four weeks; for unit data they are the population's rows. The scenario rows carry the plan's lever
 //! values, the baseline rows every lever at its baseline.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::DataFrame;
@@ -133,6 +133,11 @@ pub struct Plan {
     /// How future rows' covariates and exposure are filled in (time data).
     #[serde(default)]
     pub carry: CarryRule,
+    /// Time data: a file giving future covariates (or exposure) by date, and by dimension
+    /// values where it has those columns; its values replace the carried ones on the days and
+    /// combinations it covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariates_file: Option<PathBuf>,
 }
 
 impl Plan {
@@ -163,6 +168,7 @@ impl Plan {
             segment_levers: Vec::new(),
             costs: CostSettings::default(),
             carry: CarryRule::default(),
+            covariates_file: None,
         }
     }
 }
@@ -194,6 +200,8 @@ pub enum PlanError {
     EmptyAudience,
     #[error("cannot read column '{column}': {message}")]
     Read { column: String, message: String },
+    #[error("{path}: the covariates file cannot be used: {message}")]
+    CovariatesFile { path: String, message: String },
 }
 
 /// The scenario and baseline rows of a plan, and how they were made.
@@ -362,6 +370,7 @@ fn future_population(
     let mut date_texts = Vec::new();
     let mut dimension_columns: Vec<Vec<Option<String>>> = vec![Vec::new(); schema.dimensions.len()];
     let mut carried_columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); carried.len()];
+    let mut future_dates: Vec<NaiveDate> = Vec::new();
     // Each combination's carried values per weekday (the same for every weekday unless the
     // rule is the weekday profile): computed once.
     let carried_by_weekday: Vec<[Vec<Option<f64>>; 7]> = combos
@@ -380,6 +389,7 @@ fn future_population(
         let weekday = date.weekday().num_days_from_monday() as usize;
         for ((key, _), by_weekday) in combos.iter().zip(&carried_by_weekday) {
             date_texts.push(Some(dates::format(date, format)));
+            future_dates.push(date);
             for (column, value) in dimension_columns.iter_mut().zip(key.iter()) {
                 column.push(value.clone());
             }
@@ -388,6 +398,17 @@ fn future_population(
             }
         }
     }
+    let given = match &plan.covariates_file {
+        Some(path) => {
+            let future = FutureRows {
+                dates: &future_dates,
+                dimensions: &dimension_columns,
+            };
+            let given = given_covariates(path, schema, time_column, format, &future, &carried)?;
+            Some(given.apply(&mut carried_columns, path))
+        }
+        None => None,
+    };
     columns.push((time_column.to_owned(), Values::Text(date_texts)));
     for (name, values) in schema.dimensions.iter().zip(dimension_columns) {
         columns.push((name.clone(), Values::Text(values)));
@@ -399,13 +420,151 @@ fn future_population(
         column: "plan rows".into(),
         message: e.to_string(),
     })?;
-    let rule = format!(
+    let mut rule = format!(
         "{} days × {} dimension combinations; covariates and exposure carried forward as {}",
         days,
         combos.len(),
         plan.carry.describe()
     );
+    if let Some(note) = given {
+        rule.push_str("; ");
+        rule.push_str(&note);
+    }
     Ok((frame, rule))
+}
+
+/// The future rows being made: each one's date and dimension values (column by column).
+struct FutureRows<'a> {
+    dates: &'a [NaiveDate],
+    dimensions: &'a [Vec<Option<String>>],
+}
+
+/// Values a covariates file gives the future rows: for each carried column it has, each
+/// future row's value where the file has that row's day (and dimension values).
+struct GivenCovariates {
+    /// (carried column index, name, per future row value)
+    columns: Vec<(usize, String, Vec<Option<f64>>)>,
+    matched: usize,
+    rows: usize,
+}
+
+impl GivenCovariates {
+    /// Writes the given values over the carried ones; says what came from the file.
+    fn apply(self, carried: &mut [Vec<Option<f64>>], path: &Path) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|(_, n, _)| n.as_str()).collect();
+        for (index, _, values) in &self.columns {
+            if let Some(column) = carried.get_mut(*index) {
+                for (slot, value) in column.iter_mut().zip(values) {
+                    if value.is_some() {
+                        *slot = *value;
+                    }
+                }
+            }
+        }
+        format!(
+            "{} from {} on {} of {} rows",
+            names.join(", "),
+            path.display(),
+            self.matched,
+            self.rows
+        )
+    }
+}
+
+/// Reads a covariates file: a date column named as the data's, any of the data's dimension
+/// columns (rows match on those it has), and any carried columns (covariates, exposure).
+fn given_covariates(
+    path: &Path,
+    schema: &Schema,
+    time_column: &str,
+    format: dates::DateFormat,
+    future: &FutureRows,
+    carried: &[String],
+) -> Result<GivenCovariates, PlanError> {
+    let problem = |message: String| PlanError::CovariatesFile {
+        path: path.display().to_string(),
+        message,
+    };
+    let file = crate::data::import::load(path, &crate::data::ImportOptions::default())
+        .map_err(|e| problem(e.to_string()))?
+        .frame;
+    let texts = |name: &str| column::texts(&file, name).map_err(|e| problem(e.to_string()));
+    if file.column(time_column).is_err() {
+        return Err(problem(format!(
+            "it needs the date column '{time_column}', as the data names it"
+        )));
+    }
+    let file_dates: Vec<Option<NaiveDate>> = texts(time_column)?
+        .iter()
+        .map(|t| {
+            t.as_deref().and_then(|t| {
+                dates::parse(t, format)
+                    .or_else(|| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok())
+            })
+        })
+        .collect();
+    // The dimensions the file has: rows match on those.
+    let dimensions: Vec<(usize, Vec<Option<String>>)> = schema
+        .dimensions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| file.column(d.as_str()).is_ok())
+        .map(|(i, d)| texts(d).map(|values| (i, values)))
+        .collect::<Result<_, _>>()?;
+    let given: Vec<(usize, String, Vec<Option<f64>>)> = carried
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| file.column(c.as_str()).is_ok())
+        .map(|(i, c)| {
+            column::numbers(&file, c)
+                .map(|values| (i, c.clone(), values))
+                .map_err(|e| problem(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    if given.is_empty() {
+        return Err(problem(format!(
+            "it has none of the columns a plan carries forward ({})",
+            carried.join(", ")
+        )));
+    }
+    let mut index: HashMap<(NaiveDate, Vec<Option<String>>), usize> = HashMap::new();
+    for (row, date) in file_dates.iter().enumerate() {
+        if let Some(date) = date {
+            let key: Vec<Option<String>> = dimensions.iter().map(|(_, v)| v[row].clone()).collect();
+            index.entry((*date, key)).or_insert(row);
+        }
+    }
+    let rows = future.dates.len();
+    let mut columns: Vec<(usize, String, Vec<Option<f64>>)> = given
+        .iter()
+        .map(|(i, name, _)| (*i, name.clone(), vec![None; rows]))
+        .collect();
+    let mut matched = 0;
+    for (r, date) in future.dates.iter().enumerate() {
+        let key: Vec<Option<String>> = dimensions
+            .iter()
+            .map(|(i, _)| {
+                future
+                    .dimensions
+                    .get(*i)
+                    .and_then(|c| c.get(r))
+                    .cloned()
+                    .flatten()
+            })
+            .collect();
+        let Some(&row) = index.get(&(*date, key)) else {
+            continue;
+        };
+        matched += 1;
+        for ((_, _, values), (_, _, target)) in given.iter().zip(columns.iter_mut()) {
+            target[r] = values.get(row).copied().flatten();
+        }
+    }
+    Ok(GivenCovariates {
+        columns,
+        matched,
+        rows,
+    })
 }
 
 /// History rows of one dimension combination with their dates.

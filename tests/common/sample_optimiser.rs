@@ -77,6 +77,7 @@ pub fn request(budget: Option<f64>) -> OptimiseRequest {
             segment_levers: Vec::new(),
             costs: costs(),
             carry: Default::default(),
+            covariates_file: None,
         },
         units: vec!["segment".into(), "channel".into()],
         options: grid().into_iter().map(|(option, _)| option).collect(),
