@@ -407,14 +407,7 @@ impl WorkbenchApp {
 
     fn start_open_dialog(&mut self) {
         let job = jobs::spawn("open-dialog", self.notify.clone(), move |context| {
-            let picked = rfd::FileDialog::new()
-                .add_filter(
-                    "Data",
-                    &[
-                        "csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx", "xls",
-                    ],
-                )
-                .pick_file();
+            let picked = pick_data_file("Open data");
             let Some(path) = picked else {
                 return Err("No file chosen.".to_owned());
             };
@@ -692,25 +685,9 @@ impl WorkbenchApp {
                     .map(PlanFile::Opened)
                     .map_err(|e| e.to_string())
             }
-            PlanFileAction::PickPopulation => Ok(rfd::FileDialog::new()
-                .set_title("The population the plan reaches")
-                .add_filter(
-                    "Data",
-                    &[
-                        "csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx", "xls",
-                    ],
-                )
-                .pick_file()
+            PlanFileAction::PickPopulation => Ok(pick_data_file("The population the plan reaches")
                 .map_or(PlanFile::NoChoice, PlanFile::Population)),
-            PlanFileAction::PickCovariates => Ok(rfd::FileDialog::new()
-                .set_title("Future covariates for the plan")
-                .add_filter(
-                    "Data",
-                    &[
-                        "csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx", "xls",
-                    ],
-                )
-                .pick_file()
+            PlanFileAction::PickCovariates => Ok(pick_data_file("Future covariates for the plan")
                 .map_or(PlanFile::NoChoice, PlanFile::Covariates)),
         });
         self.track(job.map(Running::PlanFile));
@@ -1849,6 +1826,19 @@ fn live_forecast(
         forecast,
         prepared: (filter, prepared),
     })
+}
+
+/// Asks for a data file in a format Liftcast reads (on a worker: the dialog blocks).
+fn pick_data_file(title: &str) -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_title(title)
+        .add_filter(
+            "Data",
+            &[
+                "csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "xlsx", "xls",
+            ],
+        )
+        .pick_file()
 }
 
 /// A plan-file job's work.
