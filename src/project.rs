@@ -71,6 +71,12 @@ pub struct Project {
     /// The population file the plan reaches (unit data), as chosen.
     #[serde(default)]
     pub plan_population: Option<PathBuf>,
+    /// The Scenarios step's audience (dimension values chosen; none: everyone).
+    #[serde(default)]
+    pub audience: Vec<crate::scenario::plan::AudienceFilter>,
+    /// The Scenarios step's date range (time data; none: every date).
+    #[serde(default)]
+    pub dates: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 /// Why a project could not be saved or reopened.
@@ -269,6 +275,11 @@ mod tests {
                 covariates_file: None,
             }),
             plan_population: None,
+            audience: vec![crate::scenario::plan::AudienceFilter {
+                column: "segment".into(),
+                values: vec!["vip".into()],
+            }],
+            dates: None,
         }
     }
 

@@ -480,6 +480,15 @@ fn twenty_percent_off() -> Vec<LeverSetting> {
 fn a_saved_project_reopens_with_the_same_numbers() {
     let mut harness = harness_with_sample();
     train_and_open_scenarios(&mut harness);
+    // The audience is part of what the project restores: vip only.
+    harness
+        .get_by_label("Audience: everyone, every date")
+        .click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("vip").click();
+    harness.step();
+    wait_until_idle(&mut harness);
     harness.state_mut().set_scenario(&twenty_percent_off());
     wait_until_idle(&mut harness);
     let before = harness
@@ -555,6 +564,7 @@ fn a_saved_project_reopens_with_the_same_numbers() {
         .unwrap();
     reopened.get_by_label(&format!("{:+.1}%", orders.lift_pct));
     assert_eq!(reopened.state().current_plan(), Some(plan));
+    reopened.get_by_label_contains("Audience: segment in vip");
 }
 
 /// A project whose data file changed since it was saved is refused with the reason.

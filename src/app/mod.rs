@@ -785,6 +785,7 @@ impl WorkbenchApp {
                 }),
             plan: self.current_plan(),
             plan_population: self.plan_panel.population.clone(),
+            rows: self.scenario_panel.row_filter(),
         };
         let model = self.model.take();
         self.status = "Saving the project…".into();
@@ -831,7 +832,8 @@ impl WorkbenchApp {
         self.track(job.map(Running::OpenProject));
     }
 
-    /// Shows a reopened project: its data, mapping, model, scenario, curve and plan settings.
+    /// Shows a reopened project: its data, mapping, model, scenario, audience and dates, curve
+    /// and plan settings.
     fn restore_project(&mut self, opened: project_io::Opened) {
         let project_io::Opened {
             path,
@@ -863,6 +865,8 @@ impl WorkbenchApp {
                 if let Some(plan) = project.plan.clone() {
                     self.plan_panel.load(plan);
                 }
+                self.scenario_panel
+                    .restore_rows(&project.audience, project.dates);
                 self.plan_panel.population = project.plan_population.clone();
                 self.step = Step::Scenarios;
             }

@@ -25,6 +25,8 @@ pub struct SaveRequest {
     pub curve: Option<CurveChoice>,
     pub plan: Option<crate::scenario::plan::Plan>,
     pub plan_population: Option<PathBuf>,
+    /// The rows the Scenarios step looks at.
+    pub rows: crate::scenario::plan::RowFilter,
 }
 
 /// A reopened project, ready to show.
@@ -83,6 +85,8 @@ pub fn save(
         curve: request.curve,
         plan: request.plan,
         plan_population: request.plan_population,
+        audience: request.rows.audience,
+        dates: request.rows.dates,
     }
     .save(&path)
     .map_err(|e| e.to_string())?;

@@ -78,6 +78,22 @@ impl ScenarioPanel {
         self.date_to = to;
     }
 
+    /// Chooses the audience and date range a project saved (after `prepare_population`).
+    pub fn restore_rows(
+        &mut self,
+        audience: &[AudienceFilter],
+        dates: Option<(NaiveDate, NaiveDate)>,
+    ) {
+        self.audience = audience
+            .iter()
+            .map(|a| (a.column.clone(), a.values.iter().cloned().collect()))
+            .collect();
+        if let Some((from, to)) = dates {
+            self.date_from = from.to_string();
+            self.date_to = to.to_string();
+        }
+    }
+
     /// The rows the what-if runs over, as chosen; dates that do not parse keep the full range.
     pub fn row_filter(&self) -> RowFilter {
         let audience = self
