@@ -83,6 +83,19 @@ fn train_and_open_scenarios(harness: &mut Harness<'static, WorkbenchApp>) {
     wait_until_idle(harness);
 }
 
+/// Opens the Scenarios step's audience section (everyone chosen) and ticks one value; waits
+/// for the forecast of the narrower rows.
+fn open_audience_and_tick(harness: &mut Harness<'static, WorkbenchApp>, value: &str) {
+    harness
+        .get_by_label("Audience: everyone, every date")
+        .click();
+    harness.step();
+    harness.step();
+    harness.get_by_label(value).click();
+    harness.step();
+    wait_until_idle(harness);
+}
+
 #[test]
 fn opens_on_the_sample_data_with_its_preview() {
     let harness = harness_with_sample();
@@ -194,14 +207,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     let everyone_rows = orders.rows;
 
     // The audience narrows the rows forecast: ticking one segment forecasts only its rows.
-    harness
-        .get_by_label("Audience: everyone, every date")
-        .click();
-    harness.step();
-    harness.step();
-    harness.get_by_label("vip").click();
-    harness.step();
-    wait_until_idle(&mut harness);
+    open_audience_and_tick(&mut harness, "vip");
     let vip = harness
         .state()
         .scenario_forecast()
@@ -481,14 +487,7 @@ fn a_saved_project_reopens_with_the_same_numbers() {
     let mut harness = harness_with_sample();
     train_and_open_scenarios(&mut harness);
     // The audience is part of what the project restores: vip only.
-    harness
-        .get_by_label("Audience: everyone, every date")
-        .click();
-    harness.step();
-    harness.step();
-    harness.get_by_label("vip").click();
-    harness.step();
-    wait_until_idle(&mut harness);
+    open_audience_and_tick(&mut harness, "vip");
     harness.state_mut().set_scenario(&twenty_percent_off());
     wait_until_idle(&mut harness);
     let before = harness
