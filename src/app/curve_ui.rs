@@ -149,23 +149,7 @@ pub fn curve_ui(
                 });
             ui.end_row();
             ui.label("Margin % / cost per message / fixed cost");
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::DragValue::new(&mut panel.costs.margin_pct)
-                        .range(0.0..=100.0)
-                        .speed(0.5),
-                );
-                ui.add(
-                    egui::DragValue::new(&mut panel.costs.cost_per_exposure)
-                        .range(0.0..=f64::MAX)
-                        .speed(0.001),
-                );
-                ui.add(
-                    egui::DragValue::new(&mut panel.costs.fixed_cost)
-                        .range(0.0..=f64::MAX)
-                        .speed(10.0),
-                );
-            });
+            ui.horizontal(|ui| super::plan_ui::margin_and_cost_fields(ui, &mut panel.costs));
             ui.end_row();
         });
     if ui.button("Draw curve").clicked()

@@ -721,22 +721,17 @@ impl WorkbenchApp {
         let frame = inspection.table.frame.clone();
         self.status = "Forecasting each saved scenario as a plan…".into();
         let job = jobs::spawn("compare-plans", self.notify.clone(), move |_| {
-            let result = request
-                .arms
-                .iter()
-                .map(|(name, settings)| {
-                    crate::scenario::evaluate::evaluate_plan(
-                        &model,
-                        &frame,
-                        &request.plan.arm(name, settings),
-                    )
-                    .map_err(|e| format!("{name}: {e}"))
-                })
-                .collect::<Result<Vec<_>, String>>()
-                .and_then(|forecasts| {
-                    crate::scenario::compare::compare(&forecasts, &request.metric)
-                        .map_err(|e| e.to_string())
-                });
+            let result = crate::scenario::evaluate::evaluate_arms(
+                &model,
+                &frame,
+                &request.plan,
+                &request.arms,
+            )
+            .map_err(|e| e.to_string())
+            .and_then(|forecasts| {
+                crate::scenario::compare::compare(&forecasts, &request.metric)
+                    .map_err(|e| e.to_string())
+            });
             (Some(model), result)
         });
         self.track(job.map(Running::ComparePlans));

@@ -398,24 +398,8 @@ fn segments_ui(ui: &mut egui::Ui, panel: &mut PlanPanel, context: &PlanContext) 
 
 fn costs_ui(ui: &mut egui::Ui, costs: &mut CostSettings) {
     ui.horizontal(|ui| {
-        ui.label("Margin %");
-        ui.add(
-            egui::DragValue::new(&mut costs.margin_pct)
-                .range(0.0..=100.0)
-                .speed(0.5),
-        );
-        ui.label("cost per message");
-        ui.add(
-            egui::DragValue::new(&mut costs.cost_per_exposure)
-                .range(0.0..=f64::MAX)
-                .speed(0.001),
-        );
-        ui.label("fixed cost");
-        ui.add(
-            egui::DragValue::new(&mut costs.fixed_cost)
-                .range(0.0..=f64::MAX)
-                .speed(10.0),
-        );
+        ui.label("Margin % / cost per message / fixed cost");
+        margin_and_cost_fields(ui, costs);
     });
     ui.horizontal(|ui| {
         ui.label("Coupon redemption share");
@@ -429,6 +413,25 @@ fn costs_ui(ui: &mut egui::Ui, costs: &mut CostSettings) {
             "the data's revenue is net of discounts",
         );
     });
+}
+
+/// The margin %, cost per message and fixed cost, side by side: the plan's and the curve's.
+pub fn margin_and_cost_fields(ui: &mut egui::Ui, costs: &mut CostSettings) {
+    ui.add(
+        egui::DragValue::new(&mut costs.margin_pct)
+            .range(0.0..=100.0)
+            .speed(0.5),
+    );
+    ui.add(
+        egui::DragValue::new(&mut costs.cost_per_exposure)
+            .range(0.0..=f64::MAX)
+            .speed(0.001),
+    );
+    ui.add(
+        egui::DragValue::new(&mut costs.fixed_cost)
+            .range(0.0..=f64::MAX)
+            .speed(10.0),
+    );
 }
 
 fn range(interval: &Interval) -> String {

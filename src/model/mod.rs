@@ -572,8 +572,9 @@ impl ForecastModel {
         let encoder = &self.meta.encoder;
         let k = encoder.outcomes.len();
         let weights = blend::deep_weights(&self.meta.blend, k);
-        let uses_deep = weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty();
-        if !uses_deep || !differ_only_in_levers(with, without, &self.meta.shape.lift_inputs) {
+        if !self.uses_deep(&weights)
+            || !differ_only_in_levers(with, without, &self.meta.shape.lift_inputs)
+        {
             return (self.predict_encoded(with), self.predict_encoded(without));
         }
         let (deep_with, deep_without) =
@@ -604,10 +605,23 @@ impl ForecastModel {
     ) -> predict::MemberPredictions {
         let encoder = &self.meta.encoder;
         let k = encoder.outcomes.len();
-        let deep = (weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty())
+        let deep = self
+            .uses_deep(weights)
             .then(|| predict::link_values(&self.nets, encoded, k, &self.device));
         let link = blend::combine(deep, self.trees_link(encoded, weights), weights);
         self.means_of(&link, encoded, shifts)
+    }
+
+    /// Whether the blend gives the networks weight on some outcome (and there are networks).
+    fn uses_deep(&self, weights: &[f32]) -> bool {
+        weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty()
+    }
+
+    /// The trees, when the model has them and the blend gives them weight on some outcome.
+    fn used_trees(&self, weights: &[f32]) -> Option<&trees::TreeFamily> {
+        self.trees
+            .as_ref()
+            .filter(|_| weights.iter().any(|w| *w < 1.0))
     }
 
     /// The trees' link values of encoded rows, when the model has trees and some outcome
@@ -617,10 +631,7 @@ impl ForecastModel {
         encoded: &encode::EncodedRows,
         weights: &[f32],
     ) -> Option<predict::LinkValues> {
-        if !weights.iter().any(|w| *w < 1.0) {
-            return None;
-        }
-        self.trees.as_ref().map(|t| t.link_values(encoded))
+        self.used_trees(weights).map(|t| t.link_values(encoded))
     }
 
     /// Expected values of blended link values (shifts, exposure offset, inverse link).

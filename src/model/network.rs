@@ -202,6 +202,15 @@ impl EnsembleNet {
         self.forward_trusting(inputs, None)
     }
 
+    /// The trunk's base of rows whose lever inputs are zeroed: two hidden layers plus the
+    /// linear path, before the funnel chain.
+    fn trunk(&self, without_levers: Tensor<3>) -> Tensor<3> {
+        let linear = without_levers.clone().matmul(self.skip.val());
+        let hidden = relu(without_levers.matmul(self.w1.val()) + self.b1.val());
+        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
+        hidden.matmul(self.w3.val()) + self.b3.val() + linear
+    }
+
     /// The base (the trunk, which never sees the levers) and the lift of each row, before the
     /// funnel chain: `lift(x) − lift(x at baseline)`, zero wherever the levers are at their
     /// baselines.
@@ -211,10 +220,7 @@ impl EnsembleNet {
         let effect = Self::row_vector(&self.lift_inputs.effect, &device);
         let baseline = Self::row_vector(&self.lift_inputs.baseline, &device);
         let without_levers = inputs.clone() - inputs.clone() * lever.clone();
-        let linear = without_levers.clone().matmul(self.skip.val());
-        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
-        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
-        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
+        let base = self.trunk(without_levers.clone());
         let at_baseline = (without_levers + baseline) * effect.clone();
         let lift = self.lift(inputs * effect, lever.clone()) - self.lift(at_baseline, lever);
         (base, lift)
@@ -293,10 +299,7 @@ impl EnsembleNet {
         let lever = Self::row_vector(&self.lift_inputs.lever, &device);
         let effect = Self::row_vector(&self.lift_inputs.effect, &device);
         let without_levers = inputs.clone() - inputs * lever;
-        let linear = without_levers.clone().matmul(self.skip.val());
-        let hidden = relu(without_levers.clone().matmul(self.w1.val()) + self.b1.val());
-        let hidden = relu(hidden.matmul(self.w2.val()) + self.b2.val());
-        let base = hidden.matmul(self.w3.val()) + self.b3.val() + linear;
+        let base = self.trunk(without_levers.clone());
         let lift_hidden = (without_levers * effect).matmul(self.lift_w1.val()) + self.lift_b1.val();
         let baseline_levers =
             Self::row_vector(&self.lift_inputs.baseline, &device).repeat_dim(0, members);

@@ -94,67 +94,89 @@ fn link_values_with(
         return (LinkValues::default(), LinkValues::default());
     };
     let members = first.members();
-    let k = outcomes;
-    let mut values = vec![0f32; members * encoded.rows * k];
+    let mut values = LinkValues::zeros(members, encoded.rows, outcomes);
     let mut baseline_values = if with_baseline {
-        vec![0f32; members * encoded.rows * k]
+        LinkValues::zeros(members, encoded.rows, outcomes)
     } else {
-        Vec::new()
+        LinkValues::default()
     };
-    let width = encoded.width;
     let mut start = 0usize;
     while start < encoded.rows {
         let end = (start + CHUNK_ROWS).min(encoded.rows);
-        let n = end - start;
-        let inputs = Tensor::<2>::from_data(
-            TensorData::new(
-                encoded.inputs[start * width..end * width].to_vec(),
-                [n, width],
-            ),
-            device,
-        )
-        .unsqueeze_dim::<3>(0)
-        .repeat_dim(0, members);
-        // One network per outcome (each at its own best epoch), or one for all.
-        let per_outcome = nets.len() == k;
+        let inputs = member_inputs(encoded, start..end, members, device);
         for (net_index, net) in nets.iter().enumerate() {
-            let (eta, baseline_eta) = if with_baseline {
+            let wanted = wanted_outputs(net_index, nets.len(), outcomes);
+            if with_baseline {
                 let (eta, baseline) = net.forward_with_baseline(inputs.clone());
-                (eta, Some(baseline))
+                copy_outputs(eta, &wanted, start, &mut values);
+                copy_outputs(baseline, &wanted, start, &mut baseline_values);
             } else {
-                (net.forward(inputs.clone()), None)
-            };
-            let wanted: Vec<usize> = if per_outcome {
-                vec![net_index]
-            } else {
-                (0..k).collect()
-            };
-            let copy = |tensor: Tensor<3>, target: &mut Vec<f32>| {
-                let data: Vec<f32> = tensor.into_data().try_into_vec::<f32>().unwrap_or_default();
-                for m in 0..members {
-                    for r in 0..n {
-                        for &j in &wanted {
-                            if let Some(value) = data.get((m * n + r) * k + j) {
-                                target[(m * encoded.rows + start + r) * k + j] = *value;
-                            }
-                        }
-                    }
-                }
-            };
-            copy(eta, &mut values);
-            if let Some(baseline_eta) = baseline_eta {
-                copy(baseline_eta, &mut baseline_values);
+                copy_outputs(net.forward(inputs.clone()), &wanted, start, &mut values);
             }
         }
         start = end;
     }
-    let link = |values: Vec<f32>| LinkValues {
-        members,
-        rows: encoded.rows,
-        outcomes: k,
-        values,
-    };
-    (link(values), link(baseline_values))
+    (values, baseline_values)
+}
+
+impl LinkValues {
+    /// Zeros for `members` × `rows` × `outcomes`, to be filled chunk by chunk.
+    pub fn zeros(members: usize, rows: usize, outcomes: usize) -> Self {
+        Self {
+            members,
+            rows,
+            outcomes,
+            values: vec![0f32; members * rows * outcomes],
+        }
+    }
+}
+
+/// Encoded rows `range` as the networks take them: `[members, rows, inputs]`, the same rows
+/// for every member.
+pub fn member_inputs(
+    encoded: &EncodedRows,
+    range: std::ops::Range<usize>,
+    members: usize,
+    device: &Device,
+) -> Tensor<3> {
+    let width = encoded.width;
+    let rows = range.len();
+    Tensor::<2>::from_data(
+        TensorData::new(
+            encoded.inputs[range.start * width..range.end * width].to_vec(),
+            [rows, width],
+        ),
+        device,
+    )
+    .unsqueeze_dim::<3>(0)
+    .repeat_dim(0, members)
+}
+
+/// Which outputs network `index` of `count` gives: its own outcome when there is one network
+/// per outcome (each at its own best epoch), every outcome when one network predicts them all.
+pub fn wanted_outputs(index: usize, count: usize, outcomes: usize) -> Vec<usize> {
+    if count == outcomes {
+        vec![index]
+    } else {
+        (0..outcomes).collect()
+    }
+}
+
+/// Copies the `wanted` columns of a network's outputs `[members, n, outcomes]` for the rows
+/// `start..start + n` into `target`.
+pub fn copy_outputs(tensor: Tensor<3>, wanted: &[usize], start: usize, target: &mut LinkValues) {
+    let (members, rows, k) = (target.members, target.rows, target.outcomes);
+    let data: Vec<f32> = tensor.into_data().try_into_vec::<f32>().unwrap_or_default();
+    let n = data.len() / (members * k).max(1);
+    for m in 0..members {
+        for r in 0..n {
+            for &j in wanted {
+                if let Some(value) = data.get((m * n + r) * k + j) {
+                    target.values[(m * rows + start + r) * k + j] = *value;
+                }
+            }
+        }
+    }
 }
 
 fn sigmoid(x: f32) -> f32 {

@@ -20,7 +20,9 @@ use polars::prelude::DataFrame;
 use super::encode::EncodedRows;
 use super::forecast::Forecast;
 use super::network::{EnsembleNet, LeverFreeParts};
-use super::predict::{CHUNK_ROWS, LinkValues, MemberPredictions};
+use super::predict::{
+    CHUNK_ROWS, LinkValues, MemberPredictions, copy_outputs, member_inputs, wanted_outputs,
+};
 use super::trees::TreeLeverSplit;
 use super::{ForecastModel, LeverSetting, ModelError, baseline_settings, blend};
 
@@ -93,7 +95,7 @@ impl ForecastModel {
             * self.meta.shape.members
             * (self.meta.shape.hidden + self.meta.shape.outputs)
             * 4;
-        let uses_deep = weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty();
+        let uses_deep = self.uses_deep(&weights);
         let keep_deep = uses_deep
             && kept_bytes <= MAX_KEPT_BYTES
             && super::differ_only_in_levers(&as_is, &baseline_rows, lift_inputs);
@@ -108,9 +110,7 @@ impl ForecastModel {
         };
         let lever_positions: Vec<bool> = lift_inputs.lever.iter().map(|l| *l > 0.0).collect();
         let trees = self
-            .trees
-            .as_ref()
-            .filter(|_| weights.iter().any(|w| *w < 1.0))
+            .used_trees(&weights)
             .filter(|_| lever_positions.len() == as_is.width)
             .map(|t| t.split_by_levers(&as_is, &lever_positions));
         let trees_baseline = self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights);
@@ -149,7 +149,6 @@ impl ForecastModel {
     fn predict_prepared(&self, prepared: &PreparedRows, with: &EncodedRows) -> MemberPredictions {
         let k = self.meta.encoder.outcomes.len();
         let weights = blend::deep_weights(&self.meta.blend, k);
-        let uses_deep = weights.iter().any(|w| *w > 0.0) && !self.nets.is_empty();
         let deep = match &prepared.deep {
             Some(parts) => Some(link_from_parts(
                 &self.nets,
@@ -159,7 +158,7 @@ impl ForecastModel {
                 k,
                 &self.device,
             )),
-            None if uses_deep => Some(super::predict::link_values(
+            None if self.uses_deep(&weights) => Some(super::predict::link_values(
                 &self.nets,
                 with,
                 k,
@@ -204,33 +203,6 @@ impl ForecastModel {
     }
 }
 
-/// Copies column `j` (or every column) of a network's outputs `[members, n, k]` for rows
-/// `start..start + n` into link values `[member][row][outcome]`.
-fn copy_outputs(tensor: Tensor<3>, wanted: &[usize], start: usize, target: &mut LinkValues) {
-    let (members, rows, k) = (target.members, target.rows, target.outcomes);
-    let data: Vec<f32> = tensor.into_data().try_into_vec::<f32>().unwrap_or_default();
-    let n = data.len() / (members * k).max(1);
-    for m in 0..members {
-        for r in 0..n {
-            for &j in wanted {
-                if let Some(value) = data.get((m * n + r) * k + j) {
-                    target.values[(m * rows + start + r) * k + j] = *value;
-                }
-            }
-        }
-    }
-}
-
-/// Which outputs network `index` of `count` gives: its own outcome when there is one network
-/// per outcome, every outcome when one network predicts them all.
-fn wanted_outputs(index: usize, count: usize, k: usize) -> Vec<usize> {
-    if count == k {
-        vec![index]
-    } else {
-        (0..k).collect()
-    }
-}
-
 /// Each chunk's lever-free parts per network, and the baseline's link values.
 fn lever_free_parts(
     nets: &[EnsembleNet],
@@ -239,26 +211,12 @@ fn lever_free_parts(
     device: &Device,
 ) -> (Vec<Vec<LeverFreeParts>>, LinkValues) {
     let members = nets.first().map_or(0, EnsembleNet::members);
-    let mut baseline = LinkValues {
-        members,
-        rows: encoded.rows,
-        outcomes: k,
-        values: vec![0f32; members * encoded.rows * k],
-    };
-    let width = encoded.width;
+    let mut baseline = LinkValues::zeros(members, encoded.rows, k);
     let mut chunks = Vec::new();
     let mut start = 0usize;
     while start < encoded.rows {
         let end = (start + PREPARED_CHUNK_ROWS).min(encoded.rows);
-        let inputs = Tensor::<2>::from_data(
-            TensorData::new(
-                encoded.inputs[start * width..end * width].to_vec(),
-                [end - start, width],
-            ),
-            device,
-        )
-        .unsqueeze_dim::<3>(0)
-        .repeat_dim(0, members);
+        let inputs = member_inputs(encoded, start..end, members, device);
         let mut parts = Vec::with_capacity(nets.len());
         for (index, net) in nets.iter().enumerate() {
             let part = net.lever_free_parts(inputs.clone());
@@ -318,12 +276,7 @@ fn link_from_parts(
     let levers = Tensor::<2>::from_data(TensorData::new(flat, [settings, width]), device)
         .unsqueeze_dim::<3>(0)
         .repeat_dim(0, members);
-    let mut link = LinkValues {
-        members,
-        rows: with.rows,
-        outcomes: k,
-        values: vec![0f32; members * with.rows * k],
-    };
+    let mut link = LinkValues::zeros(members, with.rows, k);
     for (index, net) in nets.iter().enumerate() {
         let (lever_hidden, lever_outputs) = net.lever_terms(levers.clone());
         let wanted = wanted_outputs(index, nets.len(), k);

@@ -106,10 +106,9 @@ impl FlatTree {
         }
         None
     }
-}
 
-impl FlatTree {
-    /// The child a split sends `value` to.
+    /// The child a split sends `value` to. Inlined by force: as a call it doubled a lever
+    /// move's tree time (BENCHMARKS.md, session 7).
     #[inline(always)]
     fn child(node: &FlatNode, value: f32) -> u32 {
         let value = f64::from(value);

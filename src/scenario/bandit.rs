@@ -12,7 +12,7 @@ use rand_distr::{Distribution, StudentT};
 use serde::{Deserialize, Serialize};
 
 use super::draws;
-use super::evaluate::{EvaluateError, evaluate_plan};
+use super::evaluate::{ArmError, evaluate_arms};
 use super::plan::Plan;
 use crate::model::{ForecastModel, LeverSetting};
 
@@ -26,12 +26,8 @@ pub enum SuggestError {
     TooFewArms,
     #[error("'{0}' is neither 'profit' nor an outcome of this model")]
     UnknownMetric(String),
-    #[error("arm '{arm}': {source}")]
-    Arm {
-        arm: String,
-        #[source]
-        source: EvaluateError,
-    },
+    #[error(transparent)]
+    Arm(#[from] ArmError),
 }
 
 /// One arm's suggestion.
@@ -141,21 +137,16 @@ pub fn suggest_for_plans(
     if arms.len() < 2 {
         return Err(SuggestError::TooFewArms);
     }
-    let mut arm_draws = Vec::with_capacity(arms.len());
-    for (name, settings) in arms {
-        let forecast =
-            evaluate_plan(model, history, &base.arm(name, settings)).map_err(|source| {
-                SuggestError::Arm {
-                    arm: name.clone(),
-                    source,
-                }
-            })?;
-        let draws = forecast
-            .metric_draws(metric)
-            .ok_or_else(|| SuggestError::UnknownMetric(metric.to_owned()))?
-            .to_vec();
-        arm_draws.push((name.clone(), draws));
-    }
+    let arm_draws = evaluate_arms(model, history, base, arms)?
+        .into_iter()
+        .map(|forecast| {
+            let draws = forecast
+                .metric_draws(metric)
+                .ok_or_else(|| SuggestError::UnknownMetric(metric.to_owned()))?
+                .to_vec();
+            Ok((forecast.plan, draws))
+        })
+        .collect::<Result<Vec<_>, SuggestError>>()?;
     Ok(suggest(&arm_draws, SUGGESTION_SAMPLES, seed))
 }
 

@@ -235,6 +235,33 @@ pub fn evaluate_plan(
     })
 }
 
+/// An arm of a plan that could not be forecast.
+#[derive(Debug, Error)]
+#[error("arm '{arm}': {source}")]
+pub struct ArmError {
+    pub arm: String,
+    #[source]
+    pub source: EvaluateError,
+}
+
+/// Forecasts each arm of `base`: named lever settings replacing its levers of the same name
+/// (`Plan::arm`). What a comparison of arms and the next-test suggestion start from.
+pub fn evaluate_arms(
+    model: &ForecastModel,
+    history: &DataFrame,
+    base: &Plan,
+    arms: &[(String, Vec<crate::model::LeverSetting>)],
+) -> Result<Vec<PlanForecast>, ArmError> {
+    arms.iter()
+        .map(|(name, settings)| {
+            evaluate_plan(model, history, &base.arm(name, settings)).map_err(|source| ArmError {
+                arm: name.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
 /// Money per member (each row's own offer priced on that member's predictions), then the
 /// point figures from the ensemble means and the intervals from the member draws.
 fn plan_money(

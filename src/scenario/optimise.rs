@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::costs::{CostSettings, PlanQuantities, discount_value, money_with_discount};
 use super::evaluate::{EvaluateError, PlanForecast, evaluate_plan, lever_offer, row_offers};
-use super::plan::{DimensionValue, Plan, SegmentLevers, plan_rows};
+use super::plan::{DimensionValue, Plan, SegmentLevers, merged_levers, plan_rows};
 use crate::data::column;
 use crate::data::schema::Schema;
 use crate::model::forecast::Stage;
@@ -475,7 +475,7 @@ fn allowed_options(schema: &Schema, request: &OptimiseRequest) -> (Vec<GridOptio
     let mut allowed = Vec::new();
     let mut excluded = Vec::new();
     for option in &request.options {
-        let levers = merged(&request.base.levers, &option.levers);
+        let levers = merged_levers(&request.base.levers, &option.levers);
         let deepest = levers
             .iter()
             .filter_map(|s| {
@@ -496,17 +496,6 @@ fn allowed_options(schema: &Schema, request: &OptimiseRequest) -> (Vec<GridOptio
         }
     }
     (allowed, excluded)
-}
-
-/// `base` with `over`'s values replacing those of the same levers.
-fn merged(base: &[LeverSetting], over: &[LeverSetting]) -> Vec<LeverSetting> {
-    let mut all: Vec<LeverSetting> = base
-        .iter()
-        .filter(|b| !over.iter().any(|o| o.lever == b.lever))
-        .cloned()
-        .collect();
-    all.extend(over.iter().cloned());
-    all
 }
 
 /// Every unit's expected objective, profit and cost with `option` on all of the audience.
@@ -1015,7 +1004,7 @@ mod tests {
             lever: lever.into(),
             value: value.into(),
         };
-        let merged = merged(
+        let merged = merged_levers(
             &[set("duration_days", "7"), set("discount_pct", "0")],
             &[set("discount_pct", "10")],
         );

@@ -177,14 +177,23 @@ impl Plan {
     /// This plan as one arm of a test or comparison: named `name`, with `settings` replacing
     /// its levers of the same name (the others, and the per-segment levers, kept).
     pub fn arm(&self, name: &str, settings: &[LeverSetting]) -> Self {
-        let mut plan = self.clone();
-        plan.name = name.to_owned();
-        for setting in settings {
-            plan.levers.retain(|s| s.lever != setting.lever);
-            plan.levers.push(setting.clone());
+        Self {
+            name: name.to_owned(),
+            levers: merged_levers(&self.levers, settings),
+            ..self.clone()
         }
-        plan
     }
+}
+
+/// `base` with `over`'s values replacing those of the same levers.
+pub fn merged_levers(base: &[LeverSetting], over: &[LeverSetting]) -> Vec<LeverSetting> {
+    let mut all: Vec<LeverSetting> = base
+        .iter()
+        .filter(|b| !over.iter().any(|o| o.lever == b.lever))
+        .cloned()
+        .collect();
+    all.extend(over.iter().cloned());
+    all
 }
 
 /// Why a plan's rows could not be made.
