@@ -1,8 +1,11 @@
 //! Plan lifts against the sample data's noise-free truth (`sample_data/truth.json`), for several
-//! seeds, interaction penalties, and lifts learnt from controlled rows or all rows: how far each predicted lift is from the truth, how many are
-//! within 10%, and how many truths lie inside their 95% intervals.
+//! seeds, model families, final or evaluated fits, and lifts learnt from controlled rows or all
+//! rows: how far each predicted lift is from the truth, how many are within 10%, and how many
+//! truths lie inside their 95% intervals.
 //!
 //! Run: `cargo bench --profile release --bench plan_truth` (prints Markdown for BENCHMARKS.md).
+//! `PLAN_TRUTH_CONFIG='{"family":"deep","patience":20}'` trains one setting instead, with those
+//! `TrainConfig` fields changed from the defaults (for experiments).
 
 use std::path::Path;
 
@@ -12,12 +15,13 @@ use liftcast::scenario::evaluate::evaluate_plan;
 use liftcast::scenario::plan::Plan;
 
 const SEEDS: [u64; 3] = [42, 1, 2];
-/// (model family, interaction penalty, lift from controlled rows only).
-const SETTINGS: [(ModelFamily, f64, bool); 4] = [
-    (ModelFamily::Hybrid, 0.1, true),
-    (ModelFamily::Deep, 0.1, true),
-    (ModelFamily::Trees, 0.1, true),
-    (ModelFamily::Deep, 0.1, false),
+/// (model family, final fit, lift from controlled rows only); penalty 0.1 throughout.
+const SETTINGS: [(ModelFamily, bool, bool); 5] = [
+    (ModelFamily::Hybrid, true, true),
+    (ModelFamily::Deep, true, true),
+    (ModelFamily::Trees, true, true),
+    (ModelFamily::Hybrid, false, true),
+    (ModelFamily::Deep, true, false),
 ];
 
 fn main() {
@@ -36,18 +40,47 @@ fn main() {
     let scenarios = truth["scenarios"].as_array().cloned().unwrap_or_default();
 
     println!(
-        "| model | penalty | lift from | seed | lift errors (%), plan by plan: clicks / orders / revenue | within 10% | inside 95% |"
+        "| model | fit | penalty | lift from | seed | lift errors (%), plan by plan: clicks / orders / revenue | within 10% | inside 95% |"
     );
-    println!("|---|---:|---|---:|---|---:|---:|");
-    for (family, penalty, controlled) in SETTINGS {
+    println!("|---|---|---:|---|---:|---|---:|---:|");
+    let experiment: Option<serde_json::Value> = std::env::var("PLAN_TRUTH_CONFIG")
+        .ok()
+        .map(|text| serde_json::from_str(&text).expect("PLAN_TRUTH_CONFIG is JSON"));
+    let settings: Vec<(ModelFamily, bool, bool)> = match &experiment {
+        Some(_) => vec![(ModelFamily::Hybrid, false, true)],
+        None => SETTINGS.to_vec(),
+    };
+    for (family, final_fit, controlled) in settings {
         for seed in SEEDS {
-            let config = TrainConfig {
+            let mut config = TrainConfig {
                 seed,
-                interaction_penalty: penalty,
+                final_fit,
                 lift_from_controlled_rows: controlled,
                 family,
                 ..TrainConfig::default()
             };
+            if let Some(changes) = &experiment {
+                let mut fields = serde_json::to_value(TrainConfig {
+                    seed,
+                    ..TrainConfig::default()
+                })
+                .expect("a config serialises");
+                for (key, value) in changes.as_object().into_iter().flatten() {
+                    fields[key] = value.clone();
+                }
+                config =
+                    serde_json::from_value(fields).expect("PLAN_TRUTH_CONFIG fits TrainConfig");
+            }
+            let fit = if config.final_fit {
+                "final"
+            } else {
+                "evaluated"
+            };
+            let (family, penalty, controlled) = (
+                config.family,
+                config.interaction_penalty,
+                config.lift_from_controlled_rows,
+            );
             let model = start_training(&inspection, config, DeviceChoice::Cpu, None)
                 .expect("training starts")
                 .wait(|_: EpochReport| {})
@@ -77,7 +110,7 @@ fn main() {
             }
             let rows = if controlled { "controlled" } else { "all" };
             println!(
-                "| {} | {penalty} | {rows} | {seed} | {} | {within}/{total} | {inside}/{total} |",
+                "| {} | {fit} | {penalty} | {rows} | {seed} | {} | {within}/{total} | {inside}/{total} |",
                 family.name(),
                 errors.join(" · ")
             );

@@ -134,8 +134,10 @@ fn main() {
     };
     let mut seed_42_model = None;
     for &seed in seeds {
+        // The final fit: the model a planner optimises with.
         let config = TrainConfig {
             seed,
+            final_fit: true,
             ..TrainConfig::default()
         };
         let model = train(&sample, config, device);

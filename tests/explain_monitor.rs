@@ -50,22 +50,39 @@ fn shapley_parts_add_up_and_the_null_lever_gets_almost_nothing() {
     }
 
     // Creative has no effect in the generator: switching it A → B beside a deeper discount,
-    // its part is small next to the campaign's whole lift.
+    // the members do not agree on the sign of its part (its 80% band straddles zero), while
+    // they agree that the deeper discount brings more clicks and orders (as it does in the
+    // generator; its revenue barely moves there, so revenue is not asserted). A point bound on
+    // the creative's part would test the training's luck: across seeds it lands anywhere
+    // within about ±12% of the campaign's lift.
     let deeper = [set("discount_pct", "30"), set("creative", "B")];
     let change = decompose_lift(&model, frame, &campaign, &deeper).unwrap();
     let levers: Vec<&str> = change.changes.iter().map(|c| c.lever.as_str()).collect();
     assert_eq!(levers, ["discount_pct", "creative"]);
     for (outcome, reference) in change.outcomes.iter().zip(&whole.outcomes) {
         let creative = outcome.parts[1];
+        let (low, high) = (outcome.parts_low[1], outcome.parts_high[1]);
         println!(
-            "{}: creative A → B {creative:+.1}; the campaign's lift {:+.1}",
-            outcome.outcome, reference.total_lift
+            "{}: creative A → B {creative:+.1} 80% [{low:+.1}, {high:+.1}]; discount 20 → 30 {:+.1} 80% [{:+.1}, {:+.1}]; the campaign's lift {:+.1}",
+            outcome.outcome,
+            outcome.parts[0],
+            outcome.parts_low[0],
+            outcome.parts_high[0],
+            reference.total_lift
         );
         assert!(
-            creative.abs() < 0.1 * reference.total_lift.abs(),
-            "{}: creative's part {creative} is not small",
+            low < 0.0 && high > 0.0,
+            "{}: the members agree on creative's sign: 80% [{low}, {high}]",
             outcome.outcome
         );
+        if outcome.outcome != "revenue" {
+            assert!(
+                outcome.parts_low[0] > 0.0,
+                "{}: the deeper discount's part {:?}",
+                outcome.outcome,
+                (outcome.parts_low[0], outcome.parts_high[0])
+            );
+        }
     }
 
     // Unknown levers are named with the ones that exist.

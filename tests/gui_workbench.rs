@@ -862,3 +862,49 @@ fn a_plan_reaches_a_population_file() {
     .unwrap();
     assert_eq!(shown.outcomes, core.outcomes);
 }
+
+/// The Train step's "Final fit" box trains on every row: the model says so, the Train step
+/// shows no holdout table but why, and the Diagnostics step says it has nothing held out to
+/// score instead of scoring rows the model learnt from.
+#[test]
+fn a_final_fit_trains_on_every_row_and_has_no_holdout_to_diagnose() {
+    let mut harness = harness_with_sample();
+    {
+        let config = harness.state_mut().train_config_mut();
+        config.epochs = 2;
+        config.members = 2;
+    }
+    harness.get_by_label("3 Train").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Final fit").click();
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let meta = harness
+        .state()
+        .model_meta()
+        .cloned()
+        .expect("the model trained");
+    assert!(meta.config.final_fit);
+    assert!(meta.holdout.is_empty(), "{:?}", meta.holdout);
+    assert!(
+        meta.split_rule.starts_with("final fit"),
+        "{}",
+        meta.split_rule
+    );
+    harness.get_by_label_contains("Final fit: every row taught the model");
+
+    harness.get_by_label("5 Diagnostics").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    assert!(harness.state().diagnostics().is_none());
+    assert!(
+        harness.state().status().contains("final fit"),
+        "status: {}",
+        harness.state().status()
+    );
+}

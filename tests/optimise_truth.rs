@@ -12,10 +12,15 @@ use common::sample_optimiser::{
 };
 use common::{sample_inspection, train_on_cpu};
 
+/// With the final fit, the model a planner uses (it learnt from the latest campaigns too).
 #[test]
 fn the_optimiser_earns_at_least_95_percent_of_the_true_optimum_within_budget() {
     let inspection = sample_inspection();
-    let model = train_on_cpu(&inspection, TrainConfig::default());
+    let config = TrainConfig {
+        final_fit: true,
+        ..TrainConfig::default()
+    };
+    let model = train_on_cpu(&inspection, config);
     let truth = truth_table();
     // A budget that binds: half of what the unconstrained true optimum spends.
     let budget = 0.5 * unlimited_cost(&truth);

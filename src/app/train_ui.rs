@@ -72,6 +72,12 @@ pub fn train_ui(
         ui.add(egui::DragValue::new(&mut panel.config.epochs).range(1..=500));
         ui.label("Seed");
         ui.add(egui::DragValue::new(&mut panel.config.seed));
+        ui.checkbox(&mut panel.config.final_fit, "Final fit")
+            .on_hover_text(
+                "Learn from every row, the holdout (the latest dates) included: the model to \
+                 plan with, once a fit with a holdout has been judged. It has no holdout \
+                 diagnostics.",
+            );
     });
     ui.horizontal(|ui| {
         let usable = view.inspection.validation.is_usable();
@@ -162,7 +168,8 @@ fn loss_plot(ui: &mut egui::Ui, history: &[EpochReport], inspection: &Inspection
                     history
                         .iter()
                         .filter_map(|r| {
-                            pick(r).get(j).map(|v| {
+                            // A final fit's holdout loss is NaN: no rows, no point.
+                            pick(r).get(j).filter(|v| v.is_finite()).map(|v| {
                                 [
                                     r.epoch as f64,
                                     (f64::from(*v) - reference) / reference.abs() * 100.0,
@@ -207,6 +214,13 @@ fn metrics_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
         }
     ));
     blend_ui(ui, meta);
+    if meta.config.final_fit {
+        ui.label(
+            "Final fit: every row taught the model, so there is no holdout error to show; \
+             judge these settings by a fit without the final fit.",
+        );
+        return;
+    }
     ui.label(
         "Holdout error beside the naive baseline (the training mean within each lever value):",
     );

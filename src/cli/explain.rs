@@ -129,14 +129,25 @@ fn print_decomposition(decomposition: &Decomposition) {
             "{}: lift {:+.1} ({:.1} → {:.1})",
             outcome.outcome, outcome.total_lift, outcome.reference_total, outcome.scenario_total
         );
-        for (change, part) in decomposition.changes.iter().zip(&outcome.parts) {
+        for (k, (change, part)) in decomposition.changes.iter().zip(&outcome.parts).enumerate() {
             let share = if outcome.total_lift.abs() > 0.0 {
                 format!("{:>6.1}%", part / outcome.total_lift * 100.0)
             } else {
                 "     -".into()
             };
+            let band = match (outcome.parts_low.get(k), outcome.parts_high.get(k)) {
+                (Some(low), Some(high)) => {
+                    let note = if *low <= 0.0 && *high >= 0.0 {
+                        "  (not told apart from no effect)"
+                    } else {
+                        ""
+                    };
+                    format!("  80% [{low:+.1}, {high:+.1}]{note}")
+                }
+                _ => String::new(),
+            };
             println!(
-                "  {:<16} {:>10} → {:<10} {:>+14.1}  {share}",
+                "  {:<16} {:>10} → {:<10} {:>+14.1}  {share}{band}",
                 change.lever, change.from, change.to, part
             );
         }

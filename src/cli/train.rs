@@ -45,6 +45,11 @@ pub struct TrainArgs {
     /// Rows per training step.
     #[arg(long)]
     batch_size: Option<usize>,
+    /// Learn from every row, the holdout included, once a fit with a holdout has been judged:
+    /// the model to plan with (time data's holdout is its latest dates). Holdout diagnostics
+    /// refuse such a model.
+    #[arg(long = "final")]
+    final_fit: bool,
     /// JSON lines instead of text.
     #[arg(long)]
     json: bool,
@@ -67,6 +72,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         hidden: args.hidden.unwrap_or(defaults.hidden),
         batch_size: args.batch_size.unwrap_or(defaults.batch_size),
         family: args.model.into(),
+        final_fit: args.final_fit,
         ..defaults
     };
     let job = start_training(&inspection, config, args.device.into(), None)?;
@@ -92,6 +98,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             model.meta.split_rule
         );
         print_blend(&model.meta);
+        if model.meta.config.final_fit {
+            println!(
+                "final fit: every row taught the model, so there are no holdout metrics; \
+                 judge these settings by a fit without --final"
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         println!("holdout metrics (lower is better, AUC higher):");
         for metric in &model.meta.holdout {
             let scores: Vec<String> = metric

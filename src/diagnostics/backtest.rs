@@ -222,6 +222,7 @@ fn rolling_origin(
         .map_err(|e| fail(e.to_string()))?;
         let fold_config = TrainConfig {
             holdout_from: Some(cut_off.to_string()),
+            final_fit: false,
             ..config.clone()
         };
         let FoldScores {
@@ -285,6 +286,7 @@ fn cross_validation(
         ));
         let fold_config = TrainConfig {
             cv_fold: Some(CvFold { fold, folds }),
+            final_fit: false,
             ..config.clone()
         };
         let FoldScores {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::data::controls::same_value;
+use crate::model::metrics::quantile;
 use crate::model::{ForecastModel, LeverSetting, ModelError};
 
 /// More changed levers than this would need over 2^8 = 256 forecasts.
@@ -50,6 +51,12 @@ pub struct OutcomeDecomposition {
     pub scenario_total: f64,
     pub total_lift: f64,
     pub parts: Vec<f64>,
+    /// 10% and 90% quantiles of each part over the ensemble members (each member's own
+    /// Shapley values): a part whose band straddles zero is not told apart from no effect.
+    #[serde(default)]
+    pub parts_low: Vec<f64>,
+    #[serde(default)]
+    pub parts_high: Vec<f64>,
 }
 
 /// Decomposes the lift of `scenario` over `reference` (levers not named in `reference` are at
@@ -129,12 +136,42 @@ pub fn decompose_lift(
                 .map(|f| f.outcomes.get(j).map_or(f64::NAN, |o| o.scenario_total))
                 .collect();
             let parts = shapley(&value, n);
+            let members = forecasts
+                .iter()
+                .filter_map(|f| f.outcomes.get(j))
+                .map(|o| o.member_scenario_totals.len())
+                .min()
+                .unwrap_or(0);
+            // Parts per member, from the same member's forecast of every coalition.
+            let member_parts: Vec<Vec<f64>> = (0..members)
+                .map(|m| {
+                    let value: Vec<f64> = forecasts
+                        .iter()
+                        .map(|f| {
+                            f.outcomes
+                                .get(j)
+                                .map_or(f64::NAN, |o| o.member_scenario_totals[m])
+                        })
+                        .collect();
+                    shapley(&value, n)
+                })
+                .collect();
+            let band = |q: f64| -> Vec<f64> {
+                (0..n)
+                    .map(|k| {
+                        let draws: Vec<f64> = member_parts.iter().map(|p| p[k]).collect();
+                        quantile(&draws, q)
+                    })
+                    .collect()
+            };
             OutcomeDecomposition {
                 outcome: target.column.clone(),
                 reference_total: value[0],
                 scenario_total: value[(1 << n) - 1],
                 total_lift: value[(1 << n) - 1] - value[0],
                 parts,
+                parts_low: band(0.1),
+                parts_high: band(0.9),
             }
         })
         .collect();

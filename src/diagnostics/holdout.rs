@@ -13,7 +13,7 @@ use super::{metrics, pit};
 use crate::data::column;
 use crate::data::controls::row_dates;
 use crate::data::roles::OutcomeKind;
-use crate::model::{ForecastModel, ModelError, split_of};
+use crate::model::{ForecastModel, ModelError, holdout_split_of};
 
 /// Rows of the predicted-against-actual scatter kept at most (evenly spaced).
 const MAX_SCATTER_POINTS: usize = 2_000;
@@ -121,7 +121,7 @@ pub fn holdout_report(
     frame: &DataFrame,
 ) -> Result<HoldoutReport, ModelError> {
     let schema = &model.meta.schema;
-    let split = split_of(frame, schema, &model.meta.config)?;
+    let split = holdout_split_of(frame, schema, &model.meta.config)?;
     let predictions = model.predict_as_is(frame)?;
     let dates = row_dates(frame, schema);
     let lever_keys = group_keys(

@@ -12,7 +12,7 @@ use super::metrics;
 use crate::data::column;
 use crate::data::frame::take_rows;
 use crate::model::predict::MemberPredictions;
-use crate::model::{ForecastModel, ModelError, split_of};
+use crate::model::{ForecastModel, ModelError, holdout_split_of};
 
 /// Held-out rows scored at most (evenly spaced): enough for stable figures, quick to repeat.
 pub const MAX_ROWS: usize = 20_000;
@@ -105,7 +105,7 @@ pub fn permutation_importance(
     seed: u64,
 ) -> Result<Importance, ModelError> {
     let repeats = repeats.max(1);
-    let split = split_of(frame, &model.meta.schema, &model.meta.config)?;
+    let split = holdout_split_of(frame, &model.meta.schema, &model.meta.config)?;
     let rows = thin_rows(&split.holdout, MAX_ROWS);
     let held_out = take_rows(frame, &rows).map_err(|e| ModelError::Rows(e.to_string()))?;
     let targets = &model.meta.encoder.outcomes;

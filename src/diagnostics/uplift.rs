@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use crate::data::column;
 use crate::data::frame::take_rows;
-use crate::model::{ForecastModel, LeverSetting, ModelError, split_of};
+use crate::model::{ForecastModel, LeverSetting, ModelError, holdout_split_of};
 
 /// z for a two-sided 95% interval.
 const Z95: f64 = 1.959_963_985;
@@ -93,7 +93,7 @@ pub fn uplift_report(
         .iter()
         .position(|o| o.column == outcome)
         .ok_or_else(|| UpliftError::UnknownOutcome(outcome.to_owned()))?;
-    let split = split_of(frame, schema, &model.meta.config)?;
+    let split = holdout_split_of(frame, schema, &model.meta.config)?;
     let arms = column::texts(frame, lever).map_err(|e| UpliftError::Select(e.to_string()))?;
     let actual = column::numbers(frame, outcome).map_err(|e| UpliftError::Select(e.to_string()))?;
     let mut rows = Vec::new();

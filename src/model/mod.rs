@@ -96,6 +96,12 @@ pub enum ModelError {
         "training was cancelled before the first tree ensemble member finished; nothing to keep"
     )]
     CancelledEmpty,
+    #[error(
+        "this model is a final fit: it learnt from every row and held none out, so it has no \
+         holdout to score; read the diagnostics of the same settings trained without the final \
+         fit"
+    )]
+    FinalFit,
 }
 
 /// Starts training an inspected table on a worker: the job the CLI waits on and the GUI polls.
@@ -167,6 +173,9 @@ pub fn split_of(
         ),
         None => None,
     };
+    if config.final_fit {
+        return Ok(split::final_fit_rows(frame.height(), row_dates.as_deref()));
+    }
     let holdout_from = config
         .holdout_from
         .as_deref()
@@ -177,6 +186,19 @@ pub fn split_of(
         holdout_from,
         config.cv_fold,
     ))
+}
+
+/// The split of a model's training data for diagnostics scored on its held-out rows: a final
+/// fit held nothing out, so they are refused rather than scored on rows it learnt from.
+pub fn holdout_split_of(
+    frame: &polars::prelude::DataFrame,
+    schema: &Schema,
+    config: &TrainConfig,
+) -> Result<split::Split, ModelError> {
+    if config.final_fit {
+        return Err(ModelError::FinalFit);
+    }
+    split_of(frame, schema, config)
 }
 
 /// A forecast with every member's per-row predictions (in the outcomes' units).
@@ -345,10 +367,19 @@ impl ForecastModel {
         };
         // Cancelling the networks ends training: the trees only start on a run that went on.
         let tree_family = if family.trains_trees() && !trained.cancelled {
+            let lever_inputs: Vec<bool> = encoder
+                .input_kinds()
+                .iter()
+                .map(|kind| *kind == encode::InputKind::Lever)
+                .collect();
             let settings = trees::TreeSettings {
                 members: config.members.max(1),
                 budget: config.tree_budget,
                 seed: config.seed,
+                hidden_levers: evidence.contains(&false).then_some(trees::HiddenLevers {
+                    lever_inputs: &lever_inputs,
+                    trusted_rows: &evidence,
+                }),
             };
             let keep_going = || !context.is_cancelled();
             let on_member = |done, wanted| context.report(EpochReport::trees(done, wanted));
@@ -394,17 +425,26 @@ impl ForecastModel {
         );
         // The mean prediction must match the mean outcome, or every lift is off by the same
         // factor: shift each head on the rows the model may learn from (never the holdout).
+        // Campaign rows that may not teach the lift stay out: a festival sale's rows sit above
+        // what the model predicts for them (the festival's own demand), and matching its arm's
+        // mean on them would hand that festival demand to every campaign of the arm.
         let fitted_rows: Vec<usize> = split
             .train
             .iter()
             .chain(&split.validation)
             .copied()
+            .filter(|&row| evidence.get(row).copied().unwrap_or(true))
             .collect();
         let (calibration, predictions) =
             calibrate::Calibration::fit(&link, &encoded, &encoder, uses_offset, &fitted_rows);
         let intervals =
             intervals::fit(&predictions, &encoded, &encoder.outcomes, &split.validation);
-        let mut holdout = metrics::holdout_metrics(frame, schema, &encoder, &predictions, &split);
+        // A final fit holds nothing out: no metrics rather than figures of zero rows.
+        let mut holdout = if split.holdout.is_empty() {
+            Vec::new()
+        } else {
+            metrics::holdout_metrics(frame, schema, &encoder, &predictions, &split)
+        };
         for (j, (metric, band)) in holdout.iter_mut().zip(&intervals).enumerate() {
             let scale = encoder.outcomes[j].scale;
             metric.coverage = intervals::LEVELS

@@ -46,6 +46,30 @@ pub fn split_rows(
     }
 }
 
+/// The split of a final fit: nothing is held out. Time data trains on every date but the
+/// latest `VALIDATION_SHARE`, which stops early; other data keeps its validation rows and
+/// trains on the rest, the usual holdout included.
+pub fn final_fit_rows(rows: usize, dates: Option<&[Option<NaiveDate>]>) -> Split {
+    match dates {
+        Some(dates) => {
+            let mut split = by_date(dates, Some(NaiveDate::MAX));
+            split.rule = split.rule.replacen(
+                &format!("dates from {} held out", NaiveDate::MAX),
+                "final fit: nothing held out",
+                1,
+            );
+            split
+        }
+        None => {
+            let mut split = by_row_number(rows);
+            split.train.append(&mut split.holdout);
+            split.train.sort_unstable();
+            split.rule = "final fit: nothing held out; i % 10 == 8 stop early".into();
+            split
+        }
+    }
+}
+
 /// Cross-validation: the fold's rows are held out; of the others, every tenth stops early.
 fn by_fold(rows: usize, cv: CvFold) -> Split {
     let mut split = Split {
@@ -130,6 +154,30 @@ fn by_date(dates: &[Option<NaiveDate>], cut_off: Option<NaiveDate>) -> Split {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_final_fit_holds_nothing_out() {
+        let day = |d: u32| Some(NaiveDate::from_ymd_opt(2024, 1, d).unwrap());
+        let dates: Vec<Option<NaiveDate>> = (1..=20).map(day).collect();
+        let evaluated = split_rows(20, Some(&dates), None, None);
+        let last = final_fit_rows(20, Some(&dates));
+        assert!(last.holdout.is_empty(), "{last:?}");
+        // Most of the evaluated split's holdout dates train now; the latest still stop early.
+        assert!(evaluated.holdout.iter().any(|r| last.train.contains(r)));
+        assert_eq!(last.validation, vec![18, 19]);
+        assert_eq!(last.train.len() + last.validation.len(), 20);
+        assert!(
+            last.rule.starts_with("final fit: nothing held out"),
+            "{}",
+            last.rule
+        );
+
+        let units = final_fit_rows(20, None);
+        assert!(units.holdout.is_empty());
+        assert!(units.train.contains(&4) && units.train.contains(&19));
+        assert!(units.validation.iter().all(|r| r % 10 == 8));
+        assert_eq!(units.train.len() + units.validation.len(), 20);
+    }
 
     #[test]
     fn row_rule_matches_anchors() {

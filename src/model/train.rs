@@ -37,6 +37,8 @@ pub struct TrainConfig {
     pub interaction_penalty: f64,
     /// Learn lever effects only from campaign rows with a same-day control (time data): a
     /// campaign that ran everywhere at once (a festival sale) cannot be told apart from the day.
+    /// Such rows give the lift network no gradient, show the trees their levers as missing and
+    /// stay out of the calibration.
     #[serde(default = "default_true")]
     pub lift_from_controlled_rows: bool,
     /// Time data: hold out the dates from this one (YYYY-MM-DD) instead of the latest 20%; a
@@ -46,6 +48,12 @@ pub struct TrainConfig {
     /// Data without dates: hold out this cross-validation fold instead of the fixed rule.
     #[serde(default)]
     pub cv_fold: Option<super::split::CvFold>,
+    /// Learn from every row, the holdout included (only the validation rows stop early): the
+    /// model to plan with once a fit with a holdout has been judged. Time data's holdout is its
+    /// latest 20% of dates, the campaigns most like the next one. Diagnostics scored on the
+    /// holdout refuse such a model.
+    #[serde(default)]
+    pub final_fit: bool,
     /// Deep ensemble, gradient-boosted trees, or both blended per outcome.
     #[serde(default = "ModelFamily::before_trees")]
     pub family: ModelFamily,
@@ -83,6 +91,7 @@ impl Default for TrainConfig {
             lift_from_controlled_rows: true,
             holdout_from: None,
             cv_fold: None,
+            final_fit: false,
             family: ModelFamily::Hybrid,
             tree_budget: default_tree_budget(),
         }

@@ -70,6 +70,22 @@ impl FeatureColumns {
         }
     }
 
+    /// Marks the lever inputs of the rows that may not teach lever effects as missing.
+    /// Returns whether any row was marked.
+    fn hide_levers(&mut self, hidden: &HiddenLevers<'_>) -> bool {
+        let mut any = false;
+        let lever_columns = hidden.lever_inputs.iter().take(self.width);
+        for (column, _) in lever_columns.enumerate().filter(|(_, lever)| **lever) {
+            for row in 0..self.rows {
+                if !hidden.trusted_rows.get(row).copied().unwrap_or(true) {
+                    self.values[column * self.rows + row] = f64::NAN;
+                    any = true;
+                }
+            }
+        }
+        any
+    }
+
     /// The rows at `indices`, column-major.
     fn select(&self, indices: &[usize]) -> Self {
         let mut values = Vec::with_capacity(indices.len() * self.width);
@@ -175,10 +191,20 @@ fn subsample(rows: usize, seed: u64) -> Vec<f64> {
 
 /// Training settings of the tree family.
 #[derive(Clone, Copy, Debug)]
-pub struct TreeSettings {
+pub struct TreeSettings<'a> {
     pub members: usize,
     pub budget: f32,
     pub seed: u64,
+    /// Rows whose lever values may not teach lever effects (a festival sale that ran
+    /// everywhere at once): the trees see their levers as missing.
+    pub hidden_levers: Option<HiddenLevers<'a>>,
+}
+
+/// Which inputs are levers (per encoded position) and which rows may teach lever effects.
+#[derive(Clone, Copy, Debug)]
+pub struct HiddenLevers<'a> {
+    pub lever_inputs: &'a [bool],
+    pub trusted_rows: &'a [bool],
 }
 
 /// Trains `settings.members` boosters per outcome on `train_rows`, member by member (every
@@ -189,11 +215,17 @@ pub fn train(
     outcomes: &[OutcomeTarget],
     uses_offset: bool,
     train_rows: &[usize],
-    settings: TreeSettings,
+    settings: TreeSettings<'_>,
     keep_going: &dyn Fn() -> bool,
     on_member: &dyn Fn(usize, usize),
 ) -> Result<TreeFamily, TreeError> {
-    let columns = FeatureColumns::of(encoded);
+    let mut columns = FeatureColumns::of(encoded);
+    // Such rows still teach the trees what their days and segments were like; with a branch
+    // of its own for the missing levers, they move no leaf that a known lever value reaches,
+    // as the deep lift network's detached rows move none of its weights.
+    let levers_hidden = settings
+        .hidden_levers
+        .is_some_and(|hidden| columns.hide_levers(&hidden));
     let mut family = TreeFamily {
         flat: std::sync::OnceLock::new(),
         outcomes: outcomes
@@ -232,7 +264,8 @@ pub fn train(
             let mut booster = PerpetualBooster::default()
                 .set_objective(Objective::SquaredLoss)
                 .set_budget(settings.budget)
-                .set_seed(member_seed);
+                .set_seed(member_seed)
+                .set_create_missing_branch(levers_hidden);
             // Only used by log-loss in perpetual 3, which re-weights classes by default;
             // off so no objective ever trades probabilities for class balance.
             booster.cfg.auto_class_weights = false;
@@ -467,6 +500,7 @@ mod tests {
             members,
             budget: DEFAULT_BUDGET,
             seed,
+            hidden_levers: None,
         };
         train(
             encoded,
