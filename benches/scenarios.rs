@@ -65,6 +65,10 @@ fn repeated(frame: &DataFrame, rows: usize) -> DataFrame {
 }
 
 fn main() {
+    // As the liftcast binary does (src/main.rs); `-- moves plain` measures without it.
+    if !std::env::args().any(|a| a == "plain") {
+        liftcast::memory::keep_freed_memory();
+    }
     let device = if std::env::args().any(|a| a == "gpu") {
         DeviceChoice::Gpu
     } else {
@@ -94,28 +98,49 @@ fn main() {
 
     // `-- moves` times lever moves over prepared rows alone (for profiling).
     if moves_only {
-        let model = train(&sample, TrainConfig::default(), device);
-        // The 100,000-row population, and the sample's own rows (what the workbench shows).
-        for rows in [repeated(history, POPULATION), history.clone()] {
-            let prepared = model.prepare(&rows).expect("the rows prepare");
-            let started = Instant::now();
-            for pct in 0..50 {
-                let settings = [
-                    set("campaign_type", "percent_off"),
-                    set("discount_pct", &(pct % 30).to_string()),
-                    set("duration_days", "7"),
-                    set("creative", "A"),
-                    set("coupon", "none"),
-                ];
-                model
-                    .forecast_prepared(&prepared, &settings)
-                    .expect("the prepared rows forecast");
-            }
-            println!(
-                "50 lever moves over {} rows: {:.1} ms each",
-                rows.height(),
-                started.elapsed().as_secs_f64() * 20.0
+        for final_fit in [false, true] {
+            let model = train(
+                &sample,
+                TrainConfig {
+                    final_fit,
+                    ..TrainConfig::default()
+                },
+                device,
             );
+            let fit = if final_fit {
+                "final fit"
+            } else {
+                "default fit"
+            };
+            let weights: Vec<String> = model
+                .meta
+                .blend
+                .iter()
+                .map(|b| format!("{:.2}", b.deep_weight))
+                .collect();
+            println!("{fit}: deep weights {}", weights.join("/"));
+            // The 100,000-row population, and the sample's own rows (what the workbench shows).
+            for rows in [repeated(history, POPULATION), history.clone()] {
+                let prepared = model.prepare(&rows).expect("the rows prepare");
+                let started = Instant::now();
+                for pct in 0..50 {
+                    let settings = [
+                        set("campaign_type", "percent_off"),
+                        set("discount_pct", &(pct % 30).to_string()),
+                        set("duration_days", "7"),
+                        set("creative", "A"),
+                        set("coupon", "none"),
+                    ];
+                    model
+                        .forecast_prepared(&prepared, &settings)
+                        .expect("the prepared rows forecast");
+                }
+                println!(
+                    "{fit}: 50 lever moves over {} rows: {:.1} ms each",
+                    rows.height(),
+                    started.elapsed().as_secs_f64() * 20.0
+                );
+            }
         }
         return;
     }

@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod files;
 pub mod jobs;
+pub mod memory;
 pub mod model;
 pub mod project;
 pub mod quiet_panics;

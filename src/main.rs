@@ -3,5 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    liftcast::memory::keep_freed_memory();
     liftcast::cli::main()
 }

@@ -657,6 +657,8 @@ fn coupon_150_20() -> Vec<LeverSetting> {
 fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     let mut harness = harness_with_sample();
     train_and_open_scenarios(&mut harness);
+    // A model with a holdout: the plan panel says how to get one that learnt from every row.
+    harness.get_by_label_contains("train it again with \"Final fit\"");
 
     harness.state_mut().set_scenario(&twenty_percent_off());
     wait_until_idle(&mut harness);
@@ -896,6 +898,17 @@ fn a_final_fit_trains_on_every_row_and_has_no_holdout_to_diagnose() {
         meta.split_rule
     );
     harness.get_by_label_contains("Final fit: every row taught the model");
+    harness.get_by_label("4 Scenarios").click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    harness.get_by_label("Campaign plan");
+    assert!(
+        harness
+            .query_by_label_contains("train it again with")
+            .is_none(),
+        "a final fit needs no advice to refit"
+    );
 
     harness.get_by_label("5 Diagnostics").click();
     harness.step();

@@ -4,6 +4,7 @@
 
 mod common;
 
+use liftcast::data::schema::LeverKind;
 use liftcast::model::{Forecast, LeverSetting, ModelFamily, TrainConfig};
 
 fn set(lever: &str, value: &str) -> LeverSetting {
@@ -83,6 +84,12 @@ fn prepared_forecasts_equal_whole_forecasts() {
             family != ModelFamily::Trees,
             "{family:?}"
         );
+        // The sample's lift sees segment, channel and the competitor flag: at most 4 × 3 × 2
+        // groups of rows share its parts (dates do not split them).
+        if family != ModelFamily::Trees {
+            let groups = prepared.effect_groups().expect("the rows are grouped");
+            assert!((1..=24).contains(&groups), "{groups} groups");
+        }
         for (what, scenario) in &settings {
             let whole = model.forecast(frame, scenario).unwrap();
             let fast = model.forecast_prepared(&prepared, scenario).unwrap();
@@ -108,5 +115,35 @@ fn prepared_forecasts_equal_whole_forecasts() {
                 .is_err()
         );
         previous = Some(prepared);
+    }
+}
+
+/// Unit data whose covariates differ row by row keeps the networks' parts per row: the same
+/// numbers as whole forecasts there too.
+#[test]
+fn prepared_unit_rows_equal_whole_forecasts() {
+    let inspection = common::artea_inspection();
+    let frame = &inspection.table.frame;
+    let model = common::train_on_cpu(
+        &inspection,
+        TrainConfig {
+            epochs: 2,
+            members: 2,
+            family: ModelFamily::Deep,
+            ..TrainConfig::default()
+        },
+    );
+    let prepared = model.prepare(frame).unwrap();
+    assert!(prepared.keeps_network_parts());
+    assert_eq!(prepared.effect_groups(), None, "rows kept one by one");
+    let lever = model.meta.schema.levers[0].clone();
+    let LeverKind::Categorical { levels } = &lever.kind else {
+        panic!("Artea's lever is an arm: {:?}", lever.kind);
+    };
+    for level in levels {
+        let scenario = [set(&lever.column, level)];
+        let whole = model.forecast(frame, &scenario).unwrap();
+        let fast = model.forecast_prepared(&prepared, &scenario).unwrap();
+        assert_same(&whole, &fast, &format!("artea, {level}"));
     }
 }

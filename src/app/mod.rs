@@ -1491,6 +1491,10 @@ impl WorkbenchApp {
                                     audience: self.scenario_panel.row_filter().audience,
                                     dimension_values: &self.scenario_panel.dimension_values,
                                     saved: &self.scenario_panel.saved,
+                                    final_fit: self
+                                        .model_meta
+                                        .as_ref()
+                                        .is_some_and(|meta| meta.config.final_fit),
                                 };
                                 plan_ui::plan_ui(ui, &mut self.plan_panel, &context, &mut commands);
                                 ui.separator();

@@ -195,6 +195,8 @@ pub struct PlanContext<'a> {
     pub dimension_values: &'a [(String, Vec<String>)],
     /// The saved scenarios (the next test's arms).
     pub saved: &'a [crate::project::SavedScenario],
+    /// The model learnt from every row (a final fit), the latest dates included.
+    pub final_fit: bool,
 }
 
 pub fn plan_ui(
@@ -210,6 +212,14 @@ pub fn plan_ui(
          cost: forecast it for the lift, the money and the warnings, and save it for the CLI or \
          the report.",
     );
+    if !context.final_fit {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "This model held out rows to be judged on (time data: its latest dates, the \
+             campaigns most like the next one) and never learnt from them: once its diagnostics \
+             look right, train it again with \"Final fit\" (step 3) to plan with.",
+        );
+    }
     egui::Grid::new("plan-settings")
         .num_columns(2)
         .spacing([12.0, 6.0])

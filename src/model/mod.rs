@@ -201,6 +201,12 @@ pub fn holdout_split_of(
     split_of(frame, schema, config)
 }
 
+/// Per outcome: whether the blend gives the trees any weight (walking them is wasted where
+/// the networks have it all).
+fn trees_wanted(weights: &[f32]) -> Vec<bool> {
+    weights.iter().map(|w| *w < 1.0).collect()
+}
+
 /// A forecast with every member's per-row predictions (in the outcomes' units).
 pub struct DetailedForecast {
     pub forecast: Forecast,
@@ -671,7 +677,8 @@ impl ForecastModel {
         encoded: &encode::EncodedRows,
         weights: &[f32],
     ) -> Option<predict::LinkValues> {
-        self.used_trees(weights).map(|t| t.link_values(encoded))
+        self.used_trees(weights)
+            .map(|t| t.link_values_of(encoded, &trees_wanted(weights)))
     }
 
     /// Expected values of blended link values (shifts, exposure offset, inverse link).

@@ -294,23 +294,62 @@ impl EnsembleNet {
     /// float rounding (the sums are grouped differently; the lift's lever-free linear term
     /// cancels between the rows and their baseline), and exactly the baseline at the baseline.
     pub fn lever_free_parts(&self, inputs: Tensor<3>) -> LeverFreeParts {
+        let (base, baseline) = self.base_parts(inputs.clone());
+        let (hidden, lift_at_baseline) = self.lift_parts(inputs);
+        LeverFreeParts {
+            hidden,
+            base,
+            lift_at_baseline,
+            baseline,
+        }
+    }
+
+    /// The trunk's base of `inputs` `[members, rows, outputs]` (before the funnel chain) and
+    /// the rows' chained outputs with every lever at its baseline.
+    pub fn base_parts(&self, inputs: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
+        let device = inputs.device();
+        let [members, _, _] = inputs.dims();
+        let lever = Self::row_vector(&self.lift_inputs.lever, &device);
+        let base = self.trunk(inputs.clone() - inputs * lever);
+        let baseline = base.clone().matmul(self.chain_matrix_on(members, &device));
+        (base, baseline)
+    }
+
+    /// The lift network's lever-free hidden pre-activation `[members, rows, hidden]` and the
+    /// lever-dependent lift at the baseline levers `[members, rows, outputs]`. Both depend on
+    /// the effect inputs alone (dimensions and covariates, not the calendar), so rows that share
+    /// them share these.
+    pub fn lift_parts(&self, inputs: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
         let device = inputs.device();
         let [members, _, _] = inputs.dims();
         let lever = Self::row_vector(&self.lift_inputs.lever, &device);
         let effect = Self::row_vector(&self.lift_inputs.effect, &device);
         let without_levers = inputs.clone() - inputs * lever;
-        let base = self.trunk(without_levers.clone());
-        let lift_hidden = (without_levers * effect).matmul(self.lift_w1.val()) + self.lift_b1.val();
+        let hidden = (without_levers * effect).matmul(self.lift_w1.val()) + self.lift_b1.val();
         let baseline_levers =
             Self::row_vector(&self.lift_inputs.baseline, &device).repeat_dim(0, members);
         let (lever_hidden, lever_outputs) = self.lever_terms(baseline_levers);
-        let lift_at_baseline = self.lever_lift(lift_hidden.clone(), lever_hidden, lever_outputs);
-        LeverFreeParts {
-            hidden: lift_hidden,
-            baseline: base.clone().matmul(self.chain_matrix_on(members, &device)),
-            base,
-            lift_at_baseline,
-        }
+        let lift_at_baseline = self.lever_lift(hidden.clone(), lever_hidden, lever_outputs);
+        (hidden, lift_at_baseline)
+    }
+
+    /// The lift of rows from their lift parts (`lift_parts`) and lever terms (`lever_terms`,
+    /// one per row or broadcast): exactly zero where the levers are at their baseline.
+    pub fn lift_from_parts(
+        &self,
+        hidden: Tensor<3>,
+        lift_at_baseline: Tensor<3>,
+        lever_hidden: Tensor<3>,
+        lever_outputs: Tensor<3>,
+    ) -> Tensor<3> {
+        self.lever_lift(hidden, lever_hidden, lever_outputs) - lift_at_baseline
+    }
+
+    /// Chained outputs of a base and a lift (both before the funnel chain).
+    pub fn chained(&self, base: Tensor<3>, lift: Tensor<3>) -> Tensor<3> {
+        let device = base.device();
+        let [members, _, _] = base.dims();
+        (base + lift).matmul(self.chain_matrix_on(members, &device))
     }
 
     /// The lever terms of distinct lever vectors `[members, settings, inputs]` (0 outside the
@@ -344,11 +383,13 @@ impl EnsembleNet {
         lever_hidden: Tensor<3>,
         lever_outputs: Tensor<3>,
     ) -> Tensor<3> {
-        let device = parts.base.device();
-        let [members, _, _] = parts.base.dims();
-        let lift = self.lever_lift(parts.hidden.clone(), lever_hidden, lever_outputs)
-            - parts.lift_at_baseline.clone();
-        (parts.base.clone() + lift).matmul(self.chain_matrix_on(members, &device))
+        let lift = self.lift_from_parts(
+            parts.hidden.clone(),
+            parts.lift_at_baseline.clone(),
+            lever_hidden,
+            lever_outputs,
+        );
+        self.chained(parts.base.clone(), lift)
     }
 }
 

@@ -47,11 +47,36 @@ pub struct PreparedRows {
     as_is: EncodedRows,
     /// The predictions of the rows with every lever at its baseline.
     baseline: MemberPredictions,
-    /// The networks' lever-free parts `[chunk][network]`, when they fit in memory.
-    deep: Option<Vec<Vec<LeverFreeParts>>>,
+    /// The networks' lever-free parts, when they fit in memory.
+    deep: Option<DeepKept>,
     /// The trees' lever-free sums, when the model has trees the blend uses.
     trees: Option<TreeLeverSplit>,
 }
+
+/// The networks' lever-free parts of prepared rows.
+enum DeepKept {
+    /// Every row's parts, `[chunk][network]`.
+    Rows(Vec<Vec<LeverFreeParts>>),
+    /// Rows that share their effect inputs share the lift's parts: kept once per group.
+    Groups(GroupedParts),
+}
+
+/// The lift's parts per group of rows with the same effect inputs (dimensions and covariates;
+/// the lift never sees the calendar), and each row's base. On time data a population is its
+/// dates × a few combinations, so a lever move runs the lift's last layer over the groups
+/// rather than the rows.
+struct GroupedParts {
+    /// Each row's group.
+    row_group: Vec<usize>,
+    /// Per network: the groups' hidden pre-activation `[members, groups, hidden]` and lift at
+    /// the baseline levers `[members, groups, outputs]`.
+    lift: Vec<(Tensor<3>, Tensor<3>)>,
+    /// The rows' trunk base before the chain, `[chunk][network]`.
+    base: Vec<Vec<Tensor<3>>>,
+}
+
+/// Groups are used when each holds at least this many rows on average.
+const MIN_ROWS_PER_GROUP: usize = 4;
 
 impl PreparedRows {
     /// Whether `model` prepared these rows (only it can forecast them).
@@ -76,6 +101,19 @@ impl PreparedRows {
     pub fn keeps_network_parts(&self) -> bool {
         self.deep.is_some()
     }
+
+    /// How many groups of rows share the lift's parts, when the rows are kept in groups.
+    pub fn effect_groups(&self) -> Option<usize> {
+        match &self.deep {
+            Some(DeepKept::Groups(grouped)) => Some(
+                grouped
+                    .lift
+                    .first()
+                    .map_or(0, |(hidden, _)| hidden.dims()[1]),
+            ),
+            _ => None,
+        }
+    }
 }
 
 impl ForecastModel {
@@ -90,18 +128,36 @@ impl ForecastModel {
             encoder.with_settings(&as_is, &one_row, &baseline_settings(&self.meta.schema))?;
         let weights = blend::deep_weights(&self.meta.blend, k);
         let lift_inputs = &self.meta.shape.lift_inputs;
-        let kept_bytes = as_is.rows
-            * self.nets.len()
-            * self.meta.shape.members
-            * (self.meta.shape.hidden + self.meta.shape.outputs)
-            * 4;
         let uses_deep = self.uses_deep(&weights);
+        let groups = uses_deep
+            .then(|| effect_groups(&as_is, lift_inputs))
+            .flatten();
+        // Kept per row: the base, and unless grouped the lift's hidden layer and outputs too.
+        let per_row_floats = match groups {
+            Some(_) => self.meta.shape.outputs,
+            None => self.meta.shape.hidden + 2 * self.meta.shape.outputs,
+        };
+        let kept_bytes =
+            as_is.rows * self.nets.len() * self.meta.shape.members * per_row_floats * 4;
         let keep_deep = uses_deep
             && kept_bytes <= MAX_KEPT_BYTES
             && super::differ_only_in_levers(&as_is, &baseline_rows, lift_inputs);
         let (deep, deep_baseline) = if keep_deep {
-            let (parts, baseline) = lever_free_parts(&self.nets, &as_is, k, &self.device);
-            (Some(parts), Some(baseline))
+            let (kept, baseline) = match groups {
+                Some((row_group, representatives)) => grouped_parts(
+                    &self.nets,
+                    &as_is,
+                    row_group,
+                    &representatives,
+                    k,
+                    &self.device,
+                ),
+                None => {
+                    let (parts, baseline) = lever_free_parts(&self.nets, &as_is, k, &self.device);
+                    (DeepKept::Rows(parts), baseline)
+                }
+            };
+            (Some(kept), Some(baseline))
         } else if uses_deep {
             let link = super::predict::link_values(&self.nets, &baseline_rows, k, &self.device);
             (None, Some(link))
@@ -149,12 +205,21 @@ impl ForecastModel {
     fn predict_prepared(&self, prepared: &PreparedRows, with: &EncodedRows) -> MemberPredictions {
         let k = self.meta.encoder.outcomes.len();
         let weights = blend::deep_weights(&self.meta.blend, k);
+        let lever = &self.meta.shape.lift_inputs.lever;
         let deep = match &prepared.deep {
-            Some(parts) => Some(link_from_parts(
+            Some(DeepKept::Rows(parts)) => Some(link_from_parts(
                 &self.nets,
                 parts,
                 with,
-                &self.meta.shape.lift_inputs.lever,
+                lever,
+                k,
+                &self.device,
+            )),
+            Some(DeepKept::Groups(grouped)) => Some(link_from_groups(
+                &self.nets,
+                grouped,
+                with,
+                lever,
                 k,
                 &self.device,
             )),
@@ -184,7 +249,7 @@ impl ForecastModel {
             Some(split) => self
                 .trees
                 .as_ref()
-                .map(|t| t.link_values_split(split, encoded)),
+                .map(|t| t.link_values_split(split, encoded, &super::trees_wanted(weights))),
             None => self.trees_link(encoded, weights),
         }
     }
@@ -230,22 +295,18 @@ fn lever_free_parts(
     (chunks, baseline)
 }
 
-/// The networks' link values of `with` from the kept parts: the distinct lever vectors'
-/// terms are computed once and gathered per row.
-fn link_from_parts(
-    nets: &[EnsembleNet],
-    parts: &[Vec<LeverFreeParts>],
+/// The distinct lever vectors of `with` as a `[members, settings, width]` tensor (0 outside
+/// the lever inputs), and each row's setting: most moves give one, or one per segment.
+fn distinct_levers(
     with: &EncodedRows,
     lever: &[f32],
-    k: usize,
+    members: usize,
     device: &Device,
-) -> LinkValues {
-    let members = nets.first().map_or(0, EnsembleNet::members);
+) -> (Tensor<3>, Vec<i64>) {
     let width = with.width;
     let lever_columns: Vec<usize> = (0..width)
         .filter(|c| lever.get(*c).is_some_and(|l| *l > 0.0))
         .collect();
-    // Distinct lever vectors, and each row's: most settings give one, or one per segment.
     let mut distinct: Vec<Vec<f32>> = Vec::new();
     let mut index_of: HashMap<Vec<u32>, usize> = HashMap::new();
     let mut row_setting = Vec::with_capacity(with.rows);
@@ -276,6 +337,22 @@ fn link_from_parts(
     let levers = Tensor::<2>::from_data(TensorData::new(flat, [settings, width]), device)
         .unsqueeze_dim::<3>(0)
         .repeat_dim(0, members);
+    (levers, row_setting)
+}
+
+/// The networks' link values of `with` from the kept parts: the distinct lever vectors'
+/// terms are computed once and gathered per row.
+fn link_from_parts(
+    nets: &[EnsembleNet],
+    parts: &[Vec<LeverFreeParts>],
+    with: &EncodedRows,
+    lever: &[f32],
+    k: usize,
+    device: &Device,
+) -> LinkValues {
+    let members = nets.first().map_or(0, EnsembleNet::members);
+    let (levers, row_setting) = distinct_levers(with, lever, members, device);
+    let settings = levers.dims()[1];
     let mut link = LinkValues::zeros(members, with.rows, k);
     for (index, net) in nets.iter().enumerate() {
         let (lever_hidden, lever_outputs) = net.lever_terms(levers.clone());
@@ -300,6 +377,152 @@ fn link_from_parts(
                 )
             };
             let outputs = net.forward_from_parts(part, hidden_terms, output_terms);
+            copy_outputs(outputs, &wanted, start, &mut link);
+            start += n;
+        }
+    }
+    link
+}
+
+/// Groups the rows by their effect inputs (the lift's inputs other than the levers): each row's
+/// group and each group's first row, or `None` when the groups would be too small to pay.
+fn effect_groups(
+    encoded: &EncodedRows,
+    lift_inputs: &super::network::LiftInputs,
+) -> Option<(Vec<usize>, Vec<usize>)> {
+    let width = encoded.width;
+    let positions: Vec<usize> = (0..width)
+        .filter(|&c| {
+            lift_inputs.effect.get(c).is_some_and(|e| *e > 0.0)
+                && lift_inputs.lever.get(c).is_none_or(|l| *l <= 0.0)
+        })
+        .collect();
+    let most = encoded.rows / MIN_ROWS_PER_GROUP;
+    let mut index_of: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut row_group = Vec::with_capacity(encoded.rows);
+    let mut representatives = Vec::new();
+    for (row, inputs) in encoded.inputs.chunks(width.max(1)).enumerate() {
+        let key: Vec<u32> = positions.iter().map(|&c| inputs[c].to_bits()).collect();
+        let next = representatives.len();
+        let group = *index_of.entry(key).or_insert(next);
+        if group == next {
+            if next >= most {
+                return None;
+            }
+            representatives.push(row);
+        }
+        row_group.push(group);
+    }
+    (!representatives.is_empty()).then_some((row_group, representatives))
+}
+
+/// The grouped parts of `encoded` (`effect_groups`) and the baseline's link values.
+fn grouped_parts(
+    nets: &[EnsembleNet],
+    encoded: &EncodedRows,
+    row_group: Vec<usize>,
+    representatives: &[usize],
+    k: usize,
+    device: &Device,
+) -> (DeepKept, LinkValues) {
+    let members = nets.first().map_or(0, EnsembleNet::members);
+    let width = encoded.width;
+    let group_inputs: Vec<f32> = representatives
+        .iter()
+        .flat_map(|&r| encoded.inputs[r * width..(r + 1) * width].iter().copied())
+        .collect();
+    let groups = Tensor::<2>::from_data(
+        TensorData::new(group_inputs, [representatives.len(), width]),
+        device,
+    )
+    .unsqueeze_dim::<3>(0)
+    .repeat_dim(0, members);
+    let lift = nets
+        .iter()
+        .map(|net| net.lift_parts(groups.clone()))
+        .collect();
+    let mut baseline = LinkValues::zeros(members, encoded.rows, k);
+    let mut base = Vec::new();
+    let mut start = 0usize;
+    while start < encoded.rows {
+        let end = (start + PREPARED_CHUNK_ROWS).min(encoded.rows);
+        let inputs = member_inputs(encoded, start..end, members, device);
+        let mut chunk = Vec::with_capacity(nets.len());
+        for (index, net) in nets.iter().enumerate() {
+            let (rows_base, rows_baseline) = net.base_parts(inputs.clone());
+            copy_outputs(
+                rows_baseline,
+                &wanted_outputs(index, nets.len(), k),
+                start,
+                &mut baseline,
+            );
+            chunk.push(rows_base);
+        }
+        base.push(chunk);
+        start = end;
+    }
+    let kept = GroupedParts {
+        row_group,
+        lift,
+        base,
+    };
+    (DeepKept::Groups(kept), baseline)
+}
+
+/// The networks' link values of `with` from grouped parts: the lift is computed once per
+/// (group, lever vector) pair that occurs and gathered per row onto the rows' base.
+fn link_from_groups(
+    nets: &[EnsembleNet],
+    grouped: &GroupedParts,
+    with: &EncodedRows,
+    lever: &[f32],
+    k: usize,
+    device: &Device,
+) -> LinkValues {
+    let members = nets.first().map_or(0, EnsembleNet::members);
+    let (levers, row_setting) = distinct_levers(with, lever, members, device);
+    let mut pair_of: HashMap<(usize, i64), usize> = HashMap::new();
+    let (mut pair_groups, mut pair_settings) = (Vec::new(), Vec::new());
+    let row_pair: Vec<i64> = grouped
+        .row_group
+        .iter()
+        .zip(&row_setting)
+        .map(|(&group, &setting)| {
+            let next = pair_groups.len();
+            let pair = *pair_of.entry((group, setting)).or_insert(next);
+            if pair == next {
+                pair_groups.push(group as i64);
+                pair_settings.push(setting);
+            }
+            pair as i64
+        })
+        .collect();
+    let index = |values: Vec<i64>| {
+        let n = values.len();
+        Tensor::<1, Int>::from_ints(TensorData::new(values, [n]), device)
+    };
+    let (pair_groups, pair_settings) = (index(pair_groups), index(pair_settings));
+    let mut link = LinkValues::zeros(members, with.rows, k);
+    for (net_index, net) in nets.iter().enumerate() {
+        let Some((hidden, at_baseline)) = grouped.lift.get(net_index) else {
+            break;
+        };
+        let (lever_hidden, lever_outputs) = net.lever_terms(levers.clone());
+        let lift = net.lift_from_parts(
+            hidden.clone().select(1, pair_groups.clone()),
+            at_baseline.clone().select(1, pair_groups.clone()),
+            lever_hidden.select(1, pair_settings.clone()),
+            lever_outputs.select(1, pair_settings.clone()),
+        );
+        let wanted = wanted_outputs(net_index, nets.len(), k);
+        let mut start = 0usize;
+        for chunk in &grouped.base {
+            let Some(base) = chunk.get(net_index) else {
+                break;
+            };
+            let [_, n, _] = base.dims();
+            let rows = index(row_pair[start..start + n].to_vec());
+            let outputs = net.chained(base.clone(), lift.clone().select(1, rows));
             copy_outputs(outputs, &wanted, start, &mut link);
             start += n;
         }

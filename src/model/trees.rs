@@ -295,7 +295,13 @@ impl TreeFamily {
     /// Link-scale predictions `[member][row][outcome]` of every encoded row: log-odds for
     /// binary outcomes, log rate per unit of exposure otherwise (the offset is added later).
     pub fn link_values(&self, encoded: &EncodedRows) -> LinkValues {
-        self.link_values_by(encoded, |_, _, flat| {
+        self.link_values_of(encoded, &[])
+    }
+
+    /// As `link_values`, for the outcomes `wanted` marks (empty: all); the others are 0, for a
+    /// blend that gives the trees no weight there.
+    pub fn link_values_of(&self, encoded: &EncodedRows, wanted: &[bool]) -> LinkValues {
+        self.link_values_by(encoded, wanted, |_, _, flat| {
             flat.predict(&encoded.inputs, encoded.rows, encoded.width)
         })
     }
@@ -338,7 +344,13 @@ impl TreeFamily {
     /// inputs changed: the lever-free sums from the split plus the lever trees walked anew.
     /// The sum runs in another order than `link_values`' (lever-free trees first), so values
     /// may differ from it in the last bits.
-    pub fn link_values_split(&self, split: &TreeLeverSplit, encoded: &EncodedRows) -> LinkValues {
+    /// Only the outcomes `wanted` marks are walked (empty: all), as in `link_values_of`.
+    pub fn link_values_split(
+        &self,
+        split: &TreeLeverSplit,
+        encoded: &EncodedRows,
+        wanted: &[bool],
+    ) -> LinkValues {
         let same_rows = split.rows == encoded.rows;
         // Every row with the same lever values (one setting for all): the trees are
         // specialised to it once instead of deciding its splits on every row.
@@ -348,7 +360,7 @@ impl TreeFamily {
             && encoded.inputs.chunks(width).all(|row| {
                 (0..width).all(|c| !split.lever[c] || row[c].to_bits() == first[c].to_bits())
             });
-        self.link_values_by(encoded, |j, m, flat| {
+        self.link_values_by(encoded, wanted, |j, m, flat| {
             let part = split.parts.get(j)?.get(m)?.as_ref().filter(|_| same_rows)?;
             flat.predict_trees(
                 &encoded.inputs,
@@ -375,6 +387,7 @@ impl TreeFamily {
     fn link_values_by(
         &self,
         encoded: &EncodedRows,
+        wanted: &[bool],
         raw: impl Fn(usize, usize, &FlatBooster) -> Option<Vec<f64>>,
     ) -> LinkValues {
         let members = self.members();
@@ -393,6 +406,9 @@ impl TreeFamily {
         // perpetual's own path needs a column-major copy: made only if a booster needs it.
         let columns = std::cell::OnceCell::new();
         for (j, trees) in self.outcomes.iter().enumerate() {
+            if !wanted.get(j).copied().unwrap_or(true) {
+                continue;
+            }
             for (m, booster) in trees.members.iter().take(members).enumerate() {
                 let fast = flat
                     .get(j)
