@@ -201,6 +201,58 @@ fn main() {
     });
 
     let population = repeated(history, POPULATION);
+    // The workbench trains the default fit unless "Final fit" is ticked; a final fit's blend
+    // may weight the trees on every outcome, so both are timed.
+    let default_fit = train(&sample, TrainConfig::default(), device);
+    let lever_timings = [
+        ("default fit", lever_timings(&default_fit, &population)),
+        ("final fit", lever_timings(&model, &population)),
+    ];
+
+    let plan_ms = plan_timing(root, device);
+
+    println!(
+        "\n## Timings ({device:?}; median of {REPEATS} optimiser runs, 3 plan runs, 1 curve)\n"
+    );
+    println!("| what | goal | measured |");
+    println!("|---|---:|---:|");
+    println!("| optimiser, 12 units × 20 settings (sample model) | ≤ 2 s | {optimiser_ms:.0} ms |");
+    println!(
+        "| plan forecast, {POPULATION} rows, 5 members (Hillstrom model) | ≤ 50 ms | {plan_ms:.0} ms |"
+    );
+    for (fit, timing) in &lever_timings {
+        println!(
+            "| response curve, 21 points × {POPULATION} rows (sample model, {fit}) | ≤ 250 ms | {:.0} ms |",
+            timing.curve_ms
+        );
+        println!(
+            "| live what-if: one lever move over {POPULATION} prepared rows (sample model, {fit}) | ≤ 100 ms | {:.0} ms |",
+            timing.move_ms
+        );
+        println!(
+            "| preparing those rows (once per audience; {fit}) | | {:.0} ms |",
+            timing.prepare_ms
+        );
+    }
+    for (fit, timing) in &lever_timings {
+        println!(
+            "\n{fit}: trees that split on a lever (walked again at each move): {:.0}% of all trees; deep weights {}.",
+            100.0 * timing.lever_tree_share,
+            timing.deep_weights
+        );
+    }
+}
+
+/// What a lever moves costs over a population: a response curve, preparing the rows, a move.
+struct LeverTimings {
+    curve_ms: f64,
+    prepare_ms: f64,
+    move_ms: f64,
+    lever_tree_share: f64,
+    deep_weights: String,
+}
+
+fn lever_timings(model: &ForecastModel, population: &DataFrame) -> LeverTimings {
     // Every lever set, as the workbench's controls set them.
     let fixed = [
         set("campaign_type", "percent_off"),
@@ -211,8 +263,8 @@ fn main() {
     let curve_ms = median_ms(1, || {
         let costs = sample_optimiser::costs();
         response_curve(
-            &model,
-            &population,
+            model,
+            population,
             "discount_pct",
             (0.0, 30.0),
             21,
@@ -221,12 +273,11 @@ fn main() {
         )
         .expect("the curve runs");
     });
-
     // The live what-if: the population prepared once (when the audience is chosen), then one
     // forecast per lever move.
     let mut prepared = None;
     let prepare_ms = median_ms(1, || {
-        prepared = Some(model.prepare(&population).expect("the rows prepare"));
+        prepared = Some(model.prepare(population).expect("the rows prepare"));
     });
     let prepared = prepared.expect("prepared above");
     let moves: Vec<Vec<LeverSetting>> = [5, 10, 15, 20, 25]
@@ -241,30 +292,19 @@ fn main() {
             .forecast_prepared(&prepared, settings)
             .expect("the prepared rows forecast");
     });
-    let lever_tree_share = prepared.lever_tree_share();
-
-    let plan_ms = plan_timing(root, device);
-
-    println!(
-        "\n## Timings ({device:?}; median of {REPEATS} optimiser runs, 3 plan runs, 1 curve)\n"
-    );
-    println!("| what | goal | measured |");
-    println!("|---|---:|---:|");
-    println!("| optimiser, 12 units × 20 settings (sample model) | ≤ 2 s | {optimiser_ms:.0} ms |");
-    println!(
-        "| plan forecast, {POPULATION} rows, 5 members (Hillstrom model) | ≤ 50 ms | {plan_ms:.0} ms |"
-    );
-    println!(
-        "| response curve, 21 points × {POPULATION} rows (sample model) | ≤ 250 ms | {curve_ms:.0} ms |"
-    );
-    println!(
-        "| live what-if: one lever move over {POPULATION} prepared rows (sample model) | ≤ 100 ms | {move_ms:.0} ms |"
-    );
-    println!("| preparing those rows (once per audience) | | {prepare_ms:.0} ms |");
-    println!(
-        "\nTrees that split on a lever (walked again at each move): {:.0}% of all trees.",
-        100.0 * lever_tree_share
-    );
+    let deep_weights: Vec<String> = model
+        .meta
+        .blend
+        .iter()
+        .map(|b| format!("{:.2}", b.deep_weight))
+        .collect();
+    LeverTimings {
+        curve_ms,
+        prepare_ms,
+        move_ms,
+        lever_tree_share: prepared.lever_tree_share(),
+        deep_weights: deep_weights.join("/"),
+    }
 }
 
 /// The median time of a plan forecast over 100,000 customers (Hillstrom's, repeated) with a
