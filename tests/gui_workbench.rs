@@ -57,17 +57,26 @@ fn harness_with_sample() -> Harness<'static, WorkbenchApp> {
     harness
 }
 
-/// Trains in the Train step (two epochs, two members unless screenshots are being taken, which
-/// want the full model) and opens the Scenarios step with its first forecast shown.
-fn train_and_open_scenarios(harness: &mut Harness<'static, WorkbenchApp>) {
-    if std::env::var_os("LIFTCAST_SCREENSHOTS").is_none() {
-        let config = harness.state_mut().train_config_mut();
-        config.epochs = 2;
-        config.members = 2;
-    }
+/// Sets the training settings and opens the Train step.
+fn open_train_step(
+    harness: &mut Harness<'static, WorkbenchApp>,
+    configure: impl FnOnce(&mut liftcast::model::TrainConfig),
+) {
+    configure(harness.state_mut().train_config_mut());
     harness.get_by_label("3 Train").click();
     harness.step();
     harness.step();
+}
+
+/// Trains in the Train step (two epochs, two members unless screenshots are being taken, which
+/// want the full model) and opens the Scenarios step with its first forecast shown.
+fn train_and_open_scenarios(harness: &mut Harness<'static, WorkbenchApp>) {
+    open_train_step(harness, |config| {
+        if std::env::var_os("LIFTCAST_SCREENSHOTS").is_none() {
+            config.epochs = 2;
+            config.members = 2;
+        }
+    });
     harness.get_by_label("Start training").click();
     harness.step();
     harness.step();
@@ -595,15 +604,11 @@ fn a_project_with_changed_data_is_reported_not_used() {
 #[test]
 fn cancel_during_training_leaves_a_usable_app() {
     let mut harness = harness_with_sample();
-    {
-        let config = harness.state_mut().train_config_mut();
+    open_train_step(&mut harness, |config| {
         config.epochs = 500;
         config.patience = 500;
         config.members = 2;
-    }
-    harness.get_by_label("3 Train").click();
-    harness.step();
-    harness.step();
+    });
     harness.get_by_label("Start training").click();
     harness.step();
     // Wait for the first epochs: the status bar then shows the progress and its Cancel.
@@ -871,14 +876,10 @@ fn a_plan_reaches_a_population_file() {
 #[test]
 fn a_final_fit_trains_on_every_row_and_has_no_holdout_to_diagnose() {
     let mut harness = harness_with_sample();
-    {
-        let config = harness.state_mut().train_config_mut();
+    open_train_step(&mut harness, |config| {
         config.epochs = 2;
         config.members = 2;
-    }
-    harness.get_by_label("3 Train").click();
-    harness.step();
-    harness.step();
+    });
     harness.get_by_label("Final fit").click();
     harness.step();
     harness.get_by_label("Start training").click();

@@ -275,6 +275,23 @@ fn lever_free_parts(
     k: usize,
     device: &Device,
 ) -> (Vec<Vec<LeverFreeParts>>, LinkValues) {
+    chunked_parts(nets, encoded, k, device, |net, inputs| {
+        let part = net.lever_free_parts(inputs);
+        let baseline = part.baseline.clone();
+        (part, baseline)
+    })
+}
+
+/// Runs `part` over the rows of `encoded` chunk by chunk and network by network, keeping what
+/// it returns `[chunk][network]` and copying each network's outcomes of the baseline outputs it
+/// returns beside into the baseline's link values.
+fn chunked_parts<T>(
+    nets: &[EnsembleNet],
+    encoded: &EncodedRows,
+    k: usize,
+    device: &Device,
+    part: impl Fn(&EnsembleNet, Tensor<3>) -> (T, Tensor<3>),
+) -> (Vec<Vec<T>>, LinkValues) {
     let members = nets.first().map_or(0, EnsembleNet::members);
     let mut baseline = LinkValues::zeros(members, encoded.rows, k);
     let mut chunks = Vec::new();
@@ -284,10 +301,10 @@ fn lever_free_parts(
         let inputs = member_inputs(encoded, start..end, members, device);
         let mut parts = Vec::with_capacity(nets.len());
         for (index, net) in nets.iter().enumerate() {
-            let part = net.lever_free_parts(inputs.clone());
+            let (kept, rows_baseline) = part(net, inputs.clone());
             let wanted = wanted_outputs(index, nets.len(), k);
-            copy_outputs(part.baseline.clone(), &wanted, start, &mut baseline);
-            parts.push(part);
+            copy_outputs(rows_baseline, &wanted, start, &mut baseline);
+            parts.push(kept);
         }
         chunks.push(parts);
         start = end;
@@ -441,26 +458,9 @@ fn grouped_parts(
         .iter()
         .map(|net| net.lift_parts(groups.clone()))
         .collect();
-    let mut baseline = LinkValues::zeros(members, encoded.rows, k);
-    let mut base = Vec::new();
-    let mut start = 0usize;
-    while start < encoded.rows {
-        let end = (start + PREPARED_CHUNK_ROWS).min(encoded.rows);
-        let inputs = member_inputs(encoded, start..end, members, device);
-        let mut chunk = Vec::with_capacity(nets.len());
-        for (index, net) in nets.iter().enumerate() {
-            let (rows_base, rows_baseline) = net.base_parts(inputs.clone());
-            copy_outputs(
-                rows_baseline,
-                &wanted_outputs(index, nets.len(), k),
-                start,
-                &mut baseline,
-            );
-            chunk.push(rows_base);
-        }
-        base.push(chunk);
-        start = end;
-    }
+    let (base, baseline) = chunked_parts(nets, encoded, k, device, |net, inputs| {
+        net.base_parts(inputs)
+    });
     let kept = GroupedParts {
         row_group,
         lift,
