@@ -250,3 +250,50 @@ fn the_cli_writes_the_report_of_a_model_folder() {
     assert_eq!(output.status.code(), Some(2));
     assert!(!common::stderr(&output).is_empty());
 }
+
+/// A final fit's report shows its plans and says where its accuracy is read, instead of
+/// refusing (presenters report the model they plan with) or scoring rows it learnt from.
+#[test]
+fn a_final_fit_reports_its_plans_and_where_its_accuracy_is() {
+    let inspection = common::sample_inspection();
+    let model = common::train_on_cpu(
+        &inspection,
+        TrainConfig {
+            final_fit: true,
+            ..quick()
+        },
+    );
+    let plans = [common::sample_plan("pct15_all_7d.json")];
+    let content = gather(
+        ReportSources {
+            model: &model,
+            frame: &inspection.table.frame,
+            inspection: Some(&inspection),
+            plans: &plans,
+            backtest: None,
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(content.plans.len(), 1);
+    assert!(content.holdout.outcomes.is_empty());
+    assert!(content.importance.outcomes.is_empty());
+    assert!(content.warnings.iter().any(|w| w.contains("final fit")));
+    let html = render_html(&content).unwrap();
+    let document = parse(&html);
+    let section_text = |id: &str| {
+        document
+            .descendants()
+            .find(|n| n.tag_name().name() == "section" && n.attribute("id") == Some(id))
+            .map(text_of)
+    };
+    let accuracy = section_text("accuracy").expect("the accuracy section says why it is empty");
+    assert!(accuracy.contains("final fit"), "{accuracy}");
+    assert!(section_text("calibration").is_none());
+    assert!(section_text("importance").is_none());
+    assert!(
+        section_text("plans")
+            .expect("the plans are shown")
+            .contains("15% off for everyone")
+    );
+}

@@ -36,14 +36,24 @@ pub struct ExplainArgs {
 /// Everything `explain` reports, as `--json` writes it.
 #[derive(Serialize)]
 struct Explanation {
-    importance: Importance,
+    /// None for a final fit: it held no rows out to shuffle.
+    importance: Option<Importance>,
     dependence: Dependence,
     decomposition: Option<Decomposition>,
 }
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let (model, population) = args.target.load()?;
-    let importance = permutation_importance(&model, &population, args.repeats, args.seed)?;
+    let importance = if model.meta.config.final_fit {
+        None
+    } else {
+        Some(permutation_importance(
+            &model,
+            &population,
+            args.repeats,
+            args.seed,
+        )?)
+    };
     let dependence = partial_dependence(&model, &population)?;
     let decomposition = if args.settings.is_empty() {
         None
@@ -61,7 +71,13 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&explanation)?);
         return Ok(ExitCode::SUCCESS);
     }
-    print_importance(&explanation.importance);
+    match &explanation.importance {
+        Some(importance) => print_importance(importance),
+        None => println!(
+            "No permutation importance: this model is a final fit and held no rows out; the \
+             same settings trained without --final have it."
+        ),
+    }
     print_dependence(&explanation.dependence);
     if let Some(decomposition) = &explanation.decomposition {
         print_decomposition(decomposition);

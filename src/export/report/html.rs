@@ -286,6 +286,11 @@ fn accuracy_section(page: &mut String, content: &ReportContent) -> Result<(), Ex
         "accuracy",
         "Accuracy on held-out rows, beside naive baselines",
     );
+    if content.holdout.outcomes.is_empty() {
+        let _ = writeln!(page, "<p>{}</p>", escape(super::FINAL_FIT_NOTE));
+        close_section(page);
+        return Ok(());
+    }
     let _ = writeln!(
         page,
         "<p class=\"meta\">Held out: {}. Baselines: the training mean per lever value, and for \
@@ -375,6 +380,9 @@ fn accuracy_section(page: &mut String, content: &ReportContent) -> Result<(), Ex
 }
 
 fn calibration_section(page: &mut String, content: &ReportContent) -> Result<(), ExportError> {
+    if content.holdout.outcomes.is_empty() {
+        return Ok(());
+    }
     open_section(page, "calibration", "Calibration and intervals");
     let rows: Vec<Vec<String>> = content
         .holdout
@@ -417,6 +425,9 @@ fn calibration_section(page: &mut String, content: &ReportContent) -> Result<(),
 }
 
 fn importance_section(page: &mut String, content: &ReportContent) -> Result<(), ExportError> {
+    if content.importance.outcomes.is_empty() {
+        return Ok(());
+    }
     open_section(page, "importance", "What the model leans on");
     let _ = writeln!(
         page,

@@ -29,6 +29,12 @@ const IMPORTANCE_SEED: u64 = 7;
 /// Coverage further than this from its nominal level is a warning.
 const COVERAGE_TOLERANCE: f64 = 0.05;
 
+/// What a final fit's report says in place of its held-out accuracy.
+pub const FINAL_FIT_NOTE: &str = "This model is a final fit: it learnt from every row, the \
+     latest dates included, so nothing was held out to score. Its accuracy, calibration and \
+     importance are those of the same settings trained without the final fit: read that \
+     model's report.";
+
 /// Everything the report shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportContent {
@@ -97,11 +103,27 @@ pub fn gather(
 ) -> Result<ReportContent, ModelError> {
     let model = sources.model;
     let meta = &model.meta;
-    progress("scoring the held-out rows");
-    let holdout = holdout_report(model, sources.frame)?;
-    progress("measuring permutation importance");
-    let importance =
-        permutation_importance(model, sources.frame, IMPORTANCE_REPEATS, IMPORTANCE_SEED)?;
+    // A final fit held nothing out: the report shows its plans, and says where its accuracy
+    // is to be read, instead of scoring rows the model learnt from.
+    let (holdout, importance) = if meta.config.final_fit {
+        let nothing_held_out = HoldoutReport {
+            split_rule: meta.split_rule.clone(),
+            outcomes: Vec::new(),
+        };
+        let no_importance = Importance {
+            rows: 0,
+            repeats: 0,
+            outcomes: Vec::new(),
+        };
+        (nothing_held_out, no_importance)
+    } else {
+        progress("scoring the held-out rows");
+        let holdout = holdout_report(model, sources.frame)?;
+        progress("measuring permutation importance");
+        let importance =
+            permutation_importance(model, sources.frame, IMPORTANCE_REPEATS, IMPORTANCE_SEED)?;
+        (holdout, importance)
+    };
     let mut warnings = Vec::new();
     if let Some(inspection) = sources.inspection {
         warnings.extend(inspection.table.warnings.iter().map(ToString::to_string));
@@ -207,6 +229,9 @@ fn data_summary(model: &ForecastModel, frame: &DataFrame) -> DataSummary {
 fn model_warnings(model: &ForecastModel, holdout: &HoldoutReport) -> Vec<String> {
     let meta = &model.meta;
     let mut warnings = Vec::new();
+    if meta.config.final_fit {
+        warnings.push(FINAL_FIT_NOTE.to_owned());
+    }
     if meta.cancelled {
         warnings.push(format!(
             "Training was cancelled after {} of {} epochs: the model is the best found by then.",
