@@ -922,3 +922,27 @@ fn a_final_fit_trains_on_every_row_and_has_no_holdout_to_diagnose() {
         harness.state().status()
     );
 }
+
+/// From the plan panel's advice, one click trains the same settings as a final fit: the model
+/// then learnt from every row and the advice is gone.
+#[test]
+fn the_plan_panel_trains_the_final_fit() {
+    let mut harness = harness_with_sample();
+    train_and_open_scenarios(&mut harness);
+    let evaluated = harness.state().model_meta().unwrap().config.clone();
+    assert!(!evaluated.final_fit);
+    scroll_and_click(&mut harness, "Train the final fit");
+    wait_until_idle(&mut harness);
+    let meta = harness
+        .state()
+        .model_meta()
+        .cloned()
+        .unwrap_or_else(|| panic!("no model; status: {}", harness.state().status()));
+    assert!(meta.config.final_fit);
+    assert_eq!(
+        (meta.config.epochs, meta.config.members, meta.config.seed),
+        (evaluated.epochs, evaluated.members, evaluated.seed),
+        "the same settings"
+    );
+    assert!(harness.query_by_label("Train the final fit").is_none());
+}

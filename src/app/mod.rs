@@ -44,6 +44,8 @@ pub enum Command {
     SaveMapping,
     LoadMapping,
     StartTraining,
+    /// Train the same settings again as a final fit (every row; the model to plan with).
+    TrainFinalFit,
     CancelJob,
     SaveModel,
     /// Forecast the current population with these lever values (latest request wins).
@@ -1343,6 +1345,10 @@ impl WorkbenchApp {
             Command::SaveMapping if self.running.is_none() => self.start_mapping_dialog(true),
             Command::LoadMapping if self.running.is_none() => self.start_mapping_dialog(false),
             Command::StartTraining if self.running.is_none() => self.start_training(),
+            Command::TrainFinalFit if self.running.is_none() => {
+                self.train_panel.config.final_fit = true;
+                self.start_training();
+            }
             Command::SaveModel if self.running.is_none() => self.start_save_model(),
             Command::Forecast(settings) => self.start_forecast(settings),
             Command::Curve(request) if self.running.is_none() => self.start_curve(request),

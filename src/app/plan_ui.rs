@@ -219,6 +219,16 @@ pub fn plan_ui(
              campaigns most like the next one) and never learnt from them: once its diagnostics \
              look right, train it again with \"Final fit\" (step 3) to plan with.",
         );
+        if ui
+            .button("Train the final fit")
+            .on_hover_text(
+                "The same settings on every row; the holdout diagnostics of this fit are then \
+                 gone, so read them first.",
+            )
+            .clicked()
+        {
+            commands.push(Command::TrainFinalFit);
+        }
     }
     egui::Grid::new("plan-settings")
         .num_columns(2)
