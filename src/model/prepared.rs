@@ -2,10 +2,14 @@
 //! moves, a response curve's points, saved scenarios side by side. Only the levers change
 //! between those forecasts, and most of a forecast does not depend on them:
 //! - the networks' trunk, the lift at the baseline and the lift network's lever-free part
-//!   (`EnsembleNet::lever_free_parts`): kept per row, so a new setting costs the lift's last
-//!   layer over the rows plus the lever terms of each distinct lever vector;
+//!   (`EnsembleNet::lever_free_parts`): the trunk's base kept per row; the lift's parts kept
+//!   once per group of rows that share their effect inputs (dimensions and covariates: on time
+//!   data a population is its dates × a few combinations), or per row where the covariates
+//!   differ row by row. A new setting costs the lift's last layer per (group, setting) pair,
+//!   or per row, plus the lever terms of each distinct lever vector;
 //! - the trees that never split on a lever: summed per row once, so a new setting walks only
-//!   the trees that do (`TreeFamily::split_by_levers`);
+//!   the trees that do (`TreeFamily::split_by_levers`), and only for the outcomes the blend
+//!   gives the trees weight;
 //! - the encoded rows: the settings are copied into the lever positions
 //!   (`Encoder::with_settings`), the baseline is predicted once.
 //!
