@@ -52,11 +52,12 @@ pub fn split_rows(
 pub fn final_fit_rows(rows: usize, dates: Option<&[Option<NaiveDate>]>) -> Split {
     match dates {
         Some(dates) => {
+            // A cut-off after every date: the holdout is empty.
             let mut split = by_date(dates, Some(NaiveDate::MAX));
-            split.rule = split.rule.replacen(
-                &format!("dates from {} held out", NaiveDate::MAX),
-                "final fit: nothing held out",
-                1,
+            let validation_from = split.validation.iter().filter_map(|&r| dates[r]).min();
+            split.rule = format!(
+                "final fit: nothing held out; dates from {} stop early",
+                validation_from.map(|d| d.to_string()).unwrap_or_default()
             );
             split
         }
