@@ -1,9 +1,10 @@
 //! How freed memory is kept. A forecast allocates and frees large tensors at every step (a
 //! lever move over 100,000 rows, dozens of megabytes). glibc's malloc hands blocks above its
 //! mmap threshold straight back to the kernel, so every move paid for the kernel mapping and
-//! zeroing those pages afresh: under `perf`, page faults and page clearing were about a fifth
-//! of a lever move. Serving blocks up to 32 MiB from the heap and keeping up to 512 MiB of
-//! freed memory lets each forecast reuse the last one's.
+//! zeroing those pages afresh. Serving blocks up to 32 MiB from the heap and keeping up to
+//! 512 MiB of freed memory lets each forecast reuse the last one's: a 100,000-row lever move
+//! took 88.6 ms with this and 112.0 ms without (`cargo bench --profile release --bench
+//! scenarios -- moves`, and `-- moves plain` without it; BENCHMARKS.md, session 8).
 
 /// Tunes the allocator for repeated large forecasts. Call once, early in `main`. Elsewhere than
 /// glibc it does nothing.

@@ -43,6 +43,13 @@ fn save_screenshot(harness: &mut Harness<'static, WorkbenchApp>, name: &str) {
         .expect("the screenshot is written");
 }
 
+/// Clicks a widget (scrolled into view) that starts work on a worker, and waits for it.
+fn click_and_wait(harness: &mut Harness<'static, WorkbenchApp>, label: &str) {
+    scroll_and_click(harness, label);
+    harness.step();
+    wait_until_idle(harness);
+}
+
 fn harness_with_sample() -> Harness<'static, WorkbenchApp> {
     let app = WorkbenchApp::new(None);
     let mut harness = Harness::builder()
@@ -319,9 +326,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     // The audience applies to the curve and the optimiser too: with only `vip` ticked the
     // curve's totals shrink and the optimised plan reaches vip alone. (The audience section is
     // still open from above.)
-    scroll_and_click(&mut harness, "vip");
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "vip");
     scroll_and_click(&mut harness, "Draw curve");
     harness.step();
     harness.step();
@@ -347,9 +352,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     );
     assert_eq!(vip_plan.plan.audience[0].values, ["vip"]);
     assert_eq!(vip_plan.allocations.len(), 1, "one segment left");
-    scroll_and_click(&mut harness, "vip");
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "vip");
 
     // Diagnostics: the held-out rows are scored on a worker, and the verdict and charts shown
     // are the core's.
@@ -371,8 +374,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     save_screenshot(&mut harness, "diagnostics.png");
 
     // Importance and partial dependence are measured on a worker when asked for.
-    scroll_and_click(&mut harness, "Explain: importance and partial dependence");
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Explain: importance and partial dependence");
     harness.get_by_label(&format!(
         "{}: which inputs the model leans on",
         first.outcome
@@ -383,8 +385,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     ));
 
     // The backtest retrains per fold on a worker; its verdicts and chart show when it ends.
-    scroll_and_click(&mut harness, "Backtest");
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Backtest");
     let backtest = harness
         .state()
         .backtest()
@@ -694,9 +695,7 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     let plan = harness.state().current_plan().expect("a plan");
     assert_eq!(plan.covariates_file.as_ref(), Some(&covariates));
 
-    scroll_and_click(&mut harness, "Forecast plan");
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Forecast plan");
     let shown = harness
         .state()
         .plan_forecast()
@@ -762,9 +761,7 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
         scroll_and_click(&mut harness, "Save scenario");
     }
     // Compared as plans on profit: the table shows the core's comparison, with its chart.
-    scroll_and_click(&mut harness, "Compare as plans");
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Compare as plans");
     let comparison = harness
         .state()
         .plan_comparison()
@@ -799,9 +796,7 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     );
 
     // The next test: shares that sum to one, shown per arm.
-    scroll_and_click(&mut harness, "Suggest the next test");
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Suggest the next test");
     let suggestion = harness
         .state()
         .suggestion()
@@ -847,9 +842,7 @@ fn a_plan_reaches_a_population_file() {
         .set_plan_population(next_campaign.clone());
     harness.step();
     harness.get_by_label(&next_campaign.display().to_string());
-    scroll_and_click(&mut harness, "Forecast plan");
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Forecast plan");
     let shown = harness
         .state()
         .plan_forecast()
@@ -931,8 +924,7 @@ fn the_plan_panel_trains_the_final_fit() {
     train_and_open_scenarios(&mut harness);
     let evaluated = harness.state().model_meta().unwrap().config.clone();
     assert!(!evaluated.final_fit);
-    scroll_and_click(&mut harness, "Train the final fit");
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Train the final fit");
     let meta = harness
         .state()
         .model_meta()

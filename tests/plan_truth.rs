@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use liftcast::data::{ImportOptions, import};
+use liftcast::data::{ImportOptions, column, import};
 use liftcast::model::TrainConfig;
 use liftcast::scenario::evaluate::evaluate_plan;
 use liftcast::scenario::plan::plan_warnings;
@@ -156,19 +156,12 @@ fn unseen_segments_are_cold_start() {
 fn the_lift_on_randomised_campaign_rows_is_what_they_show() {
     let inspection = sample();
     let model = train_on_cpu(&inspection, TrainConfig::default());
-    let forecast = model.forecast(&inspection.table.frame, &[]).unwrap();
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv"),
-    )
-    .unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
-    let treated: Vec<usize> = (0..rows.len())
-        .filter(|&r| {
-            rows[r][column("randomised")] == "1" && rows[r][column("campaign_type")] != "none"
-        })
+    let frame = &inspection.table.frame;
+    let forecast = model.forecast(frame, &[]).unwrap();
+    let randomised = column::numbers(frame, "randomised").unwrap();
+    let campaign = column::texts(frame, "campaign_type").unwrap();
+    let treated: Vec<usize> = (0..frame.height())
+        .filter(|&r| randomised[r] == Some(1.0) && campaign[r].as_deref() != Some("none"))
         .collect();
     assert!(
         treated.len() > 500,
@@ -176,10 +169,10 @@ fn the_lift_on_randomised_campaign_rows_is_what_they_show() {
         treated.len()
     );
     for predictions in &forecast.rows {
-        let observed_column = column(&predictions.outcome);
+        let actual = column::numbers(frame, &predictions.outcome).unwrap();
         let (mut observed, mut predicted, mut baseline) = (0.0, 0.0, 0.0);
         for &r in &treated {
-            observed += rows[r][observed_column].parse::<f64>().unwrap();
+            observed += actual[r].unwrap();
             predicted += predictions.scenario[r];
             baseline += predictions.baseline[r];
         }

@@ -143,17 +143,8 @@ pub fn holdout_report(
         .map(|(j, target)| {
             let actual = column::numbers(frame, &target.column).unwrap_or_default();
             let known = |row: usize| actual.get(row).copied().flatten();
-            let rows: Vec<usize> = split
-                .holdout
-                .iter()
-                .copied()
-                .filter(|&r| known(r).is_some())
-                .collect();
-            let truth: Vec<f64> = rows.iter().filter_map(|&r| known(r)).collect();
-            let predicted: Vec<f64> = rows
-                .iter()
-                .map(|&r| f64::from(predictions.mean(r, j)))
-                .collect();
+            let (rows, truth, predicted) =
+                crate::model::metrics::known_rows(&split.holdout, &actual, &predictions, j);
             let naive =
                 crate::model::metrics::group_means(&lever_keys, &split.train, &known, &rows);
             let seasonal = dates

@@ -62,6 +62,25 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     sorted[low] * (1.0 - fraction) + sorted[high] * fraction
 }
 
+/// Of `rows`, those whose outcome is known, with the outcome and the ensemble's mean
+/// prediction of outcome `j` on each.
+pub fn known_rows(
+    rows: &[usize],
+    actual: &[Option<f64>],
+    predictions: &MemberPredictions,
+    j: usize,
+) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
+    let (mut known, mut truth, mut predicted) = (Vec::new(), Vec::new(), Vec::new());
+    for &row in rows {
+        if let Some(value) = actual.get(row).copied().flatten() {
+            known.push(row);
+            truth.push(value);
+            predicted.push(f64::from(predictions.mean(row, j)));
+        }
+    }
+    (known, truth, predicted)
+}
+
 /// Model and naive metrics for every outcome on the holdout rows.
 pub fn holdout_metrics(
     frame: &DataFrame,
@@ -78,17 +97,7 @@ pub fn holdout_metrics(
         .map(|(j, outcome)| {
             let actual = column::numbers(frame, &outcome.column).unwrap_or_default();
             let known = |row: usize| actual.get(row).copied().flatten();
-            let rows: Vec<usize> = split
-                .holdout
-                .iter()
-                .copied()
-                .filter(|&row| known(row).is_some())
-                .collect();
-            let truth: Vec<f64> = rows.iter().filter_map(|&row| known(row)).collect();
-            let model: Vec<f64> = rows
-                .iter()
-                .map(|&row| f64::from(predictions.mean(row, j)))
-                .collect();
+            let (rows, truth, model) = known_rows(&split.holdout, &actual, predictions, j);
             let naive = group_means(&arms, &split.train, &known, &rows);
             let mean_truth = truth.iter().sum::<f64>() / truth.len().max(1) as f64;
             let mean_model = model.iter().sum::<f64>() / model.len().max(1) as f64;

@@ -373,11 +373,7 @@ impl ForecastModel {
         };
         // Cancelling the networks ends training: the trees only start on a run that went on.
         let tree_family = if family.trains_trees() && !trained.cancelled {
-            let lever_inputs: Vec<bool> = encoder
-                .input_kinds()
-                .iter()
-                .map(|kind| *kind == encode::InputKind::Lever)
-                .collect();
+            let lever_inputs = lift_inputs.lever_positions();
             let settings = trees::TreeSettings {
                 members: config.members.max(1),
                 budget: config.tree_budget,

@@ -31,6 +31,13 @@ pub struct LiftInputs {
     pub baseline: Vec<f32>,
 }
 
+impl LiftInputs {
+    /// Per input position: whether it is a lever.
+    pub fn lever_positions(&self) -> Vec<bool> {
+        self.lever.iter().map(|l| *l > 0.0).collect()
+    }
+}
+
 /// Shape of the network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetworkShape {

@@ -79,6 +79,23 @@ struct GroupedParts {
     base: Vec<Vec<Tensor<3>>>,
 }
 
+impl DeepKept {
+    /// The networks' link values of `with`, the prepared rows with their levers moved.
+    fn link_values(
+        &self,
+        nets: &[EnsembleNet],
+        with: &EncodedRows,
+        lever: &[f32],
+        k: usize,
+        device: &Device,
+    ) -> LinkValues {
+        match self {
+            DeepKept::Rows(parts) => link_from_parts(nets, parts, with, lever, k, device),
+            DeepKept::Groups(grouped) => link_from_groups(nets, grouped, with, lever, k, device),
+        }
+    }
+}
+
 /// Groups are used when each holds at least this many rows on average.
 const MIN_ROWS_PER_GROUP: usize = 4;
 
@@ -168,7 +185,7 @@ impl ForecastModel {
         } else {
             (None, None)
         };
-        let lever_positions: Vec<bool> = lift_inputs.lever.iter().map(|l| *l > 0.0).collect();
+        let lever_positions = lift_inputs.lever_positions();
         let trees = self
             .used_trees(&weights)
             .filter(|_| lever_positions.len() == as_is.width)
@@ -211,22 +228,7 @@ impl ForecastModel {
         let weights = blend::deep_weights(&self.meta.blend, k);
         let lever = &self.meta.shape.lift_inputs.lever;
         let deep = match &prepared.deep {
-            Some(DeepKept::Rows(parts)) => Some(link_from_parts(
-                &self.nets,
-                parts,
-                with,
-                lever,
-                k,
-                &self.device,
-            )),
-            Some(DeepKept::Groups(grouped)) => Some(link_from_groups(
-                &self.nets,
-                grouped,
-                with,
-                lever,
-                k,
-                &self.device,
-            )),
+            Some(kept) => Some(kept.link_values(&self.nets, with, lever, k, &self.device)),
             None if self.uses_deep(&weights) => Some(super::predict::link_values(
                 &self.nets,
                 with,
