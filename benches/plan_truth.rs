@@ -4,8 +4,14 @@
 //! truths lie inside their 95% intervals.
 //!
 //! Run: `cargo bench --profile release --bench plan_truth` (prints Markdown for BENCHMARKS.md).
-//! `PLAN_TRUTH_CONFIG='{"family":"deep","patience":20}'` trains one setting instead, with those
-//! `TrainConfig` fields changed from the defaults (for experiments).
+//! For experiments:
+//! - `PLAN_TRUTH_CONFIG='{"family":"deep","patience":20}'` trains one setting instead, with those
+//!   `TrainConfig` fields changed from the defaults;
+//! - `PLAN_TRUTH_SEEDS=42,7` trains with those seeds;
+//! - `PLAN_TRUTH_DATA=DIR` reads `shop_campaigns.csv` and `truth.json` from DIR, a sample of
+//!   another design (`liftcast sample --out DIR --window-spacing 14 --audience-scale 10`);
+//! - `PLAN_TRUTH_BASELINES=1` adds each plan's baseline error: a lift is a share of its
+//!   baseline, so a baseline forecast 6% low takes about 6% off the lift.
 
 use std::path::Path;
 
@@ -26,15 +32,15 @@ const SETTINGS: [(ModelFamily, bool, bool); 5] = [
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let table = import::load(
-        &root.join("sample_data/shop_campaigns.csv"),
-        &ImportOptions::default(),
-    )
-    .expect("the sample data imports");
+    let data = std::env::var("PLAN_TRUTH_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| root.join("sample_data"));
+    let table = import::load(&data.join("shop_campaigns.csv"), &ImportOptions::default())
+        .expect("the sample data imports");
     let inspection =
         Inspection::new(table, None, &RoleOverrides::default()).expect("the sample data maps");
     let truth: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("sample_data/truth.json")).expect("truth.json reads"),
+        &std::fs::read_to_string(data.join("truth.json")).expect("truth.json reads"),
     )
     .expect("truth.json parses");
     let scenarios = truth["scenarios"].as_array().cloned().unwrap_or_default();
@@ -51,7 +57,10 @@ fn main() {
         None => SETTINGS.to_vec(),
     };
     for (family, final_fit, controlled) in settings {
-        for seed in SEEDS {
+        let seeds: Vec<u64> = std::env::var("PLAN_TRUTH_SEEDS")
+            .map(|text| text.split(',').filter_map(|s| s.parse().ok()).collect())
+            .unwrap_or_else(|_| SEEDS.to_vec());
+        for seed in seeds {
             let mut config = TrainConfig {
                 seed,
                 final_fit,
@@ -101,7 +110,13 @@ fn main() {
                         continue;
                     };
                     let error = 100.0 * (predicted.lift / true_lift - 1.0);
-                    parts.push(format!("{error:+.0}"));
+                    let true_baseline = expected["baseline"].as_f64().unwrap_or(f64::NAN);
+                    let base_error = 100.0 * (predicted.baseline / true_baseline - 1.0);
+                    if std::env::var("PLAN_TRUTH_BASELINES").is_ok() {
+                        parts.push(format!("{error:+.0} (base {base_error:+.0})"));
+                    } else {
+                        parts.push(format!("{error:+.0}"));
+                    }
                     within += usize::from(error.abs() <= 10.0);
                     inside += usize::from(predicted.lift_95.contains(true_lift));
                     total += 1;

@@ -35,6 +35,28 @@ fn regenerating_with_the_seed_gives_identical_bytes() {
     }
 }
 
+/// Other designs are for experiments; one whose windows would overlap, or whose noise or
+/// audience is not above zero, is refused with what the option takes, before anything is written.
+#[test]
+fn a_design_out_of_range_is_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    let out = folder.path().join("design");
+    for (option, value, says) in [
+        ("--window-spacing", "7", "14..=365"),
+        ("--noise-shape", "0", "not a number above 0"),
+        ("--audience-scale", "lots", "not a number above 0"),
+    ] {
+        let output = common::liftcast(&["sample", "--out", out.to_str().unwrap(), option, value]);
+        assert_eq!(output.status.code(), Some(2), "{option} {value}");
+        assert!(
+            common::stderr(&output).contains(says),
+            "{}",
+            common::stderr(&output)
+        );
+        assert!(!out.exists(), "{option} {value} wrote files");
+    }
+}
+
 #[test]
 fn committed_sample_is_small_and_complete() {
     let csv = committed(CSV_NAME);

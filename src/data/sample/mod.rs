@@ -13,6 +13,7 @@ use chrono::{Duration, NaiveDate};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Gamma, Poisson};
+use serde::{Deserialize, Serialize};
 
 pub use schedule::tested_offers;
 pub use truth::{OutcomeTruth, ScenarioTruth, Truth, campaign_totals, scenario_start};
@@ -30,10 +31,38 @@ pub const TRUTH_NAME: &str = "truth.json";
 
 /// Share of days on which a competitor runs a sale.
 const COMPETITOR_SALE_SHARE: f64 = 0.12;
-/// Gamma shape of day-to-day overdispersion in clicks (larger = less noise).
-const CLICK_NOISE_SHAPE: f64 = 50.0;
 /// Gamma shape of one basket's value around the average order value.
 const BASKET_SHAPE: f64 = 4.0;
+
+/// How the simulated shop is sampled. The default is the committed sample's design; the others
+/// are for experiments on how much data the named plans' lifts need
+/// (`liftcast sample --window-spacing 14 --audience-scale 10`, BENCHMARKS.md).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleDesign {
+    /// Days between the starts of two randomised test windows (14, their length: back to back).
+    pub window_spacing_days: i64,
+    /// Gamma shape of day-to-day overdispersion in clicks (larger = less noise).
+    pub click_noise_shape: f64,
+    /// Multiplier on every segment × channel's audience (more messages, less count noise).
+    pub audience_scale: f64,
+}
+
+impl Default for SampleDesign {
+    fn default() -> Self {
+        Self {
+            window_spacing_days: 28,
+            click_noise_shape: 50.0,
+            audience_scale: 1.0,
+        }
+    }
+}
+
+impl SampleDesign {
+    /// Whether this is the committed sample's design.
+    pub fn is_committed(&self) -> bool {
+        *self == Self::default()
+    }
+}
 
 /// The generated data: the CSV text and the truth about it.
 pub struct SampleData {
@@ -41,16 +70,21 @@ pub struct SampleData {
     pub truth: Truth,
 }
 
-/// Generates the sample data for a seed. The same seed gives the same bytes.
+/// Generates the committed sample's design for a seed. The same seed gives the same bytes.
 pub fn generate(seed: u64) -> SampleData {
+    generate_with(seed, &SampleDesign::default())
+}
+
+/// Generates the sample data of a design for a seed. The same seed gives the same bytes.
+pub fn generate_with(seed: u64, design: &SampleDesign) -> SampleData {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let first = world::origin();
     let plans = schedule::build(
         &mut rng,
         first,
         HISTORY_DAYS,
-        SEGMENTS.len(),
-        CHANNELS.len(),
+        (SEGMENTS.len(), CHANNELS.len()),
+        design.window_spacing_days,
     );
     let competitor_days: Vec<bool> = (0..HISTORY_DAYS)
         .map(|_| rng.random_bool(COMPETITOR_SALE_SHARE))
@@ -83,9 +117,11 @@ pub fn generate(seed: u64) -> SampleData {
                 campaign: today.campaign,
                 after_campaign,
                 competitor_sale: competitor_days[day],
+                audience_scale: design.audience_scale,
             };
             let expected = world::expected(&cell_day);
-            let (clicks, orders, revenue) = draw_outcomes(&mut rng, &expected);
+            let (clicks, orders, revenue) =
+                draw_outcomes(&mut rng, &expected, design.click_noise_shape);
             write_row(
                 &mut csv,
                 &cell_day,
@@ -99,13 +135,17 @@ pub fn generate(seed: u64) -> SampleData {
     }
     SampleData {
         csv,
-        truth: truth::compute(seed),
+        truth: truth::compute(seed, design),
     }
 }
 
 /// Draws counts and revenue around their expected values (means are preserved exactly).
-fn draw_outcomes(rng: &mut Xoshiro256PlusPlus, expected: &world::Expected) -> (u64, u64, f64) {
-    let overdispersion = Gamma::new(CLICK_NOISE_SHAPE, 1.0 / CLICK_NOISE_SHAPE)
+fn draw_outcomes(
+    rng: &mut Xoshiro256PlusPlus,
+    expected: &world::Expected,
+    click_noise_shape: f64,
+) -> (u64, u64, f64) {
+    let overdispersion = Gamma::new(click_noise_shape, 1.0 / click_noise_shape)
         .map(|g| g.sample(rng))
         .unwrap_or(1.0);
     let clicks = poisson(rng, expected.clicks * overdispersion);
@@ -190,9 +230,9 @@ fn write_row(
     );
 }
 
-/// Writes `shop_campaigns.csv` and `truth.json` into `folder`.
-pub fn write(folder: &Path, seed: u64) -> Result<SampleData, FileError> {
-    let data = generate(seed);
+/// Writes `shop_campaigns.csv` and `truth.json` of a design into `folder`.
+pub fn write(folder: &Path, seed: u64, design: &SampleDesign) -> Result<SampleData, FileError> {
+    let data = generate_with(seed, design);
     files::atomic_write(&folder.join(CSV_NAME), data.csv.as_bytes())?;
     files::save_json(&folder.join(TRUTH_NAME), &data.truth, "sample truth")?;
     Ok(data)
@@ -219,6 +259,41 @@ mod tests {
         let data = generate(1);
         let rows = data.csv.lines().count() - 1;
         assert_eq!(rows, HISTORY_DAYS * SEGMENTS.len() * CHANNELS.len());
+    }
+
+    fn randomised_rows(csv: &str) -> usize {
+        csv.lines()
+            .skip(1)
+            .filter(|line| line.split(',').nth(8) == Some("1"))
+            .count()
+    }
+
+    #[test]
+    fn a_design_sets_windows_noise_and_audiences() {
+        let committed = generate(DEFAULT_SEED);
+        let design = SampleDesign {
+            window_spacing_days: schedule::WINDOW_DAYS,
+            click_noise_shape: 200.0,
+            audience_scale: 10.0,
+        };
+        let richer = generate_with(DEFAULT_SEED, &design);
+        // Back-to-back windows: about twice the randomised rows of one every four weeks.
+        let (few, many) = (
+            randomised_rows(&committed.csv),
+            randomised_rows(&richer.csv),
+        );
+        assert!(many > 3 * few / 2, "{few} → {many} randomised rows");
+        // Ten times the audience: ten times the true lift (the dates' sends are rounded).
+        let lift = |data: &SampleData| data.truth.scenarios[0].outcomes[0].lift;
+        let ratio = lift(&richer) / lift(&committed);
+        assert!((ratio - 10.0).abs() < 0.01, "lift ratio {ratio}");
+        // The committed design is left out of truth.json (its bytes stay as committed); any
+        // other is written down.
+        let text = |data: &SampleData| serde_json::to_string(&data.truth).unwrap_or_default();
+        assert!(!text(&committed).contains("design"));
+        assert!(text(&richer).contains("\"audience_scale\":10.0"));
+        let read: Truth = serde_json::from_str(&text(&richer)).unwrap();
+        assert_eq!(read.design, design);
     }
 
     #[test]

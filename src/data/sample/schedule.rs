@@ -10,8 +10,6 @@ use super::world::{Campaign, OfferKind};
 
 /// Length of a randomised test window in days.
 pub const WINDOW_DAYS: i64 = 14;
-/// Days between the starts of two test windows.
-const WINDOW_SPACING: i64 = 28;
 const PERCENTS: [f64; 6] = [5.0, 10.0, 15.0, 20.0, 25.0, 30.0];
 const COUPONS: [(f64, f64); 4] = [(100.0, 10.0), (150.0, 20.0), (200.0, 30.0), (300.0, 50.0)];
 const DURATIONS: [u32; 5] = [3, 5, 7, 10, 14];
@@ -37,13 +35,14 @@ pub struct DayPlan {
     pub randomised: bool,
 }
 
-/// Day plans for every cell: `plans[cell][day]`, cells ordered segment-major.
+/// Day plans for every cell: `plans[cell][day]`, cells ordered segment-major, with a test
+/// window starting every `window_spacing` days (at least `WINDOW_DAYS`: windows never overlap).
 pub fn build(
     rng: &mut Xoshiro256PlusPlus,
     first: NaiveDate,
     days: usize,
-    segments: usize,
-    channels: usize,
+    (segments, channels): (usize, usize),
+    window_spacing: i64,
 ) -> Vec<Vec<DayPlan>> {
     let cells = segments * channels;
     let mut plans = vec![vec![DayPlan::default(); days]; cells];
@@ -58,7 +57,7 @@ pub fn build(
                 assign_window(rng, plan, start as usize);
             }
         }
-        start += WINDOW_SPACING;
+        start += window_spacing.max(WINDOW_DAYS);
     }
     plans
 }

@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::SampleDesign;
 use super::world::{self, CHANNELS, Campaign, CellDay, OfferKind, SEGMENTS};
 
 /// Format version of `truth.json`.
@@ -15,6 +16,9 @@ pub struct Truth {
     pub format_version: u32,
     /// Seed of the data set it describes (the truth itself does not depend on it).
     pub seed: u64,
+    /// How the data was drawn; left out of the file for the committed sample's design.
+    #[serde(default, skip_serializing_if = "SampleDesign::is_committed")]
+    pub design: SampleDesign,
     /// What the scenario figures assume about things nobody plans.
     pub assumptions: String,
     pub scenarios: Vec<ScenarioTruth>,
@@ -129,19 +133,23 @@ pub fn scenario_start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default()
 }
 
-/// Computes the truth of every named scenario.
-pub fn compute(seed: u64) -> Truth {
+/// Computes the truth of every named scenario for a sample drawn with `design`.
+pub fn compute(seed: u64, design: &SampleDesign) -> Truth {
     Truth {
         format_version: TRUTH_FORMAT_VERSION,
         seed,
+        design: *design,
         assumptions: "no competitor sale, no post-promotion dip from earlier campaigns, \
                       messages sent at the expected daily rate; creative 'A'"
             .into(),
-        scenarios: specs().iter().map(scenario_truth).collect(),
+        scenarios: specs()
+            .iter()
+            .map(|spec| scenario_truth(spec, design.audience_scale))
+            .collect(),
     }
 }
 
-fn scenario_truth(spec: &ScenarioSpec) -> ScenarioTruth {
+fn scenario_truth(spec: &ScenarioSpec, audience_scale: f64) -> ScenarioTruth {
     let start = scenario_start();
     let campaign = Campaign {
         offer: spec.offer,
@@ -162,6 +170,7 @@ fn scenario_truth(spec: &ScenarioSpec) -> ScenarioTruth {
                     campaign,
                     after_campaign: None,
                     competitor_sale: false,
+                    audience_scale,
                 };
                 let treated = world::expected(&cell(Some(campaign)));
                 let untreated = world::expected(&cell(None));
@@ -201,8 +210,9 @@ fn scenario_truth(spec: &ScenarioSpec) -> ScenarioTruth {
     }
 }
 
-/// Noise-free totals of one segment × channel over `days` days from `start`, with the offer
-/// running for all of them (as a `days`-day campaign, creative 'A') and without it.
+/// Noise-free totals of one segment × channel of the committed sample over `days` days from
+/// `start`, with the offer running for all of them (as a `days`-day campaign, creative 'A') and
+/// without it.
 pub fn campaign_totals(
     segment: usize,
     channel: usize,
@@ -225,6 +235,7 @@ pub fn campaign_totals(
             campaign,
             after_campaign: None,
             competitor_sale: false,
+            audience_scale: SampleDesign::default().audience_scale,
         };
         add(&mut with, &world::expected(&cell(Some(campaign))));
         add(&mut without, &world::expected(&cell(None)));
@@ -260,7 +271,7 @@ mod tests {
 
     #[test]
     fn every_scenario_lifts_orders_and_parts_add_up() {
-        let truth = compute(7);
+        let truth = compute(7, &SampleDesign::default());
         assert!(truth.scenarios.len() >= 3);
         for scenario in &truth.scenarios {
             let orders = scenario

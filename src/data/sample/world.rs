@@ -69,6 +69,8 @@ pub struct CellDay {
     /// for the post-promotion dip.
     pub after_campaign: Option<(u32, f64)>,
     pub competitor_sale: bool,
+    /// Multiplier on the segment × channel's audience (1 for the committed sample).
+    pub audience_scale: f64,
 }
 
 /// Expected values of the outcomes.
@@ -80,10 +82,12 @@ pub struct Expected {
     pub revenue: f64,
 }
 
-/// Messages sent to a segment on a channel on a date (the exposure).
-pub fn expected_sends(date: NaiveDate, segment: usize, channel: usize) -> f64 {
+/// Messages sent to a segment on a channel on a date (the exposure), with every audience
+/// multiplied by `audience_scale` (1 for the committed sample).
+pub fn expected_sends(date: NaiveDate, segment: usize, channel: usize, audience_scale: f64) -> f64 {
     let years = (date - origin()).num_days() as f64 / 365.25;
-    (AUDIENCE[segment][channel] * (1.0 + AUDIENCE_GROWTH * years) * SEND_RATE).round()
+    let audience = AUDIENCE[segment][channel] * audience_scale;
+    (audience * (1.0 + AUDIENCE_GROWTH * years) * SEND_RATE).round()
 }
 
 /// Demand on a date: weekday, a yearly wave peaking in December, and festival peaks
@@ -129,7 +133,7 @@ pub fn urgency(duration_days: u32) -> f64 {
 
 /// The noise-free expected outcome of one row.
 pub fn expected(cell: &CellDay) -> Expected {
-    let sends = expected_sends(cell.date, cell.segment, cell.channel);
+    let sends = expected_sends(cell.date, cell.segment, cell.channel, cell.audience_scale);
     let base_ctr = CHANNEL_CTR[cell.channel] * SEGMENT_CTR[cell.segment];
     let base_cvr = SEGMENT_CVR[cell.segment];
     let aov = SEGMENT_AOV[cell.segment];
@@ -195,6 +199,7 @@ mod tests {
             campaign,
             after_campaign: None,
             competitor_sale: false,
+            audience_scale: 1.0,
         }
     }
 
