@@ -91,6 +91,27 @@ fn plan_file_round_trips() {
     assert_eq!(Plan::load(&path).unwrap(), plan);
 }
 
+/// A plan names its covariates file relative to itself, so the two can move together: the
+/// committed plans read `plan_covariates.csv` beside them from any working directory.
+#[test]
+fn a_relative_covariates_file_is_read_beside_the_plan() {
+    let plan = committed_plan("pct15_all_7d.json");
+    let file = plan.covariates_file.clone().unwrap();
+    assert!(file.is_absolute() && file.exists(), "{}", file.display());
+    let folder = tempfile::tempdir().unwrap();
+    let text = serde_json::to_string(&Plan {
+        covariates_file: Some("future.csv".into()),
+        ..plan.clone()
+    })
+    .unwrap();
+    std::fs::write(folder.path().join("plan.json"), text).unwrap();
+    let moved = Plan::load(&folder.path().join("plan.json")).unwrap();
+    assert_eq!(
+        moved.covariates_file,
+        Some(folder.path().join("future.csv"))
+    );
+}
+
 #[test]
 fn cli_plan_reports_lift_and_money() {
     let folder = tempfile::tempdir().unwrap();
@@ -453,7 +474,8 @@ fn future_covariates_follow_the_carry_rule() {
 fn a_covariates_file_gives_future_values_where_it_has_them() {
     let inspection = sample();
     let schema = inspection.validation.schema.clone().unwrap();
-    let plan = committed_plan("pct15_all_7d.json");
+    let mut plan = committed_plan("pct15_all_7d.json");
+    plan.covariates_file = None;
     let start = plan.start.unwrap();
     let mut csv = String::from("date,channel,competitor_sale\n");
     for day in 0..7 {

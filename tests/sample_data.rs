@@ -5,7 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use liftcast::data::sample::{self, CSV_NAME, DEFAULT_SEED, TRUTH_NAME, Truth};
+use liftcast::data::sample::{
+    self, CSV_NAME, DEFAULT_SEED, PLAN_COVARIATES_NAME, TRUTH_NAME, Truth,
+};
 use liftcast::data::{ImportOptions, Inspection, Role, RoleOverrides, import};
 
 fn committed(name: &str) -> Vec<u8> {
@@ -26,7 +28,7 @@ fn regenerating_with_the_seed_gives_identical_bytes() {
         &DEFAULT_SEED.to_string(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
-    for name in [CSV_NAME, TRUTH_NAME] {
+    for name in [CSV_NAME, TRUTH_NAME, PLAN_COVARIATES_NAME] {
         let fresh = std::fs::read(folder.path().join(name)).unwrap();
         assert!(
             fresh == committed(name),

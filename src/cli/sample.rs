@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::data::sample::{self, CSV_NAME, DEFAULT_SEED, SampleDesign, TRUTH_NAME};
+use crate::data::sample::{
+    self, CSV_NAME, DEFAULT_SEED, PLAN_COVARIATES_NAME, SampleDesign, TRUTH_NAME,
+};
 
 #[derive(Args, Debug)]
 pub struct SampleArgs {
@@ -47,10 +49,11 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<ExitCode> {
     let data = sample::write(&args.out, args.seed, &design)?;
     let rows = data.csv.lines().count().saturating_sub(1);
     println!(
-        "wrote {} ({rows} rows) and {} ({} scenarios) with seed {}",
+        "wrote {} ({rows} rows), {} ({} scenarios) and {} with seed {}",
         args.out.join(CSV_NAME).display(),
         args.out.join(TRUTH_NAME).display(),
         data.truth.scenarios.len(),
+        args.out.join(PLAN_COVARIATES_NAME).display(),
         args.seed
     );
     Ok(ExitCode::SUCCESS)

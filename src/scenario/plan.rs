@@ -145,8 +145,16 @@ impl Plan {
         files::save_json(path, self, "plan")
     }
 
+    /// Reads a plan. A relative `covariates_file` is read beside the plan file, so a plan and
+    /// its future covariates can be kept, copied and shared together.
     pub fn load(path: &Path) -> Result<Self, FileError> {
-        files::load_versioned_json(path, "plan", PLAN_FORMAT_VERSION)
+        let mut plan: Self = files::load_versioned_json(path, "plan", PLAN_FORMAT_VERSION)?;
+        if let (Some(file), Some(folder)) = (&plan.covariates_file, path.parent())
+            && file.is_relative()
+        {
+            plan.covariates_file = Some(folder.join(file));
+        }
+        Ok(plan)
     }
 }
 

@@ -28,6 +28,11 @@ pub const HISTORY_DAYS: usize = 731;
 /// File names written by [`write`].
 pub const CSV_NAME: &str = "shop_campaigns.csv";
 pub const TRUTH_NAME: &str = "truth.json";
+/// The named plans' future covariates, as `truth.json` assumes them (the messages sent each day,
+/// no competitor sale), beside the plans in `plans/` that read it.
+pub const PLAN_COVARIATES_NAME: &str = "plans/plan_covariates.csv";
+/// Days the plan covariates cover from `scenario_start()`: the longest named plan.
+const PLAN_COVARIATE_DAYS: i64 = 14;
 
 /// Share of days on which a competitor runs a sale.
 const COMPETITOR_SALE_SHARE: f64 = 0.12;
@@ -64,10 +69,11 @@ impl SampleDesign {
     }
 }
 
-/// The generated data: the CSV text and the truth about it.
+/// The generated data: the CSV text, the truth about it and the plans' future covariates.
 pub struct SampleData {
     pub csv: String,
     pub truth: Truth,
+    pub plan_covariates: String,
 }
 
 /// Generates the committed sample's design for a seed. The same seed gives the same bytes.
@@ -136,7 +142,30 @@ pub fn generate_with(seed: u64, design: &SampleDesign) -> SampleData {
     SampleData {
         csv,
         truth: truth::compute(seed, design),
+        plan_covariates: plan_covariates(design.audience_scale),
     }
+}
+
+/// What a planner states about the named plans' days, and what `truth.json` assumes: each
+/// segment × channel's expected messages per day, and no competitor sale. Without it a plan
+/// carries December's send volumes and competitor days into March, and its forecast answers
+/// another question than the truth's.
+fn plan_covariates(audience_scale: f64) -> String {
+    let mut csv = String::from("date,segment,channel,sends,competitor_sale\n");
+    for offset in 0..PLAN_COVARIATE_DAYS {
+        let date = scenario_start() + Duration::days(offset);
+        for (segment, segment_name) in SEGMENTS.iter().enumerate() {
+            for (channel, channel_name) in CHANNELS.iter().enumerate() {
+                let sends = world::expected_sends(date, segment, channel, audience_scale);
+                let _ = writeln!(
+                    csv,
+                    "{},{segment_name},{channel_name},{sends:.0},0",
+                    date.format("%Y-%m-%d")
+                );
+            }
+        }
+    }
+    csv
 }
 
 /// Draws counts and revenue around their expected values (means are preserved exactly).
@@ -230,11 +259,16 @@ fn write_row(
     );
 }
 
-/// Writes `shop_campaigns.csv` and `truth.json` of a design into `folder`.
+/// Writes `shop_campaigns.csv`, `truth.json` and `plans/plan_covariates.csv` of a design into
+/// `folder`.
 pub fn write(folder: &Path, seed: u64, design: &SampleDesign) -> Result<SampleData, FileError> {
     let data = generate_with(seed, design);
     files::atomic_write(&folder.join(CSV_NAME), data.csv.as_bytes())?;
     files::save_json(&folder.join(TRUTH_NAME), &data.truth, "sample truth")?;
+    files::atomic_write(
+        &folder.join(PLAN_COVARIATES_NAME),
+        data.plan_covariates.as_bytes(),
+    )?;
     Ok(data)
 }
 
