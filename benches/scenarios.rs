@@ -6,7 +6,8 @@
 //!   default 5-member ensemble, and a 21-point response curve over 100,000 sample rows.
 //!
 //! Run: `cargo bench --profile release --bench scenarios` (CPU; add `-- gpu` on a machine with
-//! one, `-- timings` for seed 42 alone).
+//! one, `-- timings` for seed 42 alone, `-- lever-values` to train with
+//! `TrainConfig::calibrate_lever_values`).
 
 #[path = "../tests/common/sample_optimiser.rs"]
 mod sample_optimiser;
@@ -38,6 +39,10 @@ fn set(lever: &str, value: &str) -> LeverSetting {
 }
 
 fn train(inspection: &Inspection, config: TrainConfig, device: DeviceChoice) -> ForecastModel {
+    let config = TrainConfig {
+        calibrate_lever_values: std::env::args().any(|a| a == "lever-values"),
+        ..config
+    };
     start_training(inspection, config, device, None)
         .expect("training starts")
         .wait(|_: EpochReport| {})

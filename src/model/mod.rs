@@ -437,8 +437,14 @@ impl ForecastModel {
             .copied()
             .filter(|&row| evidence.get(row).copied().unwrap_or(true))
             .collect();
-        let (calibration, predictions) =
-            calibrate::Calibration::fit(&link, &encoded, &encoder, uses_offset, &fitted_rows);
+        let (calibration, predictions) = calibrate::Calibration::fit(
+            &link,
+            &encoded,
+            &encoder,
+            uses_offset,
+            &fitted_rows,
+            config.calibrate_lever_values,
+        );
         let intervals =
             intervals::fit(&predictions, &encoded, &encoder.outcomes, &split.validation);
         // A final fit holds nothing out: no metrics rather than figures of zero rows.

@@ -57,6 +57,13 @@ pub struct TrainConfig {
     /// Deep ensemble, gradient-boosted trees, or both blended per outcome.
     #[serde(default = "ModelFamily::before_trees")]
     pub family: ModelFamily,
+    /// Calibrate each value of a numeric or offer lever that takes at most 12 values (each
+    /// depth, duration, coupon) as its own arm, besides each category. It restores the shape
+    /// the network flattens (a short campaign's urgency), at the price of matching the noise of
+    /// values tested on few rows: on the sample, plan lifts come closer to the truth while the
+    /// optimiser without a budget chases that noise (BENCHMARKS.md, session 9). Off by default.
+    #[serde(default)]
+    pub calibrate_lever_values: bool,
     /// perpetual's budget for the trees (see `trees::DEFAULT_BUDGET`).
     #[serde(default = "default_tree_budget")]
     pub tree_budget: f32,
@@ -93,6 +100,7 @@ impl Default for TrainConfig {
             cv_fold: None,
             final_fit: false,
             family: ModelFamily::Hybrid,
+            calibrate_lever_values: false,
             tree_budget: default_tree_budget(),
         }
     }
