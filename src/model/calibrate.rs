@@ -231,24 +231,17 @@ mod tests {
     use crate::data::roles::OutcomeKind;
     use crate::model::encode::{NumericFeature, NumericSource, OutcomeTarget};
 
-    fn lever(column: &str) -> NumericFeature {
-        NumericFeature {
-            column: column.into(),
-            source: NumericSource::Column,
-            log: false,
-            center: 0.0,
-            scale: 1.0,
-            lever: true,
-        }
-    }
-
-    /// A model that gives every row the same prediction (link 0: a count of 1), against
-    /// outcomes that grow with a duration lever taking three values: each value's arm is
-    /// matched, and a value never fitted (slot 0) keeps only the overall shifts.
-    #[test]
-    fn a_numeric_lever_with_few_values_is_calibrated_value_by_value() {
-        let encoder = Encoder {
-            numeric: vec![lever("duration_days")],
+    /// An encoder of one numeric lever (its values as they are) and one count outcome.
+    fn one_lever_encoder(column: &str) -> Encoder {
+        Encoder {
+            numeric: vec![NumericFeature {
+                column: column.into(),
+                source: NumericSource::Column,
+                log: false,
+                center: 0.0,
+                scale: 1.0,
+                lever: true,
+            }],
             categorical: Vec::new(),
             calendar: None,
             exposure: None,
@@ -257,7 +250,15 @@ mod tests {
                 kind: OutcomeKind::Count,
                 scale: 1.0,
             }],
-        };
+        }
+    }
+
+    /// A model that gives every row the same prediction (link 0: a count of 1), against
+    /// outcomes that grow with a duration lever taking three values: each value's arm is
+    /// matched, and a value never fitted (slot 0) keeps only the overall shifts.
+    #[test]
+    fn a_numeric_lever_with_few_values_is_calibrated_value_by_value() {
+        let encoder = one_lever_encoder("duration_days");
         let durations = [0.0f32, 3.0, 14.0];
         let truth = [1.0f32, 3.0, 2.0];
         let rows = 30;
@@ -295,17 +296,7 @@ mod tests {
     /// A lever that takes many values is a continuum: no arms.
     #[test]
     fn a_numeric_lever_with_many_values_is_left_to_the_network() {
-        let encoder = Encoder {
-            numeric: vec![lever("price")],
-            categorical: Vec::new(),
-            calendar: None,
-            exposure: None,
-            outcomes: vec![OutcomeTarget {
-                column: "orders".into(),
-                kind: OutcomeKind::Count,
-                scale: 1.0,
-            }],
-        };
+        let encoder = one_lever_encoder("price");
         let rows = 40;
         let encoded = EncodedRows {
             rows,
