@@ -56,11 +56,12 @@ fn main() {
         Some(_) => vec![(ModelFamily::Hybrid, false, true)],
         None => SETTINGS.to_vec(),
     };
+    let seeds: Vec<u64> = std::env::var("PLAN_TRUTH_SEEDS")
+        .map(|text| text.split(',').filter_map(|s| s.parse().ok()).collect())
+        .unwrap_or_else(|_| SEEDS.to_vec());
+    let show_baselines = std::env::var("PLAN_TRUTH_BASELINES").is_ok();
     for (family, final_fit, controlled) in settings {
-        let seeds: Vec<u64> = std::env::var("PLAN_TRUTH_SEEDS")
-            .map(|text| text.split(',').filter_map(|s| s.parse().ok()).collect())
-            .unwrap_or_else(|_| SEEDS.to_vec());
-        for seed in seeds {
+        for &seed in &seeds {
             let mut config = TrainConfig {
                 seed,
                 final_fit,
@@ -110,9 +111,9 @@ fn main() {
                         continue;
                     };
                     let error = 100.0 * (predicted.lift / true_lift - 1.0);
-                    let true_baseline = expected["baseline"].as_f64().unwrap_or(f64::NAN);
-                    let base_error = 100.0 * (predicted.baseline / true_baseline - 1.0);
-                    if std::env::var("PLAN_TRUTH_BASELINES").is_ok() {
+                    if show_baselines {
+                        let true_baseline = expected["baseline"].as_f64().unwrap_or(f64::NAN);
+                        let base_error = 100.0 * (predicted.baseline / true_baseline - 1.0);
                         parts.push(format!("{error:+.0} (base {base_error:+.0})"));
                     } else {
                         parts.push(format!("{error:+.0}"));

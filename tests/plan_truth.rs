@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use liftcast::data::sample::{campaign_totals, scenario_start, world::OfferKind};
 use liftcast::data::{ImportOptions, column, import};
 use liftcast::model::TrainConfig;
 use liftcast::scenario::evaluate::evaluate_plan;
@@ -85,7 +86,6 @@ fn calibrating_lever_values_restores_a_short_campaigns_urgency() {
     };
     let model = train_on_cpu(&inspection, config);
     let history = &inspection.table.frame;
-    use liftcast::data::sample::{campaign_totals, scenario_start, world::OfferKind};
     let offer = OfferKind::Coupon {
         threshold: 150.0,
         off: 20.0,

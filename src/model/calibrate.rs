@@ -1,11 +1,14 @@
 //! Calibration after training: link-scale shifts that make the mean prediction equal the mean
 //! outcome on the rows the model learnt from (never the holdout), overall and within each value
-//! of every lever: each category, and each value of a numeric or offer lever that takes few
-//! values (a discount depth, a duration, a `150:20` coupon). Early stopping shrinks a lever's
-//! effect towards zero, and towards its average over the lever's values (a 3-day and a 14-day
-//! campaign come out alike); matching each arm's mean removes that bias, and on randomised data
-//! it ties the model's lift at each value to the observed difference between arms, adjusted
-//! for covariates by the network.
+//! of every categorical lever. Early stopping shrinks a lever's effect towards zero; matching
+//! each arm's mean removes that bias, and on randomised data it ties the model's average lift
+//! to the observed difference between arms, adjusted for covariates by the network.
+//!
+//! On request (`TrainConfig::calibrate_lever_values`) each value of a numeric or offer lever
+//! that takes few values (a discount depth, a duration, a `150:20` coupon) is an arm too: early
+//! stopping also shrinks a lever's effect towards its average over values (a 3-day and a
+//! 14-day campaign come out alike), which those arms undo, at the price of matching the noise
+//! of values tested on few rows.
 
 use serde::{Deserialize, Serialize};
 

@@ -31,8 +31,6 @@ pub const TRUTH_NAME: &str = "truth.json";
 /// The named plans' future covariates, as `truth.json` assumes them (the messages sent each day,
 /// no competitor sale), beside the plans in `plans/` that read it.
 pub const PLAN_COVARIATES_NAME: &str = "plans/plan_covariates.csv";
-/// Days the plan covariates cover from `scenario_start()`: the longest named plan.
-const PLAN_COVARIATE_DAYS: i64 = 14;
 
 /// Share of days on which a competitor runs a sale.
 const COMPETITOR_SALE_SHARE: f64 = 0.12;
@@ -139,21 +137,27 @@ pub fn generate_with(seed: u64, design: &SampleDesign) -> SampleData {
             );
         }
     }
+    let truth = truth::compute(seed, design);
+    let plan_covariates = plan_covariates(&truth, design.audience_scale);
     SampleData {
         csv,
-        truth: truth::compute(seed, design),
-        plan_covariates: plan_covariates(design.audience_scale),
+        truth,
+        plan_covariates,
     }
 }
 
-/// What a planner states about the named plans' days, and what `truth.json` assumes: each
-/// segment × channel's expected messages per day, and no competitor sale. Without it a plan
-/// carries December's send volumes and competitor days into March, and its forecast answers
-/// another question than the truth's.
-fn plan_covariates(audience_scale: f64) -> String {
+/// What a planner states about the named plans' days (the first plan's start to the last one's
+/// end), and what `truth.json` assumes: each segment × channel's expected messages per day, and
+/// no competitor sale. Without it a plan carries December's send volumes and competitor days
+/// into March, and its forecast answers another question than the truth's.
+fn plan_covariates(truth: &Truth, audience_scale: f64) -> String {
     let mut csv = String::from("date,segment,channel,sends,competitor_sale\n");
-    for offset in 0..PLAN_COVARIATE_DAYS {
-        let date = scenario_start() + Duration::days(offset);
+    let first = truth.scenarios.iter().map(|s| s.start_date).min();
+    let last = truth.scenarios.iter().map(|s| s.end_date).max();
+    let (Some(first), Some(last)) = (first, last) else {
+        return csv;
+    };
+    for date in first.iter_days().take_while(|date| *date <= last) {
         for (segment, segment_name) in SEGMENTS.iter().enumerate() {
             for (channel, channel_name) in CHANNELS.iter().enumerate() {
                 let sends = world::expected_sends(date, segment, channel, audience_scale);
@@ -295,11 +299,12 @@ mod tests {
         assert_eq!(rows, HISTORY_DAYS * SEGMENTS.len() * CHANNELS.len());
     }
 
-    fn randomised_rows(csv: &str) -> usize {
+    /// The data rows of a randomised test window.
+    fn randomised_rows(csv: &str) -> Vec<&str> {
         csv.lines()
             .skip(1)
             .filter(|line| line.split(',').nth(8) == Some("1"))
-            .count()
+            .collect()
     }
 
     #[test]
@@ -313,8 +318,8 @@ mod tests {
         let richer = generate_with(DEFAULT_SEED, &design);
         // Back-to-back windows: about twice the randomised rows of one every four weeks.
         let (few, many) = (
-            randomised_rows(&committed.csv),
-            randomised_rows(&richer.csv),
+            randomised_rows(&committed.csv).len(),
+            randomised_rows(&richer.csv).len(),
         );
         assert!(many > 3 * few / 2, "{few} → {many} randomised rows");
         // Ten times the audience: ten times the true lift (the dates' sends are rounded).
@@ -333,12 +338,7 @@ mod tests {
     #[test]
     fn randomised_windows_have_treated_and_held_out_cells() {
         let data = generate(DEFAULT_SEED);
-        let randomised: Vec<&str> = data
-            .csv
-            .lines()
-            .skip(1)
-            .filter(|line| line.split(',').nth(8) == Some("1"))
-            .collect();
+        let randomised = randomised_rows(&data.csv);
         let treated = randomised
             .iter()
             .filter(|line| line.split(',').nth(3) != Some("none"))
