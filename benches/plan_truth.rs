@@ -15,6 +15,7 @@
 
 use std::path::Path;
 
+use liftcast::data::sample::PLAN_COVARIATES_NAME;
 use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};
 use liftcast::model::{DeviceChoice, EpochReport, ModelFamily, TrainConfig, start_training};
 use liftcast::scenario::evaluate::evaluate_plan;
@@ -99,8 +100,10 @@ fn main() {
             let (mut errors, mut within, mut inside, mut total) = (Vec::new(), 0, 0, 0);
             for scenario in &scenarios {
                 let name = scenario["name"].as_str().unwrap_or_default();
-                let plan = Plan::load(&root.join(format!("sample_data/plans/{name}.json")))
+                let mut plan = Plan::load(&root.join(format!("sample_data/plans/{name}.json")))
                     .expect("the plan loads");
+                // Another design's plans state its own sends (its audience may be larger).
+                plan.covariates_file = Some(data.join(PLAN_COVARIATES_NAME));
                 let forecast = evaluate_plan(&model, &inspection.table.frame, &plan)
                     .expect("the plan forecasts");
                 let mut parts = Vec::new();

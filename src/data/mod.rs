@@ -1,10 +1,12 @@
 //! Data: reading files (CSV/TSV, Parquet, JSON Lines, Excel) into tables, column roles and their
 //! detection, coupon notations, dates, validation into a schema, and the sample-data generator.
 
+pub mod carryover;
 pub mod column;
 pub mod controls;
 pub mod dates;
 pub mod detect;
+pub mod festivals;
 pub mod frame;
 pub mod import;
 pub mod missing;

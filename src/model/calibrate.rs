@@ -6,9 +6,8 @@
 //!
 //! On request (`TrainConfig::calibrate_lever_values`) each value of a numeric or offer lever
 //! that takes few values (a discount depth, a duration, a `150:20` coupon) is an arm too: early
-//! stopping also shrinks a lever's effect towards its average over values (a 3-day and a
-//! 14-day campaign come out alike), which those arms undo, at the price of matching the noise
-//! of values tested on few rows.
+//! stopping also shrinks a lever's effect towards its average over values, which those arms
+//! undo, at the price of matching the noise of values tested on few rows.
 
 use serde::{Deserialize, Serialize};
 
@@ -247,6 +246,7 @@ mod tests {
             }],
             categorical: Vec::new(),
             calendar: None,
+            post_campaign: None,
             exposure: None,
             outcomes: vec![OutcomeTarget {
                 column: "orders".into(),

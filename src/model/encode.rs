@@ -1,7 +1,8 @@
 //! Turning a validated table into model inputs: numbers standardised (log first when heavy
 //! tailed), coupon notations into threshold / amount off / discount rate, categories one-hot with
 //! an "unseen" slot (cold start), dates into calendar cycles and a trend, exposure into a log
-//! offset. Fitted on training rows only and saved with the model.
+//! offset, and on time data with levers how long ago the row's series last ended a campaign
+//! (the post-promotion dip). Fitted on training rows only and saved with the model.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,8 +11,10 @@ use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::data::carryover::{CampaignCalendar, LastEnds};
 use crate::data::column;
 use crate::data::dates::{self, DateFormat};
+use crate::data::festivals::SHOPPING_FESTIVALS;
 use crate::data::notation::{offer_fields, parse_offer};
 use crate::data::roles::OutcomeKind;
 use crate::data::schema::{LeverKind, Schema};
@@ -72,6 +75,44 @@ pub struct CalendarFeature {
     pub format: DateFormat,
     /// First training date: the trend counts years from here.
     pub origin: NaiveDate,
+    /// One input per shopping festival window (`data::festivals`); false in models saved
+    /// before them and for day numbers without a calendar.
+    #[serde(default)]
+    pub festivals: bool,
+}
+
+impl CalendarFeature {
+    fn width(&self) -> usize {
+        CALENDAR_WIDTH
+            + if self.festivals {
+                SHOPPING_FESTIVALS.len()
+            } else {
+                0
+            }
+    }
+}
+
+/// Inputs for how long ago the row's series last ended a campaign: decays of the days since,
+/// one fast, one weekly, one monthly (0 where none ended before), so the network's linear path
+/// and the trees can both shape a dip of any length.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostCampaignFeature {
+    pub calendar: CampaignCalendar,
+    /// Each series' last campaign end in the training rows, for rows beyond the history (a
+    /// plan's days).
+    pub last_ends: LastEnds,
+}
+
+/// Time constants (days) of the post-campaign inputs.
+const POST_CAMPAIGN_DECAYS: [f64; 2] = [2.0, 7.0];
+const POST_CAMPAIGN_WIDTH: usize = POST_CAMPAIGN_DECAYS.len();
+
+fn post_campaign_inputs(days: Option<u32>) -> [f32; POST_CAMPAIGN_WIDTH] {
+    let Some(days) = days else {
+        return [0.0; POST_CAMPAIGN_WIDTH];
+    };
+    let since = f64::from(days.saturating_sub(1));
+    POST_CAMPAIGN_DECAYS.map(|tau| (-since / tau).exp() as f32)
 }
 
 /// An outcome and how its target is scaled.
@@ -91,6 +132,9 @@ pub struct Encoder {
     pub calendar: Option<CalendarFeature>,
     pub exposure: Option<String>,
     pub outcomes: Vec<OutcomeTarget>,
+    /// Absent in models saved before it, and where there is no time or no varying lever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_campaign: Option<PostCampaignFeature>,
 }
 
 /// What an input position encodes.
@@ -100,6 +144,8 @@ pub enum InputKind {
     Dimension,
     Covariate,
     Calendar,
+    /// Days since the series' last campaign ended.
+    PostCampaign,
 }
 
 /// A lever set to one value on every row (a scenario, or the baseline).
@@ -129,11 +175,13 @@ pub struct EncodedRows {
 const CALENDAR_WIDTH: usize = 5;
 
 impl Encoder {
-    /// Fits the encoder on `train_rows` of `frame`.
+    /// Fits the encoder on `train_rows` of `frame`; `post_campaign` adds the days since the
+    /// series' last campaign where the data has dates and a varying lever.
     pub fn fit(
         frame: &DataFrame,
         schema: &Schema,
         train_rows: &[usize],
+        post_campaign: bool,
     ) -> Result<Self, EncodeError> {
         let mut numeric = Vec::new();
         let mut categorical = Vec::new();
@@ -199,6 +247,7 @@ impl Encoder {
                     column: time.column.clone(),
                     format: time.format,
                     origin: first,
+                    festivals: time.format.has_calendar(),
                 })
             }
             None => None,
@@ -222,12 +271,29 @@ impl Encoder {
                 scale,
             });
         }
+        let post_campaign = match CampaignCalendar::from_schema(schema).filter(|_| post_campaign) {
+            Some(calendar) => {
+                let last_ends =
+                    calendar
+                        .last_ends(frame, train_rows)
+                        .map_err(|e| EncodeError::Read {
+                            column: e.column,
+                            message: e.message,
+                        })?;
+                Some(PostCampaignFeature {
+                    calendar,
+                    last_ends,
+                })
+            }
+            None => None,
+        };
         Ok(Self {
             numeric,
             categorical,
             calendar,
             exposure: schema.exposure.clone(),
             outcomes,
+            post_campaign,
         })
     }
 
@@ -239,8 +305,9 @@ impl Encoder {
                 .iter()
                 .map(|c| c.levels.len() + 1)
                 .sum::<usize>()
-            + if self.calendar.is_some() {
-                CALENDAR_WIDTH
+            + self.calendar.as_ref().map_or(0, CalendarFeature::width)
+            + if self.post_campaign.is_some() {
+                POST_CAMPAIGN_WIDTH
             } else {
                 0
             }
@@ -264,8 +331,11 @@ impl Encoder {
             };
             kinds.extend(std::iter::repeat_n(kind, feature.levels.len() + 1));
         }
-        if self.calendar.is_some() {
-            kinds.extend([InputKind::Calendar; CALENDAR_WIDTH]);
+        if let Some(calendar) = &self.calendar {
+            kinds.extend(std::iter::repeat_n(InputKind::Calendar, calendar.width()));
+        }
+        if self.post_campaign.is_some() {
+            kinds.extend([InputKind::PostCampaign; POST_CAMPAIGN_WIDTH]);
         }
         kinds
     }
@@ -443,9 +513,24 @@ impl Encoder {
                 let date = text
                     .as_deref()
                     .and_then(|t| dates::parse(t, calendar.format));
-                let slots = calendar_inputs(calendar, date);
-                inputs[row * width + position..row * width + position + CALENDAR_WIDTH]
-                    .copy_from_slice(&slots);
+                let start = row * width + position;
+                calendar_inputs(calendar, date, &mut inputs[start..start + calendar.width()]);
+            }
+            position += calendar.width();
+        }
+        if let Some(feature) = &self.post_campaign {
+            // From the frame's own lever columns, never from `settings`: a scenario and its
+            // baseline differ in their levers alone.
+            let days = feature
+                .calendar
+                .days_since_campaign(frame, &feature.last_ends)
+                .map_err(|e| EncodeError::Read {
+                    column: e.column,
+                    message: e.message,
+                })?;
+            for (row, days) in days.into_iter().enumerate() {
+                inputs[row * width + position..row * width + position + POST_CAMPAIGN_WIDTH]
+                    .copy_from_slice(&post_campaign_inputs(days));
             }
         }
 
@@ -479,24 +564,31 @@ impl Encoder {
     }
 }
 
-fn calendar_inputs(calendar: &CalendarFeature, date: Option<NaiveDate>) -> [f32; CALENDAR_WIDTH] {
+/// Writes a date's calendar inputs into `slots` (zero-filled): weekday and yearly cycles, the
+/// trend in years, then one flag per shopping festival window.
+fn calendar_inputs(calendar: &CalendarFeature, date: Option<NaiveDate>, slots: &mut [f32]) {
     let Some(date) = date else {
-        return [0.0; CALENDAR_WIDTH];
+        return;
     };
     let years = (date - calendar.origin).num_days() as f64 / 365.25;
+    slots[CALENDAR_WIDTH - 1] = years as f32;
     if !calendar.format.has_calendar() {
-        return [0.0, 0.0, 0.0, 0.0, years as f32];
+        return;
     }
     let tau = std::f64::consts::TAU;
     let weekday = f64::from(date.weekday().num_days_from_monday()) / 7.0;
     let day_of_year = f64::from(date.ordinal0()) / 365.25;
-    [
+    slots[..CALENDAR_WIDTH - 1].copy_from_slice(&[
         (tau * weekday).sin() as f32,
         (tau * weekday).cos() as f32,
         (tau * day_of_year).sin() as f32,
         (tau * day_of_year).cos() as f32,
-        years as f32,
-    ]
+    ]);
+    if calendar.festivals {
+        for (slot, festival) in slots[CALENDAR_WIDTH..].iter_mut().zip(&SHOPPING_FESTIVALS) {
+            *slot = f32::from(u8::from(festival.contains(date)));
+        }
+    }
 }
 
 fn standardise(feature: &NumericFeature, value: Option<f64>) -> f32 {

@@ -252,7 +252,12 @@ fn lift_inputs(
             .collect(),
         effect: kinds
             .iter()
-            .map(|k| f32::from(u8::from(*k != InputKind::Calendar)))
+            .map(|k| {
+                f32::from(u8::from(!matches!(
+                    k,
+                    InputKind::Calendar | InputKind::PostCampaign
+                )))
+            })
             .collect(),
         baseline: kinds
             .iter()
@@ -321,7 +326,7 @@ impl ForecastModel {
         if split.train.is_empty() {
             return Err(ModelError::NoTrainingRows);
         }
-        let encoder = Encoder::fit(frame, schema, &split.train)?;
+        let encoder = Encoder::fit(frame, schema, &split.train, config.post_campaign_inputs)?;
         let encoded = encoder.encode(frame, &[])?;
         let uses_offset = encoder.exposure.is_some();
         let parents = forecast::funnel_parents(&encoder.outcomes);

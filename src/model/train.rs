@@ -58,12 +58,19 @@ pub struct TrainConfig {
     #[serde(default = "ModelFamily::before_trees")]
     pub family: ModelFamily,
     /// Calibrate each value of a numeric or offer lever that takes at most 12 values (each
-    /// depth, duration, coupon) as its own arm, besides each category. It restores the shape
-    /// the network flattens (a short campaign's urgency), at the price of matching the noise of
-    /// values tested on few rows: on the sample, plan lifts come closer to the truth while the
-    /// optimiser without a budget chases that noise (BENCHMARKS.md, session 9). Off by default.
+    /// depth, duration, coupon) as its own arm, besides each category. It matches each value's
+    /// own rows, so it pays where every value was tested on many rows (a sample with ten times
+    /// the audience: 38 of 48 plan lifts within 10% against 23 without) and chases noise where
+    /// some were tested on few (the committed sample: it overshoots a short campaign's urgency,
+    /// and the optimiser without a budget chases it). BENCHMARKS.md, sessions 9 and 10. Off by
+    /// default.
     #[serde(default)]
     pub calibrate_lever_values: bool,
+    /// Time data with levers: give the model the days since each series' last campaign ended,
+    /// so the dips after campaigns are not learnt into the no-campaign baseline (a plan's
+    /// baseline, far from the history's campaigns, has none). On by default.
+    #[serde(default = "default_true")]
+    pub post_campaign_inputs: bool,
     /// perpetual's budget for the trees (see `trees::DEFAULT_BUDGET`).
     #[serde(default = "default_tree_budget")]
     pub tree_budget: f32,
@@ -101,6 +108,7 @@ impl Default for TrainConfig {
             final_fit: false,
             family: ModelFamily::Hybrid,
             calibrate_lever_values: false,
+            post_campaign_inputs: true,
             tree_budget: default_tree_budget(),
         }
     }
