@@ -116,23 +116,25 @@ impl CampaignCalendar {
         })
     }
 
-    /// Per series, the end dates of its campaign runs among `rows`, in date order.
-    fn run_ends(
-        calendar: &RowCalendar,
-        rows: impl Iterator<Item = usize>,
-    ) -> HashMap<&str, Vec<NaiveDate>> {
+    /// Per series, the end dates of its campaign runs, in date order.
+    fn run_ends(calendar: &RowCalendar) -> HashMap<&str, Vec<NaiveDate>> {
         // Per series and date: whether any row of that day ran a campaign.
         let mut days: HashMap<&str, BTreeMap<NaiveDate, bool>> = HashMap::new();
-        for row in rows {
-            let Some(date) = calendar.dates.get(row).copied().flatten() else {
+        let rows = calendar
+            .dates
+            .iter()
+            .zip(&calendar.series)
+            .zip(&calendar.campaign);
+        for ((date, series), campaign) in rows {
+            let Some(date) = *date else {
                 continue;
             };
             let flag = days
-                .entry(calendar.series[row].as_str())
+                .entry(series.as_str())
                 .or_default()
                 .entry(date)
                 .or_default();
-            *flag |= calendar.campaign[row];
+            *flag |= *campaign;
         }
         days.into_iter()
             .map(|(series, days)| {
@@ -150,10 +152,10 @@ impl CampaignCalendar {
             .collect()
     }
 
-    /// Each series' latest campaign end among `rows` (the history a model learns from).
-    pub fn last_ends(&self, frame: &DataFrame, rows: &[usize]) -> Result<LastEnds, ReadError> {
+    /// Each series' latest campaign end in `frame` (the history a model learns from).
+    pub fn last_ends(&self, frame: &DataFrame) -> Result<LastEnds, ReadError> {
         let calendar = self.read(frame)?;
-        Ok(Self::run_ends(&calendar, rows.iter().copied())
+        Ok(Self::run_ends(&calendar)
             .into_iter()
             .filter_map(|(series, ends)| Some((series.to_owned(), *ends.last()?)))
             .collect())
@@ -168,7 +170,7 @@ impl CampaignCalendar {
         earlier: &LastEnds,
     ) -> Result<Vec<Option<u32>>, ReadError> {
         let calendar = self.read(frame)?;
-        let ends = Self::run_ends(&calendar, 0..frame.height());
+        let ends = Self::run_ends(&calendar);
         let no_ends = Vec::new();
         Ok((0..frame.height())
             .map(|row| {
@@ -246,7 +248,7 @@ mod tests {
     #[test]
     fn a_historys_last_end_carries_into_later_rows_only() {
         let history = frame();
-        let ends = calendar().last_ends(&history, &[0, 1, 2, 3, 4, 5]).unwrap();
+        let ends = calendar().last_ends(&history).unwrap();
         assert_eq!(ends.get("\u{1f}a"), Some(&day(3)));
         assert_eq!(ends.get("\u{1f}b"), None);
         // A later plan: its own running campaign does not count until it ends.

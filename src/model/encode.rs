@@ -11,7 +11,7 @@ use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::data::carryover::{CampaignCalendar, LastEnds};
+use crate::data::carryover::{CampaignCalendar, LastEnds, ReadError};
 use crate::data::column;
 use crate::data::dates::{self, DateFormat};
 use crate::data::festivals::SHOPPING_FESTIVALS;
@@ -35,6 +35,15 @@ pub enum EncodeError {
     NotANumber { lever: String, value: String },
     #[error("cannot read column '{column}': {message}")]
     Read { column: String, message: String },
+}
+
+impl From<ReadError> for EncodeError {
+    fn from(error: ReadError) -> Self {
+        EncodeError::Read {
+            column: error.column,
+            message: error.message,
+        }
+    }
 }
 
 /// Where a numeric input comes from.
@@ -93,13 +102,14 @@ impl CalendarFeature {
 }
 
 /// Inputs for how long ago the row's series last ended a campaign: decays of the days since,
-/// one fast, one weekly, one monthly (0 where none ended before), so the network's linear path
-/// and the trees can both shape a dip of any length.
+/// one over two days and one over a week (0 where none ended before), so the network's linear
+/// path and the trees can both shape a dip of a few days to a few weeks. (A month-long third
+/// decay made plan lifts worse: it marked how often a series ran campaigns rather than a dip;
+/// BENCHMARKS.md, session 10.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PostCampaignFeature {
     pub calendar: CampaignCalendar,
-    /// Each series' last campaign end in the training rows, for rows beyond the history (a
-    /// plan's days).
+    /// Each series' last campaign end in the history, for rows beyond it (a plan's days).
     pub last_ends: LastEnds,
 }
 
@@ -273,13 +283,8 @@ impl Encoder {
         }
         let post_campaign = match CampaignCalendar::from_schema(schema).filter(|_| post_campaign) {
             Some(calendar) => {
-                let last_ends =
-                    calendar
-                        .last_ends(frame, train_rows)
-                        .map_err(|e| EncodeError::Read {
-                            column: e.column,
-                            message: e.message,
-                        })?;
+                // A fact about the history, not a fitted value: every row counts.
+                let last_ends = calendar.last_ends(frame)?;
                 Some(PostCampaignFeature {
                     calendar,
                     last_ends,
@@ -523,11 +528,7 @@ impl Encoder {
             // baseline differ in their levers alone.
             let days = feature
                 .calendar
-                .days_since_campaign(frame, &feature.last_ends)
-                .map_err(|e| EncodeError::Read {
-                    column: e.column,
-                    message: e.message,
-                })?;
+                .days_since_campaign(frame, &feature.last_ends)?;
             for (row, days) in days.into_iter().enumerate() {
                 inputs[row * width + position..row * width + position + POST_CAMPAIGN_WIDTH]
                     .copy_from_slice(&post_campaign_inputs(days));
