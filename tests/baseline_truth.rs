@@ -9,20 +9,12 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 use liftcast::data::sample::world::{self, CellDay, SEGMENTS};
 use liftcast::data::{ImportOptions, import};
-use liftcast::model::{ForecastModel, TrainConfig};
+use liftcast::model::ForecastModel;
 
-use common::{sample_inspection, temp_file, train_on_cpu};
+use common::{sample_inspection, temp_file, train_final_fit};
 
 const HEADER: &str = "date,segment,channel,campaign_type,discount_pct,coupon,duration_days,\
                       creative,randomised,competitor_sale,sends\n";
-
-fn final_fit() -> ForecastModel {
-    let config = TrainConfig {
-        final_fit: true,
-        ..TrainConfig::default()
-    };
-    train_on_cpu(&sample_inspection(), config)
-}
 
 /// Each outcome's per-row predictions (scenario, baseline) for rows written as CSV.
 fn forecast(model: &ForecastModel, rows: &str) -> Vec<(String, Vec<f64>, Vec<f64>)> {
@@ -42,7 +34,7 @@ fn forecast(model: &ForecastModel, rows: &str) -> Vec<(String, Vec<f64>, Vec<f64
 /// with the festival windows as inputs every month is within 4%.
 #[test]
 fn the_no_campaign_baseline_follows_the_truth_month_by_month() {
-    let model = final_fit();
+    let model = train_final_fit(&sample_inspection());
     let first = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     let last = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
     let mut rows = String::new();
@@ -105,7 +97,7 @@ fn the_no_campaign_baseline_follows_the_truth_month_by_month() {
 /// encode alike and the two forecasts are equal.
 #[test]
 fn orders_dip_the_day_after_a_campaign_ends() {
-    let model = final_fit();
+    let model = train_final_fit(&sample_inspection());
     let campaign_day = "2025-03-09,active,app_push,percent_off,20,none,7,A,1,0,40000\n";
     let after = "2025-03-10,active,app_push,none,0,none,0,none,0,0,40000\n";
     let with_campaign = forecast(&model, &format!("{campaign_day}{after}"));

@@ -10,17 +10,13 @@ use liftcast::scenario::optimise::optimise;
 use common::sample_optimiser::{
     request, true_optimum_bound, true_value_of, truth_table, unlimited_cost,
 };
-use common::{sample_inspection, train_on_cpu};
+use common::{sample_inspection, train_final_fit, train_on_cpu};
 
 /// With the final fit, the model a planner uses (it learnt from the latest campaigns too).
 #[test]
 fn the_optimiser_earns_at_least_95_percent_of_the_true_optimum_within_budget() {
     let inspection = sample_inspection();
-    let config = TrainConfig {
-        final_fit: true,
-        ..TrainConfig::default()
-    };
-    let model = train_on_cpu(&inspection, config);
+    let model = train_final_fit(&inspection);
     let truth = truth_table();
     // A budget that binds: half of what the unconstrained true optimum spends.
     let budget = 0.5 * unlimited_cost(&truth);

@@ -11,7 +11,7 @@ use liftcast::model::TrainConfig;
 use liftcast::scenario::evaluate::evaluate_plan;
 use liftcast::scenario::plan::plan_warnings;
 
-use common::{sample_inspection as sample, train_on_cpu};
+use common::{sample_inspection as sample, train_final_fit, train_on_cpu};
 
 use common::sample_plan as plan;
 
@@ -20,11 +20,7 @@ use common::sample_plan as plan;
 #[test]
 fn true_lifts_lie_inside_the_95_percent_intervals() {
     let inspection = sample();
-    let config = TrainConfig {
-        final_fit: true,
-        ..TrainConfig::default()
-    };
-    let model = train_on_cpu(&inspection, config);
+    let model = train_final_fit(&inspection);
     let truth: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/truth.json"),
@@ -82,11 +78,7 @@ fn true_lifts_lie_inside_the_95_percent_intervals() {
 #[test]
 fn a_short_campaigns_urgency_survives_training() {
     let inspection = sample();
-    let config = TrainConfig {
-        final_fit: true,
-        ..TrainConfig::default()
-    };
-    let model = train_on_cpu(&inspection, config);
+    let model = train_final_fit(&inspection);
     let history = &inspection.table.frame;
     let offer = OfferKind::Coupon {
         threshold: 150.0,

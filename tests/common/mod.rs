@@ -74,6 +74,16 @@ pub fn train_on_cpu(
         .unwrap()
 }
 
+/// Trains the final fit (default settings, every row learnt) on an inspection on the CPU: the
+/// model a planner uses, which the truth checks test.
+pub fn train_final_fit(inspection: &liftcast::data::Inspection) -> liftcast::model::ForecastModel {
+    let config = liftcast::model::TrainConfig {
+        final_fit: true,
+        ..liftcast::model::TrainConfig::default()
+    };
+    train_on_cpu(inspection, config)
+}
+
 /// Trains a model on `data` with `liftcast train` on the CPU (`epochs` at most, two members)
 /// into `out`, and checks it succeeded.
 pub fn train_cli(data: &Path, out: &Path, epochs: &str) {
