@@ -112,6 +112,19 @@ fn a_relative_covariates_file_is_read_beside_the_plan() {
     );
 }
 
+/// A plan read by a relative path and saved in another folder (as `liftcast optimize --out`
+/// saves its plan) still finds its covariates file when read again.
+#[test]
+fn a_plan_saved_elsewhere_keeps_its_covariates_file() {
+    let plan = Plan::load(Path::new("sample_data/plans/pct15_all_7d.json")).unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let copy = folder.path().join("copy.json");
+    plan.save(&copy).unwrap();
+    let reread = Plan::load(&copy).unwrap();
+    let file = reread.covariates_file.unwrap();
+    assert!(file.exists(), "{}", file.display());
+}
+
 #[test]
 fn cli_plan_reports_lift_and_money() {
     let folder = tempfile::tempdir().unwrap();

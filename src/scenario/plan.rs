@@ -146,13 +146,16 @@ impl Plan {
     }
 
     /// Reads a plan. A relative `covariates_file` is read beside the plan file, so a plan and
-    /// its future covariates can be kept, copied and shared together.
+    /// its future covariates can be kept, copied and shared together. It is made absolute as
+    /// it is read: a plan saved again elsewhere (an optimised plan, a plan from the workbench)
+    /// still names the same file.
     pub fn load(path: &Path) -> Result<Self, FileError> {
         let mut plan: Self = files::load_versioned_json(path, "plan", PLAN_FORMAT_VERSION)?;
         if let (Some(file), Some(folder)) = (&plan.covariates_file, path.parent())
             && file.is_relative()
         {
-            plan.covariates_file = Some(folder.join(file));
+            let beside = folder.join(file);
+            plan.covariates_file = Some(std::path::absolute(&beside).unwrap_or(beside));
         }
         Ok(plan)
     }
