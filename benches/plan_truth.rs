@@ -9,7 +9,8 @@
 //!   `TrainConfig` fields changed from the defaults;
 //! - `PLAN_TRUTH_SEEDS=42,7` trains with those seeds;
 //! - `PLAN_TRUTH_DATA=DIR` reads `shop_campaigns.csv` and `truth.json` from DIR, a sample of
-//!   another design (`liftcast sample --out DIR --window-spacing 14 --audience-scale 10`);
+//!   another design (`liftcast sample --out DIR --window-spacing 28 --audience-scale 1`, the
+//!   committed design until session 11);
 //! - `PLAN_TRUTH_BASELINES=1` adds each plan's baseline error: a lift is a share of its
 //!   baseline, so a baseline forecast 6% low takes about 6% off the lift.
 
@@ -102,7 +103,7 @@ fn main() {
                 let name = scenario["name"].as_str().unwrap_or_default();
                 let mut plan = Plan::load(&root.join(format!("sample_data/plans/{name}.json")))
                     .expect("the plan loads");
-                // Another design's plans state its own sends (its audience may be larger).
+                // Another design's plans state its own sends (its audience may be smaller).
                 plan.covariates_file = Some(data.join(PLAN_COVARIATES_NAME));
                 let forecast = evaluate_plan(&model, &inspection.table.frame, &plan)
                     .expect("the plan forecasts");

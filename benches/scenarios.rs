@@ -6,8 +6,8 @@
 //!   default 5-member ensemble, and a 21-point response curve over 100,000 sample rows.
 //!
 //! Run: `cargo bench --profile release --bench scenarios` (CPU; add `-- gpu` on a machine with
-//! one, `-- timings` for seed 42 alone, `-- lever-values` to train with
-//! `TrainConfig::calibrate_lever_values`).
+//! one, `-- timings` for seed 42 alone, `-- no-value-calibration` to train with
+//! `TrainConfig::calibrate_lever_values` off).
 
 #[path = "../tests/common/sample_optimiser.rs"]
 mod sample_optimiser;
@@ -40,7 +40,7 @@ fn set(lever: &str, value: &str) -> LeverSetting {
 
 fn train(inspection: &Inspection, config: TrainConfig, device: DeviceChoice) -> ForecastModel {
     let config = TrainConfig {
-        calibrate_lever_values: std::env::args().any(|a| a == "lever-values"),
+        calibrate_lever_values: !std::env::args().any(|a| a == "no-value-calibration"),
         ..config
     };
     start_training(inspection, config, device, None)

@@ -7,6 +7,7 @@ mod common;
 use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDate};
+use liftcast::data::sample::SampleDesign;
 use liftcast::data::sample::world::{self, CellDay, SEGMENTS};
 use liftcast::data::{ImportOptions, import};
 use liftcast::model::ForecastModel;
@@ -49,7 +50,7 @@ fn the_no_campaign_baseline_follows_the_truth_month_by_month() {
                     campaign: None,
                     after_campaign: None,
                     competitor_sale: false,
-                    audience_scale: 1.0,
+                    audience_scale: SampleDesign::default().audience_scale,
                 };
                 let expected = world::expected(&cell);
                 let _ = writeln!(

@@ -50,11 +50,11 @@ pub struct TrainArgs {
     /// refuse such a model.
     #[arg(long = "final")]
     final_fit: bool,
-    /// Calibrate each value of a numeric or coupon lever with few values (each depth,
-    /// duration, coupon) to its rows' mean: a truer shape across values, but noisier where a
-    /// value was tested on few rows.
+    /// Calibrate each category only, not also each value of a numeric or coupon lever with few
+    /// values (each depth, duration, coupon): for data where some values were tested on few
+    /// rows, whose means are mostly noise.
     #[arg(long)]
-    calibrate_lever_values: bool,
+    no_value_calibration: bool,
     /// JSON lines instead of text.
     #[arg(long)]
     json: bool,
@@ -78,7 +78,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         batch_size: args.batch_size.unwrap_or(defaults.batch_size),
         family: args.model.into(),
         final_fit: args.final_fit,
-        calibrate_lever_values: args.calibrate_lever_values,
+        calibrate_lever_values: !args.no_value_calibration,
         ..defaults
     };
     let job = start_training(&inspection, config, args.device.into(), None)?;

@@ -497,6 +497,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rmspe_says_when_it_skips_rows_whose_actual_is_zero() {
+        let mut notes = Vec::new();
+        let predicted = [1.0, 2.0, 3.0];
+        score_rows(
+            OutcomeKind::Count,
+            &predicted,
+            &[1.0, 0.0, 3.0],
+            &predicted,
+            None,
+            &mut notes,
+        );
+        assert_eq!(
+            notes,
+            ["RMSPE skips 1 of 3 rows whose actual is 0 (a percentage of 0 is undefined)."]
+        );
+        notes.clear();
+        score_rows(
+            OutcomeKind::Count,
+            &predicted,
+            &[1.0, 2.0, 3.0],
+            &predicted,
+            None,
+            &mut notes,
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
     fn error_sources_rank_groups_by_their_share() {
         let groups = vec![
             vec!["segment = a".to_owned()],

@@ -4,7 +4,7 @@
 //! each arm's mean removes that bias, and on randomised data it ties the model's average lift
 //! to the observed difference between arms, adjusted for covariates by the network.
 //!
-//! On request (`TrainConfig::calibrate_lever_values`) each value of a numeric or offer lever
+//! By default (`TrainConfig::calibrate_lever_values`) each value of a numeric or offer lever
 //! that takes few values (a discount depth, a duration, a `150:20` coupon) is an arm too: early
 //! stopping also shrinks a lever's effect towards its average over values, which those arms
 //! undo, at the price of matching the noise of values tested on few rows.

@@ -58,12 +58,13 @@ pub struct TrainConfig {
     #[serde(default = "ModelFamily::before_trees")]
     pub family: ModelFamily,
     /// Calibrate each value of a numeric or offer lever that takes at most 12 values (each
-    /// depth, duration, coupon) as its own arm, besides each category. It matches each value's
-    /// own rows, so it pays where every value was tested on many rows (a sample with ten times
-    /// the audience: 38 of 48 plan lifts within 10% against 23 without) and chases noise where
-    /// some were tested on few (the committed sample: it overshoots a short campaign's urgency,
-    /// and the optimiser without a budget chases it). BENCHMARKS.md, sessions 9 and 10. Off by
-    /// default.
+    /// depth, duration, coupon) as its own arm, besides each category. Early stopping flattens
+    /// a lever's effect across its values; matching each value's own rows restores the shape
+    /// (the committed sample: 49 of 72 plan lifts within 10% against 37 without, and the
+    /// optimiser still earns 99.4–100% of the true optimum). It chases noise where some values
+    /// were tested on few rows (session 10's sparser sample: the optimiser without a budget fell
+    /// to 92.8%); turn it off for such data. BENCHMARKS.md, sessions 9–11. On by default; a
+    /// saved model without the field was trained without it.
     #[serde(default)]
     pub calibrate_lever_values: bool,
     /// Time data with levers: give the model the days since each series' last campaign ended,
@@ -107,7 +108,7 @@ impl Default for TrainConfig {
             cv_fold: None,
             final_fit: false,
             family: ModelFamily::Hybrid,
-            calibrate_lever_values: false,
+            calibrate_lever_values: true,
             post_campaign_inputs: true,
             tree_budget: default_tree_budget(),
         }

@@ -111,26 +111,46 @@ pub fn history_warnings(history: &DataFrame, schema: &Schema, plan: &Plan) -> Ve
     warnings
 }
 
-/// The longest run of consecutive days any one dimension combination spent on a campaign.
+/// A campaign day of one dimension combination: its date and every lever's value.
+type CampaignDay<'a> = (NaiveDate, Vec<Option<&'a str>>);
+
+/// The longest run of consecutive days any one dimension combination spent on one campaign. A
+/// change of any lever's value starts a new campaign: two tests run back to back are two
+/// campaigns of their own lengths, not one long one.
 fn longest_campaign(rows: &HistoryRows) -> i64 {
-    let mut campaign_days: BTreeMap<&str, Vec<NaiveDate>> = BTreeMap::new();
+    // Lever columns in a fixed order, so each row's settings compare as one key.
+    let mut columns: Vec<&Vec<Option<String>>> = Vec::new();
+    let mut names: Vec<&String> = rows.levers.keys().collect();
+    names.sort();
+    for name in names {
+        columns.extend(rows.levers.get(name));
+    }
+    let settings_of = |row: usize| -> Vec<Option<&str>> {
+        columns
+            .iter()
+            .map(|texts| texts.get(row).and_then(|t| t.as_deref()))
+            .collect()
+    };
+    let mut campaign_days: BTreeMap<&str, Vec<CampaignDay>> = BTreeMap::new();
     for row in 0..rows.dates.len() {
         if let (false, Some(date)) = (rows.at_baseline[row], rows.dates[row]) {
             campaign_days
                 .entry(&rows.combos[row])
                 .or_default()
-                .push(date);
+                .push((date, settings_of(row)));
         }
     }
     let mut longest = 0;
     for days in campaign_days.values_mut() {
         days.sort();
-        days.dedup();
+        days.dedup_by(|a, b| a.0 == b.0);
         let mut run = 0;
-        let mut previous: Option<NaiveDate> = None;
-        for &day in days.iter() {
+        let mut previous: Option<&CampaignDay> = None;
+        for day in days.iter() {
             run = match previous {
-                Some(p) if (day - p).num_days() == 1 => run + 1,
+                Some((date, settings)) if (day.0 - *date).num_days() == 1 && *settings == day.1 => {
+                    run + 1
+                }
                 _ => 1,
             };
             longest = longest.max(run);
@@ -138,4 +158,38 @@ fn longest_campaign(rows: &HistoryRows) -> i64 {
         }
     }
     longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One segment's days 1..=days of March with the given discount (0 = no campaign).
+    fn history(discounts: &[u32]) -> HistoryRows {
+        let dates = (0..discounts.len())
+            .map(|day| NaiveDate::from_ymd_opt(2025, 3, 1 + day as u32))
+            .collect();
+        let texts = discounts.iter().map(|d| Some(d.to_string())).collect();
+        HistoryRows {
+            dates,
+            at_baseline: discounts.iter().map(|d| *d == 0).collect(),
+            levers: HashMap::from([("discount_pct".to_string(), texts)]),
+            combos: vec!["active".to_string(); discounts.len()],
+        }
+    }
+
+    #[test]
+    fn a_campaign_runs_while_its_settings_stay_the_same() {
+        // Seven days at 10% off, a pause, then three: the longest ran seven days.
+        assert_eq!(longest_campaign(&history(&[10; 7])), 7);
+        assert_eq!(
+            longest_campaign(&history(&[10, 10, 10, 10, 0, 20, 20, 20])),
+            4
+        );
+        // Two tests back to back, 10% off for five days then 20% for four: two campaigns.
+        assert_eq!(
+            longest_campaign(&history(&[10, 10, 10, 10, 10, 20, 20, 20, 20])),
+            5
+        );
+    }
 }

@@ -69,7 +69,7 @@ pub struct CellDay {
     /// for the post-promotion dip.
     pub after_campaign: Option<(u32, f64)>,
     pub competitor_sale: bool,
-    /// Multiplier on the segment × channel's audience (1 for the committed sample).
+    /// Multiplier on the segment × channel's audience (10 for the committed sample).
     pub audience_scale: f64,
 }
 
@@ -83,7 +83,7 @@ pub struct Expected {
 }
 
 /// Messages sent to a segment on a channel on a date (the exposure), with every audience
-/// multiplied by `audience_scale` (1 for the committed sample).
+/// multiplied by `audience_scale` (10 for the committed sample).
 pub fn expected_sends(date: NaiveDate, segment: usize, channel: usize, audience_scale: f64) -> f64 {
     let years = (date - origin()).num_days() as f64 / 365.25;
     let audience = AUDIENCE[segment][channel] * audience_scale;
