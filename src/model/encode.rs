@@ -84,6 +84,10 @@ pub struct CalendarFeature {
     pub format: DateFormat,
     /// First training date: the trend counts years from here.
     pub origin: NaiveDate,
+    /// Last training date: beyond it the trend is damped (`damped_years`). `None` in models
+    /// saved before it, whose trend runs on undamped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend_end: Option<NaiveDate>,
     /// One input per shopping festival window (`data::festivals`); false in models saved
     /// before them and for day numbers without a calendar.
     #[serde(default)]
@@ -247,16 +251,17 @@ impl Encoder {
         let calendar = match &schema.time {
             Some(time) => {
                 let texts = read_texts(frame, &time.column)?;
-                let first = train_rows
+                let trained: Vec<NaiveDate> = train_rows
                     .iter()
                     .filter_map(|&r| texts.get(r).cloned().flatten())
                     .filter_map(|t| dates::parse(&t, time.format))
-                    .min()
-                    .unwrap_or(time.first);
+                    .collect();
+                let first = trained.iter().min().copied().unwrap_or(time.first);
                 Some(CalendarFeature {
                     column: time.column.clone(),
                     format: time.format,
                     origin: first,
+                    trend_end: trained.iter().max().copied(),
                     festivals: time.format.has_calendar(),
                 })
             }
@@ -571,8 +576,7 @@ fn calendar_inputs(calendar: &CalendarFeature, date: Option<NaiveDate>, slots: &
     let Some(date) = date else {
         return;
     };
-    let years = (date - calendar.origin).num_days() as f64 / 365.25;
-    slots[CALENDAR_WIDTH - 1] = years as f32;
+    slots[CALENDAR_WIDTH - 1] = damped_years(calendar, date) as f32;
     if !calendar.format.has_calendar() {
         return;
     }
@@ -589,6 +593,26 @@ fn calendar_inputs(calendar: &CalendarFeature, date: Option<NaiveDate>, slots: &
         for (slot, festival) in slots[CALENDAR_WIDTH..].iter_mut().zip(&SHOPPING_FESTIVALS) {
             *slot = f32::from(u8::from(festival.contains(date)));
         }
+    }
+}
+
+/// How far a damped trend runs on past the last training date, in years: at most this much
+/// more slope is ever added, two thirds of it in the first `TREND_DAMPING_YEARS`.
+const TREND_DAMPING_YEARS: f64 = 0.25;
+
+/// The trend input: years since the first training date, damped past the last one (Gardner's
+/// damped trend, the robust default of forecasting). A slope the network read off two years of
+/// noise would otherwise run on at full strength into every plan months ahead: on the sample,
+/// seed-to-seed baselines drifted 2–5% low over the three months past the data while every
+/// month inside it stayed within 2% (BENCHMARKS.md, session 11).
+fn damped_years(calendar: &CalendarFeature, date: NaiveDate) -> f64 {
+    let years = |to: NaiveDate| (to - calendar.origin).num_days() as f64 / 365.25;
+    match calendar.trend_end {
+        Some(end) if date > end => {
+            let beyond = years(date) - years(end);
+            years(end) + TREND_DAMPING_YEARS * (1.0 - (-beyond / TREND_DAMPING_YEARS).exp())
+        }
+        _ => years(date),
     }
 }
 
@@ -713,4 +737,45 @@ fn read_texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Enco
         column: name.to_owned(),
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_trend_is_damped_past_the_last_training_date() {
+        let mut calendar = CalendarFeature {
+            column: "date".into(),
+            format: DateFormat::Iso,
+            origin: day(2024, 1, 1),
+            trend_end: Some(day(2025, 1, 1)),
+            festivals: false,
+        };
+        let end = damped_years(&calendar, day(2025, 1, 1));
+        // Inside the training dates the trend is the years since the first one.
+        assert!((damped_years(&calendar, day(2024, 7, 1)) - 182.0 / 365.25).abs() < 1e-9);
+        // Past them it keeps rising, ever more slowly, and never adds more than the damping.
+        let (month, year, decade) = (
+            damped_years(&calendar, day(2025, 2, 1)) - end,
+            damped_years(&calendar, day(2026, 1, 1)) - end,
+            damped_years(&calendar, day(2035, 1, 1)) - end,
+        );
+        assert!(
+            month > 0.8 * 31.0 / 365.25 && month < 31.0 / 365.25,
+            "{month}"
+        );
+        assert!(year > month && year < TREND_DAMPING_YEARS, "{year}");
+        assert!(
+            decade < TREND_DAMPING_YEARS + 1e-12 && decade > year,
+            "{decade}"
+        );
+        // A model saved before the damping keeps its undamped trend.
+        calendar.trend_end = None;
+        assert!((damped_years(&calendar, day(2026, 1, 1)) - 731.0 / 365.25).abs() < 1e-9);
+    }
 }
