@@ -23,7 +23,7 @@ use liftcast::scenario::evaluate::evaluate_plan;
 use liftcast::scenario::plan::Plan;
 
 const SEEDS: [u64; 3] = [42, 1, 2];
-/// (model family, final fit, lift from controlled rows only); penalty 0.1 throughout.
+/// (model family, final fit, lift from controlled rows only); the default penalty throughout.
 const SETTINGS: [(ModelFamily, bool, bool); 5] = [
     (ModelFamily::Hybrid, true, true),
     (ModelFamily::Deep, true, true),
