@@ -16,9 +16,12 @@ use common::{sample_inspection as sample, train_final_fit, train_on_cpu};
 use common::sample_plan as plan;
 
 /// Plans are forecast with the final fit, the model a planner uses: it learnt from every date,
-/// the latest campaigns included.
+/// the latest campaigns included. With the default seed every expected lift is within 10% of
+/// the truth (the worst, the 15%-off plan's clicks, -8.5%); across training seeds 42 and 1-5 it is 58 of 72, and the truth is
+/// inside the 95% interval in 72 of 72 (`cargo bench --profile release --bench plan_truth`,
+/// BENCHMARKS.md session 11).
 #[test]
-fn true_lifts_lie_inside_the_95_percent_intervals() {
+fn true_lifts_are_within_10_percent_and_inside_the_95_percent_intervals() {
     let inspection = sample();
     let model = train_final_fit(&inspection);
     let truth: serde_json::Value = serde_json::from_str(
@@ -29,6 +32,7 @@ fn true_lifts_lie_inside_the_95_percent_intervals() {
     )
     .unwrap();
     let mut outside = Vec::new();
+    let mut off = Vec::new();
     for scenario in truth["scenarios"].as_array().unwrap() {
         let name = scenario["name"].as_str().unwrap();
         let forecast = evaluate_plan(
@@ -53,6 +57,10 @@ fn true_lifts_lie_inside_the_95_percent_intervals() {
             if !predicted.lift_95.contains(true_lift) {
                 outside.push(format!("{name} {outcome}"));
             }
+            let error = predicted.lift / true_lift - 1.0;
+            if error.abs() > 0.1 {
+                off.push(format!("{name} {outcome} {:+.1}%", 100.0 * error));
+            }
             assert!(predicted.lift_80.low >= predicted.lift_95.low);
         }
         let money = &forecast.money.point;
@@ -64,6 +72,10 @@ fn true_lifts_lie_inside_the_95_percent_intervals() {
     assert!(
         outside.is_empty(),
         "truth outside the 95% interval: {outside:?}"
+    );
+    assert!(
+        off.is_empty(),
+        "lifts more than 10% from the truth: {off:?}"
     );
 }
 
