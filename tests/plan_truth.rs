@@ -17,9 +17,9 @@ use common::sample_plan as plan;
 
 /// Plans are forecast with the final fit, the model a planner uses: it learnt from every date,
 /// the latest campaigns included. With the default seed every expected lift is within 10% of
-/// the truth (the worst, the 15%-off plan's clicks, -8.5%); across training seeds 42 and 1-5 it is 58 of 72, and the truth is
-/// inside the 95% interval in 72 of 72 (`cargo bench --profile release --bench plan_truth`,
-/// BENCHMARKS.md session 11).
+/// the truth (the worst, the 15%-off plan's clicks, -8.5%). Across training seeds 42 and 1-5
+/// it is 58 of 72, and the truth is inside the 95% interval in 72 of 72 (`cargo bench
+/// --profile release --bench plan_truth`, BENCHMARKS.md session 11).
 #[test]
 fn true_lifts_are_within_10_percent_and_inside_the_95_percent_intervals() {
     let inspection = sample();
