@@ -60,8 +60,8 @@ pub struct TrainConfig {
     /// Calibrate each value of a numeric or offer lever that takes at most 12 values (each
     /// depth, duration, coupon) as its own arm, besides each category. Early stopping flattens
     /// a lever's effect across its values; matching each value's own rows restores the shape
-    /// (the committed sample: 49 of 72 plan lifts within 10% against 37 without, and the
-    /// optimiser still earns 99.4–100% of the true optimum). It chases noise where some values
+    /// (the committed sample, penalty 0.1, undamped trend: 49 of 72 plan lifts within 10%
+    /// against 37 without, and the optimiser still earns 99.4–100% of the true optimum). It chases noise where some values
     /// were tested on few rows (session 10's sparser sample: the optimiser without a budget fell
     /// to 92.8%); turn it off for such data. BENCHMARKS.md, sessions 9–11. On by default; a
     /// saved model without the field was trained without it.
@@ -85,12 +85,12 @@ fn default_true() -> bool {
     true
 }
 
-/// Chosen with `cargo bench --profile release --bench plan_truth` (BENCHMARKS.md). Session 8,
-/// on the sparser sample: 0.01 let the worst lift (the festival-confounded VIP coupon) reach
-/// +87%, 0.1 held it to +64%. Session 11, on the committed sample with per-value calibration:
-/// 0.03 lets the VIP `300:50` coupon keep more of its segment-specific conversion lift (58 of
-/// 72 plan lifts within 10% against 55 at 0.1, 72 of 72 inside the 95% interval, the worst
-/// error unchanged at -39%).
+/// Chosen with `cargo bench --profile release --bench plan_truth` (BENCHMARKS.md). On the
+/// sparser sample of sessions 1–10, 0.01 let the worst lift (the festival-confounded VIP
+/// coupon) reach +87% and 0.1 held it to +64%, so 0.1 was kept. In session 11, on the
+/// committed sample with per-value calibration, 0.03 lets the VIP `300:50` coupon keep more of
+/// its segment-specific conversion lift: 58 of 72 plan lifts within 10% against 55 at 0.1, 72
+/// of 72 inside the 95% interval, the worst error unchanged at -39%.
 fn default_interaction_penalty() -> f64 {
     0.03
 }

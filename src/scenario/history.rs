@@ -164,7 +164,7 @@ fn longest_campaign(rows: &HistoryRows) -> i64 {
 mod tests {
     use super::*;
 
-    /// One segment's days 1..=days of March with the given discount (0 = no campaign).
+    /// One segment's consecutive days from March 1st, one per discount (0 = no campaign).
     fn history(discounts: &[u32]) -> HistoryRows {
         let dates = (0..discounts.len())
             .map(|day| NaiveDate::from_ymd_opt(2025, 3, 1 + day as u32))
@@ -180,8 +180,9 @@ mod tests {
 
     #[test]
     fn a_campaign_runs_while_its_settings_stay_the_same() {
-        // Seven days at 10% off, a pause, then three: the longest ran seven days.
+        // Seven days at 10% off: one campaign of seven days.
         assert_eq!(longest_campaign(&history(&[10; 7])), 7);
+        // Four days at 10% off, a pause, then three at 20%: the longest ran four days.
         assert_eq!(
             longest_campaign(&history(&[10, 10, 10, 10, 0, 20, 20, 20])),
             4
