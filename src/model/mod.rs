@@ -615,8 +615,9 @@ impl ForecastModel {
     }
 
     /// Calibrated predictions of scenario rows and of the same rows with every lever at its
-    /// baseline. The networks give both from one pass when the two differ only in the levers
-    /// (always so for forecasts and plans; checked, not assumed).
+    /// baseline. When the two differ only in the levers (always so for forecasts and plans;
+    /// checked, not assumed), the networks give both from one pass of lever-free parts and the
+    /// trees that never split on a lever are walked once for both.
     fn predict_encoded_pair(
         &self,
         with: &encode::EncodedRows,
@@ -625,19 +626,43 @@ impl ForecastModel {
         let encoder = &self.meta.encoder;
         let k = encoder.outcomes.len();
         let weights = blend::deep_weights(&self.meta.blend, k);
-        if !self.uses_deep(&weights)
-            || !differ_only_in_levers(with, without, &self.meta.shape.lift_inputs)
-        {
+        let lift_inputs = &self.meta.shape.lift_inputs;
+        if !differ_only_in_levers(with, without, lift_inputs) {
             return (self.predict_encoded(with), self.predict_encoded(without));
         }
-        let (deep_with, deep_without) =
-            predict::link_values_and_baseline(&self.nets, with, k, &self.device);
-        let means = |deep, rows: &encode::EncodedRows| {
-            let link = blend::combine(Some(deep), self.trees_link(rows, &weights), &weights);
+        let (deep_with, deep_without) = if self.uses_deep(&weights) {
+            let (a, b) = prepared::link_values_and_baseline(
+                &self.nets,
+                with,
+                &lift_inputs.lever,
+                k,
+                &self.device,
+            );
+            (Some(a), Some(b))
+        } else {
+            (None, None)
+        };
+        let (trees_with, trees_without) = match self.used_trees(&weights) {
+            Some(trees) => {
+                let (a, b) = trees.link_values_pair(
+                    with,
+                    without,
+                    &lift_inputs.lever_positions(),
+                    &trees_wanted(&weights),
+                );
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
+        let means = |deep, trees, rows: &encode::EncodedRows| {
+            let link = blend::combine(deep, trees, &weights);
             let shifts = self.meta.calibration.row_shifts(rows, k);
             self.means_of(&link, rows, &shifts)
         };
-        (means(deep_with, with), means(deep_without, without))
+        (
+            means(deep_with, trees_with, with),
+            means(deep_without, trees_without, without),
+        )
     }
 
     /// Calibrated predictions of encoded rows by the blend.

@@ -244,21 +244,6 @@ impl EnsembleNet {
         .repeat_dim(0, members)
     }
 
-    /// The rows' outputs and the same rows' outputs with every lever at its baseline, in one
-    /// pass: the trunk does not see the levers and the lift is exactly zero at the baseline, so
-    /// the baseline is the chained base the rows already computed (the same bits as a forward
-    /// pass of the baseline rows).
-    pub fn forward_with_baseline(&self, inputs: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
-        let device = inputs.device();
-        let [members, _, _] = inputs.dims();
-        let (base, lift) = self.base_and_lift(inputs);
-        let chain = self.chain_matrix_on(members, &device);
-        (
-            (base.clone() + lift).matmul(chain.clone()),
-            base.matmul(chain),
-        )
-    }
-
     /// As `forward`, with `lift_trust` `[1, rows, 1]` (1 or 0) saying which rows may teach the
     /// lift. On a 0 row the lift still counts in the prediction, but no gradient reaches the
     /// lift network through it: the base learns what the day was like given the lift the

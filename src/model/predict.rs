@@ -62,61 +62,30 @@ impl LinkValues {
     }
 }
 
-/// The deep ensemble's link-scale predictions of every encoded row, per member.
+/// The deep ensemble's link-scale predictions of every encoded row, per member, chunk by
+/// chunk.
 pub fn link_values(
     nets: &[EnsembleNet],
     encoded: &EncodedRows,
     outcomes: usize,
     device: &Device,
 ) -> LinkValues {
-    link_values_with(nets, encoded, outcomes, device, false).0
-}
-
-/// As `link_values`, with the same rows' values at every lever's baseline from the same pass
-/// (see `EnsembleNet::forward_with_baseline`).
-pub fn link_values_and_baseline(
-    nets: &[EnsembleNet],
-    encoded: &EncodedRows,
-    outcomes: usize,
-    device: &Device,
-) -> (LinkValues, LinkValues) {
-    link_values_with(nets, encoded, outcomes, device, true)
-}
-
-fn link_values_with(
-    nets: &[EnsembleNet],
-    encoded: &EncodedRows,
-    outcomes: usize,
-    device: &Device,
-    with_baseline: bool,
-) -> (LinkValues, LinkValues) {
     let Some(first) = nets.first() else {
-        return (LinkValues::default(), LinkValues::default());
+        return LinkValues::default();
     };
     let members = first.members();
     let mut values = LinkValues::zeros(members, encoded.rows, outcomes);
-    let mut baseline_values = if with_baseline {
-        LinkValues::zeros(members, encoded.rows, outcomes)
-    } else {
-        LinkValues::default()
-    };
     let mut start = 0usize;
     while start < encoded.rows {
         let end = (start + CHUNK_ROWS).min(encoded.rows);
         let inputs = member_inputs(encoded, start..end, members, device);
         for (net_index, net) in nets.iter().enumerate() {
             let wanted = wanted_outputs(net_index, nets.len(), outcomes);
-            if with_baseline {
-                let (eta, baseline) = net.forward_with_baseline(inputs.clone());
-                copy_outputs(eta, &wanted, start, &mut values);
-                copy_outputs(baseline, &wanted, start, &mut baseline_values);
-            } else {
-                copy_outputs(net.forward(inputs.clone()), &wanted, start, &mut values);
-            }
+            copy_outputs(net.forward(inputs.clone()), &wanted, start, &mut values);
         }
         start = end;
     }
-    (values, baseline_values)
+    values
 }
 
 impl LinkValues {

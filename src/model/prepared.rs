@@ -189,7 +189,7 @@ impl ForecastModel {
         let trees = self
             .used_trees(&weights)
             .filter(|_| lever_positions.len() == as_is.width)
-            .map(|t| t.split_by_levers(&as_is, &lever_positions));
+            .map(|t| t.split_by_levers(&as_is, &lever_positions, &super::trees_wanted(&weights)));
         let trees_baseline = self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights);
         let link = blend::combine(deep_baseline, trees_baseline, &weights);
         let shifts = self.meta.calibration.row_shifts(&baseline_rows, k);
@@ -375,10 +375,9 @@ fn link_from_parts(
 ) -> LinkValues {
     let members = nets.first().map_or(0, EnsembleNet::members);
     let (levers, row_setting) = distinct_levers(with, lever, members, device);
-    let settings = levers.dims()[1];
     let mut link = LinkValues::zeros(members, with.rows, k);
     for (index, net) in nets.iter().enumerate() {
-        let (lever_hidden, lever_outputs) = net.lever_terms(levers.clone());
+        let terms = net.lever_terms(levers.clone());
         let wanted = wanted_outputs(index, nets.len(), k);
         let mut start = 0usize;
         for chunk in parts {
@@ -386,25 +385,73 @@ fn link_from_parts(
                 break;
             };
             let [_, n, _] = part.base.dims();
-            // One setting broadcasts over the rows; several are gathered row by row.
-            let (hidden_terms, output_terms) = if settings == 1 {
-                (lever_hidden.clone(), lever_outputs.clone())
-            } else {
-                let rows = Tensor::<1, Int>::from_ints(
-                    TensorData::new(row_setting[start..start + n].to_vec(), [n]),
-                    device,
-                );
-                (
-                    lever_hidden.clone().select(1, rows.clone()),
-                    lever_outputs.clone().select(1, rows),
-                )
-            };
+            let (hidden_terms, output_terms) =
+                rows_terms(&terms, &row_setting[start..start + n], device);
             let outputs = net.forward_from_parts(part, hidden_terms, output_terms);
             copy_outputs(outputs, &wanted, start, &mut link);
             start += n;
         }
     }
     link
+}
+
+/// The lever terms of some rows from those of the distinct settings (`lever_terms`) and each
+/// row's setting: one setting broadcasts over the rows, several are gathered row by row.
+fn rows_terms(
+    terms: &(Tensor<3>, Tensor<3>),
+    row_setting: &[i64],
+    device: &Device,
+) -> (Tensor<3>, Tensor<3>) {
+    let (lever_hidden, lever_outputs) = terms;
+    if lever_hidden.dims()[1] == 1 {
+        return (lever_hidden.clone(), lever_outputs.clone());
+    }
+    let n = row_setting.len();
+    let rows = Tensor::<1, Int>::from_ints(TensorData::new(row_setting.to_vec(), [n]), device);
+    (
+        lever_hidden.clone().select(1, rows.clone()),
+        lever_outputs.clone().select(1, rows),
+    )
+}
+
+/// The networks' link values of rows whose levers alone differ from their baseline, and of
+/// that baseline, in one pass that keeps nothing: a plan's or a forecast's rows are predicted
+/// once. Each chunk's lever-free parts serve both (the trunk's base is the baseline; the lift's
+/// lever-free hidden layer is computed once), the lever terms are computed once per distinct
+/// lever vector, and the parts are dropped with the chunk. Against running the networks over
+/// the rows and over the baseline rows, this saves the lift's first layer twice and its
+/// linear paths per row.
+pub(super) fn link_values_and_baseline(
+    nets: &[EnsembleNet],
+    with: &EncodedRows,
+    lever: &[f32],
+    k: usize,
+    device: &Device,
+) -> (LinkValues, LinkValues) {
+    let members = nets.first().map_or(0, EnsembleNet::members);
+    let (levers, row_setting) = distinct_levers(with, lever, members, device);
+    let terms: Vec<_> = nets
+        .iter()
+        .map(|net| net.lever_terms(levers.clone()))
+        .collect();
+    let mut link = LinkValues::zeros(members, with.rows, k);
+    let mut baseline = LinkValues::zeros(members, with.rows, k);
+    let mut start = 0usize;
+    while start < with.rows {
+        let end = (start + CHUNK_ROWS).min(with.rows);
+        let inputs = member_inputs(with, start..end, members, device);
+        for ((index, net), net_terms) in nets.iter().enumerate().zip(&terms) {
+            let wanted = wanted_outputs(index, nets.len(), k);
+            let part = net.lever_free_parts(inputs.clone());
+            let (hidden_terms, output_terms) =
+                rows_terms(net_terms, &row_setting[start..end], device);
+            let outputs = net.forward_from_parts(&part, hidden_terms, output_terms);
+            copy_outputs(outputs, &wanted, start, &mut link);
+            copy_outputs(part.baseline, &wanted, start, &mut baseline);
+        }
+        start = end;
+    }
+    (link, baseline)
 }
 
 /// Groups the rows by their effect inputs (the lift's inputs other than the levers): each row's

@@ -309,11 +309,21 @@ impl TreeFamily {
     /// Splits every booster by whether its trees split on a lever input (`lever` by input
     /// position) and sums the lever-free trees of each row of `encoded` once: rows whose
     /// levers alone move are then predicted by walking only the trees that use a lever.
-    pub fn split_by_levers(&self, encoded: &EncodedRows, lever: &[bool]) -> TreeLeverSplit {
+    /// Only the outcomes `wanted` marks are summed (empty: all), as in `link_values_of`.
+    pub fn split_by_levers(
+        &self,
+        encoded: &EncodedRows,
+        lever: &[bool],
+        wanted: &[bool],
+    ) -> TreeLeverSplit {
         let flat = self.flat();
         let parts = flat
             .iter()
-            .map(|boosters| {
+            .enumerate()
+            .map(|(j, boosters)| {
+                if !wanted.get(j).copied().unwrap_or(true) {
+                    return Vec::new();
+                }
                 boosters
                     .iter()
                     .map(|booster| {
@@ -371,6 +381,24 @@ impl TreeFamily {
                 uniform.then_some((split.lever.as_slice(), first)),
             )
         })
+    }
+
+    /// Link values of scenario rows `with` and of `without`, the same rows with (at most)
+    /// their lever inputs (`lever`, by position) changed: the trees that never split on a
+    /// lever are walked once for both, the others once per set of rows. The sums run in
+    /// `link_values_split`'s order.
+    pub fn link_values_pair(
+        &self,
+        with: &EncodedRows,
+        without: &EncodedRows,
+        lever: &[bool],
+        wanted: &[bool],
+    ) -> (LinkValues, LinkValues) {
+        let split = self.split_by_levers(without, lever, wanted);
+        (
+            self.link_values_split(&split, with, wanted),
+            self.link_values_split(&split, without, wanted),
+        )
     }
 
     fn flat(&self) -> &Vec<Vec<FlatBooster>> {
