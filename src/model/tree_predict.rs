@@ -218,8 +218,8 @@ impl FlatBooster {
             .enumerate()
             .filter(|(t, _)| picked.is_none_or(|p| p[*t]))
             .map(|(_, tree)| tree);
-        // Specialising copies a tree's nodes; it pays when the rows outnumber them (on a few
-        // hundred rows it cost the optimiser 15% more time than walking the trees as they are).
+        // Specialising copies a tree's nodes; it pays when the rows outnumber them (on the
+        // optimiser's few hundred rows, specialising every tree cost it about 4% of its time).
         let specialised: Vec<std::borrow::Cow<FlatTree>> = chosen
             .map(|tree| match uniform {
                 Some((marked, setting)) if rows >= SPECIALISE_ROWS_PER_NODE * tree.nodes.len() => {
@@ -237,8 +237,8 @@ impl FlatBooster {
         if trees.is_empty() {
             return Some(output);
         }
-        // Small walks stay on this thread: spawning costs more than they do (the optimiser's
-        // few hundred rows per forecast).
+        // Small walks stay on this thread: spawning costs more than they do (the optimiser
+        // forecasts a few hundred rows at a time; on threads of their own, 145 ms, here 100).
         let threads = if rows * trees.len() < PARALLEL_ROW_TREES {
             1
         } else {
