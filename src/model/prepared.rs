@@ -15,6 +15,10 @@
 //!
 //! The numbers are those of `ForecastModel::forecast` up to float rounding (sums are grouped
 //! differently); tests/prepared_forecasts.rs compares them.
+//!
+//! A plan or forecast predicted once uses the same split without keeping it
+//! (`link_values_and_baseline`): its rows and their baseline differ only in the levers, so
+//! each chunk's lever-free parts serve both and are dropped with the chunk.
 
 use std::collections::HashMap;
 
@@ -186,10 +190,11 @@ impl ForecastModel {
             (None, None)
         };
         let lever_positions = lift_inputs.lever_positions();
+        let wanted = super::trees_wanted(&weights);
         let trees = self
             .used_trees(&weights)
             .filter(|_| lever_positions.len() == as_is.width)
-            .map(|t| t.split_by_levers(&as_is, &lever_positions, &super::trees_wanted(&weights)));
+            .map(|t| t.split_by_levers(&as_is, &lever_positions, &wanted));
         let trees_baseline = self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights);
         let link = blend::combine(deep_baseline, trees_baseline, &weights);
         let shifts = self.meta.calibration.row_shifts(&baseline_rows, k);

@@ -61,10 +61,10 @@ pub struct TrainConfig {
     /// depth, duration, coupon) as its own arm, besides each category. Early stopping flattens
     /// a lever's effect across its values; matching each value's own rows restores the shape
     /// (the committed sample, penalty 0.1, undamped trend: 49 of 72 plan lifts within 10%
-    /// against 37 without, and the optimiser still earns 99.4–100% of the true optimum). It chases noise where some values
-    /// were tested on few rows (session 10's sparser sample: the optimiser without a budget fell
-    /// to 92.8%); turn it off for such data. BENCHMARKS.md, sessions 9–11. On by default; a
-    /// saved model without the field was trained without it.
+    /// against 37 without, and the optimiser still earns 99.4–100% of the true optimum). It
+    /// chases noise where some values were tested on few rows (session 10's sparser sample: the
+    /// optimiser without a budget fell to 92.8%); turn it off for such data. BENCHMARKS.md,
+    /// sessions 9–11. On by default; a saved model without the field was trained without it.
     #[serde(default)]
     pub calibrate_lever_values: bool,
     /// Time data with levers: give the model the days since each series' last campaign ended,

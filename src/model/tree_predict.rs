@@ -6,6 +6,8 @@
 //! the tree stays in the cache, rows split across the cores. The sums run in perpetual's order
 //! (base score, then tree by tree), so the values are the same bits.
 
+use std::borrow::Cow;
+
 use perpetual::PerpetualBooster;
 
 /// One node in 24 bytes, children by position in the tree's vector; a leaf points `left` at
@@ -220,13 +222,12 @@ impl FlatBooster {
             .map(|(_, tree)| tree);
         // Specialising copies a tree's nodes; it pays when the rows outnumber them (on the
         // optimiser's few hundred rows, specialising every tree cost it about 4% of its time).
-        let specialised: Vec<std::borrow::Cow<FlatTree>> = chosen
+        let specialised: Vec<Cow<FlatTree>> = chosen
             .map(|tree| match uniform {
                 Some((marked, setting)) if rows >= SPECIALISE_ROWS_PER_NODE * tree.nodes.len() => {
-                    tree.specialised(marked, setting)
-                        .map(std::borrow::Cow::Owned)
+                    tree.specialised(marked, setting).map(Cow::Owned)
                 }
-                _ => Some(std::borrow::Cow::Borrowed(tree)),
+                _ => Some(Cow::Borrowed(tree)),
             })
             .collect::<Option<_>>()?;
         let trees: Vec<&FlatTree> = specialised.iter().map(AsRef::as_ref).collect();
