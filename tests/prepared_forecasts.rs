@@ -67,16 +67,25 @@ fn prepared_forecasts_equal_whole_forecasts() {
         ("nothing set (the rows as they are)", Vec::new()),
     ];
     let mut previous: Option<liftcast::model::PreparedRows> = None;
-    for family in [ModelFamily::Hybrid, ModelFamily::Deep, ModelFamily::Trees] {
+    // The last model reads coupon thresholds against each segment's basket: its lever inputs
+    // differ by segment under one setting.
+    for (family, threshold_basket_input) in [
+        (ModelFamily::Hybrid, false),
+        (ModelFamily::Deep, false),
+        (ModelFamily::Trees, false),
+        (ModelFamily::Hybrid, true),
+    ] {
         let model = common::train_on_cpu(
             &inspection,
             TrainConfig {
                 epochs: 3,
                 members: 2,
                 family,
+                threshold_basket_input,
                 ..TrainConfig::default()
             },
         );
+        assert_eq!(model.meta.encoder.baskets.is_some(), threshold_basket_input);
         let prepared = model.prepare(frame).unwrap();
         assert_eq!(prepared.rows(), frame.height());
         assert_eq!(

@@ -161,6 +161,7 @@ fn encoded_rows_of(encoded: &EncodedRows, rows: &[usize], k: usize) -> EncodedRo
             .collect(),
         cold_start: Vec::new(),
         categorical_slots: Vec::new(),
+        baskets: Vec::new(),
     }
 }
 
@@ -270,6 +271,7 @@ mod tests {
             targets,
             cold_start: Vec::new(),
             categorical_slots: Vec::new(),
+            baskets: Vec::new(),
         };
         let outcomes = [OutcomeTarget {
             column: "bought".into(),

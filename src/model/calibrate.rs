@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::encode::{EncodedRows, Encoder};
+use super::encode::{EncodedRows, Encoder, NumericSource};
 use super::predict::{self, LinkValues, MemberPredictions, calibration_shifts};
 
 /// Rounds of raking: each round matches every arm given the others' current shifts.
@@ -87,7 +87,9 @@ fn numeric_arms(
     let mut columns: Vec<(String, Vec<usize>)> = Vec::new();
     // Numeric features come first in the inputs, one position each, in encoder order.
     for (position, feature) in encoder.numeric.iter().enumerate() {
-        if !feature.lever {
+        // A threshold over the segment's basket differs by segment under one coupon: the
+        // coupon's arm is told by its other inputs (amount off and rate).
+        if !feature.lever || feature.source == NumericSource::OfferThresholdToBasket {
             continue;
         }
         match columns
@@ -231,7 +233,7 @@ impl Calibration {
 mod tests {
     use super::*;
     use crate::data::roles::OutcomeKind;
-    use crate::model::encode::{NumericFeature, NumericSource, OutcomeTarget};
+    use crate::model::encode::{NumericFeature, OutcomeTarget};
 
     /// An encoder of one numeric lever (its values as they are) and one count outcome.
     fn one_lever_encoder(column: &str) -> Encoder {
@@ -247,6 +249,7 @@ mod tests {
             categorical: Vec::new(),
             calendar: None,
             post_campaign: None,
+            baskets: None,
             exposure: None,
             outcomes: vec![OutcomeTarget {
                 column: "orders".into(),
@@ -273,6 +276,7 @@ mod tests {
             targets: (0..rows).map(|r| truth[r % 3]).collect(),
             cold_start: vec![false; rows],
             categorical_slots: Vec::new(),
+            baskets: Vec::new(),
         };
         let link = LinkValues::zeros(2, rows, 1);
         let fitted: Vec<usize> = (0..rows).collect();
@@ -309,6 +313,7 @@ mod tests {
             targets: vec![1.0; rows],
             cold_start: vec![false; rows],
             categorical_slots: Vec::new(),
+            baskets: Vec::new(),
         };
         let fitted: Vec<usize> = (0..rows).collect();
         assert!(numeric_arms(&encoded, &encoder, &fitted, 1).is_empty());

@@ -1,5 +1,6 @@
 //! Turning a validated table into model inputs: numbers standardised (log first when heavy
-//! tailed), coupon notations into threshold / amount off / discount rate, categories one-hot with
+//! tailed), coupon notations into threshold (over the segment's basket where the data allows,
+//! `basket`) / amount off / discount rate, categories one-hot with
 //! an "unseen" slot (cold start), dates into calendar cycles and a trend, exposure into a log
 //! offset, and on time data with levers how long ago the row's series last ended a campaign
 //! (the post-promotion dip). Fitted on training rows only and saved with the model.
@@ -11,8 +12,11 @@ use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::basket::{self, Baskets};
+use super::forecast::funnel_parents;
 use crate::data::carryover::{CampaignCalendar, LastEnds, ReadError};
 use crate::data::column;
+use crate::data::controls;
 use crate::data::dates::{self, DateFormat};
 use crate::data::festivals::SHOPPING_FESTIVALS;
 use crate::data::notation::{offer_fields, parse_offer};
@@ -54,6 +58,9 @@ pub enum NumericSource {
     OfferThreshold,
     OfferAmountOff,
     OfferDiscountRate,
+    /// The spend threshold over the row's segment basket (`Encoder::baskets`): a lever input
+    /// that differs by segment under one setting.
+    OfferThresholdToBasket,
 }
 
 /// One standardised numeric input.
@@ -149,6 +156,10 @@ pub struct Encoder {
     /// Absent in models saved before it, and where there is no time or no varying lever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_campaign: Option<PostCampaignFeature>,
+    /// Each segment's revenue per order, for `OfferThresholdToBasket` inputs. Absent in models
+    /// saved before it and where the data has no spend threshold, dimension, orders or revenue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baskets: Option<Baskets>,
 }
 
 /// What an input position encodes.
@@ -184,21 +195,28 @@ pub struct EncodedRows {
     pub cold_start: Vec<bool>,
     /// For each categorical feature (encoder order), each row's slot (0 = unseen).
     pub categorical_slots: Vec<Vec<usize>>,
+    /// Each row's segment basket (`Encoder::baskets`); empty when the encoder has none.
+    pub baskets: Vec<f64>,
 }
 
 const CALENDAR_WIDTH: usize = 5;
 
 impl Encoder {
     /// Fits the encoder on `train_rows` of `frame`; `post_campaign` adds the days since the
-    /// series' last campaign where the data has dates and a varying lever.
+    /// series' last campaign where the data has dates and a varying lever; `threshold_basket`
+    /// adds each coupon's spend threshold over the row's segment basket where the data has
+    /// thresholds, dimensions, orders and revenue.
     pub fn fit(
         frame: &DataFrame,
         schema: &Schema,
         train_rows: &[usize],
         post_campaign: bool,
+        threshold_basket: bool,
     ) -> Result<Self, EncodeError> {
         let mut numeric = Vec::new();
         let mut categorical = Vec::new();
+        // Offer levers whose training rows hold a spend threshold, with every row's threshold.
+        let mut thresholds: Vec<(String, Vec<Option<f64>>)> = Vec::new();
         for column in &schema.covariates {
             let values = read_numbers(frame, column)?;
             numeric.push(fit_numeric(
@@ -232,6 +250,12 @@ impl Encoder {
                             &pick(values, train_rows),
                             true,
                         ));
+                    }
+                    let has_threshold = train_rows
+                        .iter()
+                        .any(|&r| fields.threshold.get(r).copied().flatten() > Some(0.0));
+                    if has_threshold {
+                        thresholds.push((lever.column.clone(), fields.threshold));
                     }
                 }
                 LeverKind::Categorical { .. } => {
@@ -286,6 +310,39 @@ impl Encoder {
                 scale,
             });
         }
+        let baskets = if threshold_basket && !thresholds.is_empty() {
+            fit_baskets(frame, schema, train_rows, &categorical, &outcomes)?
+        } else {
+            None
+        };
+        if let Some(baskets) = &baskets {
+            let per_row = row_baskets(baskets, frame, &categorical)?;
+            for (column, thresholds) in thresholds {
+                let ratios: Vec<Option<f64>> = train_rows
+                    .iter()
+                    .map(|&r| {
+                        let threshold = thresholds.get(r).copied().flatten();
+                        let basket = per_row.get(r).copied().unwrap_or(baskets.overall);
+                        basket::threshold_to_basket(threshold, basket)
+                    })
+                    .collect();
+                let ratio = fit_numeric(
+                    &column,
+                    NumericSource::OfferThresholdToBasket,
+                    &ratios,
+                    true,
+                );
+                // The ratio takes the raw threshold's place: beside it, the raw threshold kept
+                // telling segments' coupons apart (BENCHMARKS.md, session 13).
+                let raw = numeric
+                    .iter_mut()
+                    .find(|f| f.column == column && f.source == NumericSource::OfferThreshold);
+                match raw {
+                    Some(raw) => *raw = ratio,
+                    None => numeric.push(ratio),
+                }
+            }
+        }
         let post_campaign = match CampaignCalendar::from_schema(schema).filter(|_| post_campaign) {
             Some(calendar) => {
                 // A fact about the history, not a fitted value: every row counts.
@@ -304,6 +361,7 @@ impl Encoder {
             exposure: schema.exposure.clone(),
             outcomes,
             post_campaign,
+            baskets,
         })
     }
 
@@ -390,23 +448,34 @@ impl Encoder {
         }
         let is_set = |column: &str| settings.iter().any(|s| s.lever == column);
         let width = encoded.width;
-        let mut copy_positions = |start: usize, len: usize| {
+        let copy_positions = |inputs: &mut [f32], start: usize, len: usize| {
             let values = &set.inputs[start..start + len];
-            for row in result.inputs.chunks_mut(width) {
+            for row in inputs.chunks_mut(width) {
                 row[start..start + len].copy_from_slice(values);
             }
         };
         let mut position = 0usize;
         for feature in &self.numeric {
-            if feature.lever && is_set(&feature.column) {
-                copy_positions(position, 1);
+            let setting = settings.iter().find(|s| s.lever == feature.column);
+            match (setting, &feature.source) {
+                (Some(setting), NumericSource::OfferThresholdToBasket) => {
+                    // Differs by segment: the setting's threshold over each row's basket.
+                    let offer = parse_offer(&setting.value);
+                    let threshold = offer.is_notation().then(|| offer.threshold());
+                    for (row, basket) in result.inputs.chunks_mut(width).zip(&encoded.baskets) {
+                        let ratio = basket::threshold_to_basket(threshold, *basket);
+                        row[position] = standardise(feature, ratio);
+                    }
+                }
+                (Some(_), _) if feature.lever => copy_positions(&mut result.inputs, position, 1),
+                _ => {}
             }
             position += 1;
         }
         for (index, feature) in self.categorical.iter().enumerate() {
             let len = feature.levels.len() + 1;
             if feature.lever && is_set(&feature.column) {
-                copy_positions(position, len);
+                copy_positions(&mut result.inputs, position, len);
                 let slot = set
                     .categorical_slots
                     .get(index)
@@ -445,6 +514,10 @@ impl Encoder {
         let mut categorical_slots = Vec::with_capacity(self.categorical.len());
         let mut position = 0usize;
 
+        let baskets = match &self.baskets {
+            Some(baskets) => row_baskets(baskets, frame, &self.categorical)?,
+            None => Vec::new(),
+        };
         let mut offer_cache: HashMap<String, crate::data::notation::OfferFields> = HashMap::new();
         for feature in &self.numeric {
             let setting = settings.iter().find(|s| s.lever == feature.column);
@@ -465,12 +538,18 @@ impl Encoder {
                 (source, Some(setting)) => {
                     let offer = parse_offer(&setting.value);
                     let known = offer.is_notation();
-                    let value = match source {
-                        NumericSource::OfferThreshold => known.then(|| offer.threshold()),
-                        NumericSource::OfferAmountOff => known.then(|| offer.amount_off()),
-                        _ => offer.discount_rate(),
-                    };
-                    vec![value; rows]
+                    match source {
+                        NumericSource::OfferThreshold => {
+                            vec![known.then(|| offer.threshold()); rows]
+                        }
+                        NumericSource::OfferAmountOff => {
+                            vec![known.then(|| offer.amount_off()); rows]
+                        }
+                        NumericSource::OfferThresholdToBasket => {
+                            threshold_ratios(known.then(|| offer.threshold()), &baskets)
+                        }
+                        _ => vec![offer.discount_rate(); rows],
+                    }
                 }
                 (source, None) => {
                     if !offer_cache.contains_key(&feature.column) {
@@ -481,6 +560,14 @@ impl Encoder {
                     match source {
                         NumericSource::OfferThreshold => fields.threshold.clone(),
                         NumericSource::OfferAmountOff => fields.amount_off.clone(),
+                        NumericSource::OfferThresholdToBasket => fields
+                            .threshold
+                            .iter()
+                            .zip(&baskets)
+                            .map(|(threshold, basket)| {
+                                basket::threshold_to_basket(*threshold, *basket)
+                            })
+                            .collect(),
                         _ => fields.discount_rate.clone(),
                     }
                 }
@@ -496,23 +583,12 @@ impl Encoder {
                 Some(setting) => vec![Some(setting.value.clone()); rows],
                 None => read_texts(frame, &feature.column)?,
             };
-            let index: HashMap<&str, usize> = feature
-                .levels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.as_str(), i + 1))
-                .collect();
-            let mut slots = Vec::with_capacity(rows);
-            for (row, text) in texts.iter().enumerate() {
-                let slot = text
-                    .as_deref()
-                    .and_then(|t| index.get(t).copied())
-                    .unwrap_or(0);
+            let slots = slots_of(feature, &texts);
+            for (row, (&slot, text)) in slots.iter().zip(&texts).enumerate() {
                 if slot == 0 && !feature.lever && text.is_some() {
                     cold_start[row] = true;
                 }
                 inputs[row * width + position + slot] = 1.0;
-                slots.push(slot);
             }
             categorical_slots.push(slots);
             position += feature.levels.len() + 1;
@@ -566,8 +642,17 @@ impl Encoder {
             targets,
             cold_start,
             categorical_slots,
+            baskets,
         })
     }
+}
+
+/// One threshold over each row's basket (a setting's threshold, every row's segment).
+fn threshold_ratios(threshold: Option<f64>, baskets: &[f64]) -> Vec<Option<f64>> {
+    baskets
+        .iter()
+        .map(|basket| basket::threshold_to_basket(threshold, *basket))
+        .collect()
 }
 
 /// Writes a date's calendar inputs into `slots` (zero-filled): weekday and yearly cycles, the
@@ -713,6 +798,85 @@ fn fit_categorical(column: &str, values: &[Option<String>], lever: bool) -> Cate
         levels: names,
         lever,
     }
+}
+
+/// Each row's slot in `feature` (0: unseen or rare, or missing).
+fn slots_of(feature: &CategoricalFeature, texts: &[Option<String>]) -> Vec<usize> {
+    let index: HashMap<&str, usize> = feature
+        .levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i + 1))
+        .collect();
+    texts
+        .iter()
+        .map(|text| {
+            text.as_deref()
+                .and_then(|t| index.get(t).copied())
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// The segment baskets: revenue per order (the revenue outcome and its funnel parent) on the
+/// no-campaign training rows, by combination of the dimensions. `None` where the data has no
+/// dimension, no such pair of outcomes or no orders.
+fn fit_baskets(
+    frame: &DataFrame,
+    schema: &Schema,
+    train_rows: &[usize],
+    categorical: &[CategoricalFeature],
+    outcomes: &[OutcomeTarget],
+) -> Result<Option<Baskets>, EncodeError> {
+    let parents = funnel_parents(outcomes);
+    let pair = outcomes.iter().enumerate().find_map(|(j, outcome)| {
+        let parent = parents.get(j).copied().flatten()?;
+        (outcome.kind == OutcomeKind::Amount).then(|| (&outcomes[parent].column, &outcome.column))
+    });
+    let dimensions: Vec<usize> = (0..categorical.len())
+        .filter(|&i| !categorical[i].lever)
+        .collect();
+    let (Some((orders, revenue)), false) = (pair, dimensions.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(at_baseline) = controls::at_baseline(frame, schema) else {
+        return Ok(None);
+    };
+    let rows: Vec<usize> = train_rows
+        .iter()
+        .copied()
+        .filter(|&r| at_baseline.get(r).copied().unwrap_or(false))
+        .collect();
+    let slots = dimension_slots(frame, categorical, &dimensions)?;
+    let orders = read_numbers(frame, orders)?;
+    let revenue = read_numbers(frame, revenue)?;
+    Ok(Baskets::fit(dimensions, &slots, &orders, &revenue, &rows))
+}
+
+/// Each categorical feature's slots for every row of `frame`, read for the `dimensions` only
+/// (the others left empty).
+fn dimension_slots(
+    frame: &DataFrame,
+    categorical: &[CategoricalFeature],
+    dimensions: &[usize],
+) -> Result<Vec<Vec<usize>>, EncodeError> {
+    let mut slots = vec![Vec::new(); categorical.len()];
+    for &i in dimensions {
+        if let Some(feature) = categorical.get(i) {
+            slots[i] = slots_of(feature, &read_texts(frame, &feature.column)?);
+        }
+    }
+    Ok(slots)
+}
+
+/// Each row's segment basket.
+fn row_baskets(
+    baskets: &Baskets,
+    frame: &DataFrame,
+    categorical: &[CategoricalFeature],
+) -> Result<Vec<f64>, EncodeError> {
+    let slots = dimension_slots(frame, categorical, &baskets.dimensions)?;
+    Ok(baskets.per_row(&slots, frame.height()))
 }
 
 fn read_numbers(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, EncodeError> {

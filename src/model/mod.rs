@@ -2,6 +2,7 @@
 //! covariates and calendar; training as a job, the deep ensemble, save/load and the choice of
 //! device (GPU through wgpu, CPU through flex). The only module that imports burn.
 
+pub mod basket;
 pub mod blend;
 pub mod calibrate;
 pub mod device;
@@ -326,7 +327,13 @@ impl ForecastModel {
         if split.train.is_empty() {
             return Err(ModelError::NoTrainingRows);
         }
-        let encoder = Encoder::fit(frame, schema, &split.train, config.post_campaign_inputs)?;
+        let encoder = Encoder::fit(
+            frame,
+            schema,
+            &split.train,
+            config.post_campaign_inputs,
+            config.threshold_basket_input,
+        )?;
         let encoded = encoder.encode(frame, &[])?;
         let uses_offset = encoder.exposure.is_some();
         let parents = forecast::funnel_parents(&encoder.outcomes);

@@ -526,6 +526,7 @@ mod tests {
                 targets,
                 cold_start: vec![false; rows],
                 categorical_slots: Vec::new(),
+                baskets: Vec::new(),
             },
             outcomes,
         )
@@ -621,6 +622,7 @@ mod tests {
             targets,
             cold_start: vec![false; rows],
             categorical_slots: Vec::new(),
+            baskets: Vec::new(),
         };
         let outcomes = [OutcomeTarget {
             column: "converted".into(),
