@@ -101,6 +101,33 @@ fn main() {
     .expect("the sample data maps");
     let history = &sample.table.frame;
 
+    // `-- curve` times the 100,000-row response curve alone, five times (for profiling).
+    if std::env::args().any(|a| a == "curve") {
+        for final_fit in [false, true] {
+            let model = train(
+                &sample,
+                TrainConfig {
+                    final_fit,
+                    ..TrainConfig::default()
+                },
+                device,
+            );
+            let population = repeated(history, POPULATION);
+            let runs: Vec<String> = (0..5)
+                .map(|_| format!("{:.0}", lever_timings(&model, &population).curve_ms))
+                .collect();
+            println!(
+                "{}: 21-point curve over {POPULATION} rows, five runs: {} ms",
+                if final_fit {
+                    "final fit"
+                } else {
+                    "default fit"
+                },
+                runs.join(", ")
+            );
+        }
+        return;
+    }
     // `-- moves` times lever moves over prepared rows alone (for profiling).
     if moves_only {
         for final_fit in [false, true] {

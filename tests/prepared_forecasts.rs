@@ -104,6 +104,15 @@ fn prepared_forecasts_equal_whole_forecasts() {
             let fast = model.forecast_prepared(&prepared, scenario).unwrap();
             assert_same(&whole, &fast, &format!("{family:?}, {what}"));
         }
+        // Totals only (curves, decompositions): the same outcomes, no rows kept.
+        let scenarios: Vec<Vec<LeverSetting>> = settings.iter().map(|(_, s)| s.clone()).collect();
+        let kept = model.forecast_each(frame, &scenarios).unwrap();
+        let totals = model.forecast_each_totals(frame, &scenarios).unwrap();
+        for (kept, totals) in kept.iter().zip(&totals) {
+            assert_eq!(kept.outcomes, totals.outcomes, "{family:?}");
+            assert_eq!(kept.cold_start_rows, totals.cold_start_rows);
+            assert!(!kept.rows.is_empty() && totals.rows.is_empty());
+        }
         // At the baseline the prepared path gives exactly the baseline: a lift of zero.
         let levers = model.meta.schema.levers.clone();
         let baseline: Vec<LeverSetting> =

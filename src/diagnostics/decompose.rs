@@ -123,7 +123,7 @@ pub fn decompose_lift(
                 .collect()
         })
         .collect();
-    let forecasts = model.forecast_each(population, &subsets)?;
+    let forecasts = model.forecast_each_totals(population, &subsets)?;
     let outcomes = model
         .meta
         .encoder

@@ -88,6 +88,16 @@ fn variance(values: &[f64]) -> f64 {
     values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len().max(2) - 1) as f64
 }
 
+/// What a forecast keeps of its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowDetail {
+    /// Every row's predictions and interval, and which rows are cold starts.
+    Keep,
+    /// Totals only (`rows` and `cold_start` empty, the cold-start count kept): what a
+    /// response curve's points and a lift decomposition's subsets read.
+    TotalsOnly,
+}
+
 /// Sums scenario and baseline predictions of the same rows into a forecast.
 /// `exposure_total` is the population's summed exposure (messages, impressions), when the
 /// model has an exposure column.
@@ -95,8 +105,9 @@ pub fn summarise(
     meta: &ModelMeta,
     with: &MemberPredictions,
     without: &MemberPredictions,
-    cold_start: Vec<bool>,
+    cold_start: &[bool],
     exposure_total: Option<f64>,
+    detail: RowDetail,
 ) -> Forecast {
     let rows = with.rows;
     let mut outcomes = Vec::new();
@@ -110,8 +121,13 @@ pub fn summarise(
             .zip(&baseline_members)
             .map(|(a, b)| a - b)
             .collect();
-        let scenario_means: Vec<f64> = (0..rows).map(|r| f64::from(with.mean(r, j))).collect();
-        let baseline_means: Vec<f64> = (0..rows).map(|r| f64::from(without.mean(r, j))).collect();
+        let row_means = |predictions: &MemberPredictions| -> Vec<f64> {
+            (0..rows)
+                .map(|r| f64::from(predictions.mean(r, j)))
+                .collect()
+        };
+        let scenario_means = row_means(with);
+        let baseline_means = row_means(without);
         // Noise of a total: Bernoulli variance for binary rows, dispersion × mean otherwise.
         let noise = |means: &[f64]| -> f64 {
             match outcome.kind {
@@ -148,6 +164,9 @@ pub fn summarise(
             member_scenario_totals: scenario_members,
             member_baseline_totals: baseline_members,
         });
+        if detail == RowDetail::TotalsOnly {
+            continue;
+        }
         let (scenario_low, scenario_high): (Vec<f64>, Vec<f64>) = scenario_means
             .iter()
             .map(|&m| band.map(|b| b.row_interval(m, 0.8)).unwrap_or((m, m)))
@@ -166,7 +185,10 @@ pub fn summarise(
         funnel,
         rows: per_row,
         cold_start_rows: cold_start.iter().filter(|c| **c).count(),
-        cold_start,
+        cold_start: match detail {
+            RowDetail::Keep => cold_start.to_vec(),
+            RowDetail::TotalsOnly => Vec::new(),
+        },
     }
 }
 

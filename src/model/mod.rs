@@ -581,7 +581,19 @@ impl ForecastModel {
         frame: &polars::prelude::DataFrame,
         scenarios: &[Vec<LeverSetting>],
     ) -> Result<Vec<Forecast>, ModelError> {
-        self.forecast_each_prepared(frame, scenarios)
+        self.forecast_each_prepared(frame, scenarios, forecast::RowDetail::Keep)
+    }
+
+    /// As `forecast_each`, keeping the totals only (no per-row predictions): what a response
+    /// curve's points and a lift decomposition's subsets read. Over 100,000 rows each forecast
+    /// then spends no time on, and keeps no memory for, rows it would drop (BENCHMARKS.md,
+    /// session 13).
+    pub fn forecast_each_totals(
+        &self,
+        frame: &polars::prelude::DataFrame,
+        scenarios: &[Vec<LeverSetting>],
+    ) -> Result<Vec<Forecast>, ModelError> {
+        self.forecast_each_prepared(frame, scenarios, forecast::RowDetail::TotalsOnly)
     }
 
     /// Predicts encoded scenario and baseline rows and sums them into a forecast, keeping the
@@ -592,7 +604,7 @@ impl ForecastModel {
         without: &encode::EncodedRows,
     ) -> DetailedForecast {
         let (scenario, baseline) = self.predict_encoded_pair(with, without);
-        let forecast = self.summarise_pair(with, &scenario, &baseline);
+        let forecast = self.summarise_pair(with, &scenario, &baseline, forecast::RowDetail::Keep);
         DetailedForecast {
             forecast,
             scenario,
@@ -605,6 +617,7 @@ impl ForecastModel {
         with: &encode::EncodedRows,
         scenario: &predict::MemberPredictions,
         baseline: &predict::MemberPredictions,
+        detail: forecast::RowDetail,
     ) -> Forecast {
         let exposure_total = self
             .meta
@@ -616,8 +629,9 @@ impl ForecastModel {
             &self.meta,
             scenario,
             baseline,
-            with.cold_start.clone(),
+            &with.cold_start,
             exposure_total,
+            detail,
         )
     }
 
@@ -771,7 +785,9 @@ impl ForecastModel {
                 let weights = vec![weight; k];
                 let scenario = self.predict_blended(&with, &weights, &[]);
                 let baseline = self.predict_blended(&without, &weights, &[]);
-                Ok((family, self.summarise_pair(&with, &scenario, &baseline)))
+                let forecast =
+                    self.summarise_pair(&with, &scenario, &baseline, forecast::RowDetail::Keep);
+                Ok((family, forecast))
             })
             .collect()
     }

@@ -26,7 +26,7 @@ use burn::prelude::*;
 use polars::prelude::DataFrame;
 
 use super::encode::EncodedRows;
-use super::forecast::Forecast;
+use super::forecast::{Forecast, RowDetail};
 use super::network::{EnsembleNet, LeverFreeParts};
 use super::predict::{
     CHUNK_ROWS, LinkValues, MemberPredictions, copy_outputs, member_inputs, wanted_outputs,
@@ -216,6 +216,15 @@ impl ForecastModel {
         prepared: &PreparedRows,
         settings: &[LeverSetting],
     ) -> Result<Forecast, ModelError> {
+        self.forecast_prepared_with(prepared, settings, RowDetail::Keep)
+    }
+
+    fn forecast_prepared_with(
+        &self,
+        prepared: &PreparedRows,
+        settings: &[LeverSetting],
+        detail: RowDetail,
+    ) -> Result<Forecast, ModelError> {
         if !prepared.prepared_by(self) {
             return Err(ModelError::Rows(
                 "these rows were prepared by another model; prepare them again".into(),
@@ -224,7 +233,7 @@ impl ForecastModel {
         let encoder = &self.meta.encoder;
         let with = encoder.with_settings(&prepared.as_is, &prepared.one_row, settings)?;
         let scenario = self.predict_prepared(prepared, &with);
-        Ok(self.summarise_pair(&with, &scenario, &prepared.baseline))
+        Ok(self.summarise_pair(&with, &scenario, &prepared.baseline, detail))
     }
 
     /// Calibrated predictions of `with`: the prepared rows with their levers moved.
@@ -270,11 +279,12 @@ impl ForecastModel {
         &self,
         frame: &DataFrame,
         scenarios: &[Vec<LeverSetting>],
+        detail: RowDetail,
     ) -> Result<Vec<Forecast>, ModelError> {
         let prepared = self.prepare(frame)?;
         scenarios
             .iter()
-            .map(|settings| self.forecast_prepared(&prepared, settings))
+            .map(|settings| self.forecast_prepared_with(&prepared, settings, detail))
             .collect()
     }
 }

@@ -106,7 +106,7 @@ pub fn response_curve(
             settings
         })
         .collect();
-    let forecasts = model.forecast_each(population, &sweep)?;
+    let forecasts = model.forecast_each_totals(population, &sweep)?;
     let mut points = Vec::with_capacity(steps);
     for ((value, settings), forecast) in values.into_iter().zip(&sweep).zip(forecasts) {
         let money = costs
