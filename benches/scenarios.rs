@@ -63,6 +63,24 @@ fn median_ms(repeats: usize, mut run: impl FnMut()) -> f64 {
     times[repeats / 2]
 }
 
+/// The sample's model with the default (evaluated) or the final fit, and that fit's name.
+fn sample_fit(
+    sample: &Inspection,
+    final_fit: bool,
+    device: DeviceChoice,
+) -> (ForecastModel, &'static str) {
+    let config = TrainConfig {
+        final_fit,
+        ..TrainConfig::default()
+    };
+    let fit = if final_fit {
+        "final fit"
+    } else {
+        "default fit"
+    };
+    (train(sample, config, device), fit)
+}
+
 /// `frame`'s rows repeated up to `rows`.
 fn repeated(frame: &DataFrame, rows: usize) -> DataFrame {
     let indices: Vec<usize> = (0..rows).map(|r| r % frame.height()).collect();
@@ -104,25 +122,13 @@ fn main() {
     // `-- curve` times the 100,000-row response curve alone, five times (for profiling).
     if std::env::args().any(|a| a == "curve") {
         for final_fit in [false, true] {
-            let model = train(
-                &sample,
-                TrainConfig {
-                    final_fit,
-                    ..TrainConfig::default()
-                },
-                device,
-            );
+            let (model, fit) = sample_fit(&sample, final_fit, device);
             let population = repeated(history, POPULATION);
             let runs: Vec<String> = (0..5)
                 .map(|_| format!("{:.0}", lever_timings(&model, &population).curve_ms))
                 .collect();
             println!(
-                "{}: 21-point curve over {POPULATION} rows, five runs: {} ms",
-                if final_fit {
-                    "final fit"
-                } else {
-                    "default fit"
-                },
+                "{fit}: 21-point curve over {POPULATION} rows, five runs: {} ms",
                 runs.join(", ")
             );
         }
@@ -131,19 +137,7 @@ fn main() {
     // `-- moves` times lever moves over prepared rows alone (for profiling).
     if moves_only {
         for final_fit in [false, true] {
-            let model = train(
-                &sample,
-                TrainConfig {
-                    final_fit,
-                    ..TrainConfig::default()
-                },
-                device,
-            );
-            let fit = if final_fit {
-                "final fit"
-            } else {
-                "default fit"
-            };
+            let (model, fit) = sample_fit(&sample, final_fit, device);
             let weights: Vec<String> = model
                 .meta
                 .blend
