@@ -119,16 +119,20 @@ fn main() {
     .expect("the sample data maps");
     let history = &sample.table.frame;
 
-    // `-- curve` times the 100,000-row response curve alone, five times (for profiling).
+    // `-- curve` times the 100,000-row response curve five times, with the preparing of its
+    // rows (a curve's first step) beside each (for profiling).
     if std::env::args().any(|a| a == "curve") {
         for final_fit in [false, true] {
             let (model, fit) = sample_fit(&sample, final_fit, device);
             let population = repeated(history, POPULATION);
             let runs: Vec<String> = (0..5)
-                .map(|_| format!("{:.0}", lever_timings(&model, &population).curve_ms))
+                .map(|_| {
+                    let timings = lever_timings(&model, &population);
+                    format!("{:.0} ({:.0})", timings.curve_ms, timings.prepare_ms)
+                })
                 .collect();
             println!(
-                "{fit}: 21-point curve over {POPULATION} rows, five runs: {} ms",
+                "{fit}: 21-point curve over {POPULATION} rows (preparing them), five runs: {} ms",
                 runs.join(", ")
             );
         }

@@ -310,13 +310,12 @@ impl Encoder {
                 scale,
             });
         }
-        let baskets = if threshold_basket && !thresholds.is_empty() {
+        let fitted = if threshold_basket && !thresholds.is_empty() {
             fit_baskets(frame, schema, train_rows, &categorical, &outcomes)?
         } else {
             None
         };
-        if let Some(baskets) = &baskets {
-            let per_row = row_baskets(baskets, frame, &categorical)?;
+        if let Some((baskets, per_row)) = &fitted {
             for (column, thresholds) in thresholds {
                 let ratios: Vec<Option<f64>> = train_rows
                     .iter()
@@ -354,6 +353,7 @@ impl Encoder {
             }
             None => None,
         };
+        let baskets = fitted.map(|(baskets, _)| baskets);
         Ok(Self {
             numeric,
             categorical,
@@ -514,10 +514,8 @@ impl Encoder {
         let mut categorical_slots = Vec::with_capacity(self.categorical.len());
         let mut position = 0usize;
 
-        let baskets = match &self.baskets {
-            Some(baskets) => row_baskets(baskets, frame, &self.categorical)?,
-            None => Vec::new(),
-        };
+        // Thresholds to be read over each row's basket once the dimensions' slots are known.
+        let mut over_baskets: Vec<(usize, &NumericFeature, Vec<Option<f64>>)> = Vec::new();
         let mut offer_cache: HashMap<String, crate::data::notation::OfferFields> = HashMap::new();
         for feature in &self.numeric {
             let setting = settings.iter().find(|s| s.lever == feature.column);
@@ -538,18 +536,14 @@ impl Encoder {
                 (source, Some(setting)) => {
                     let offer = parse_offer(&setting.value);
                     let known = offer.is_notation();
-                    match source {
-                        NumericSource::OfferThreshold => {
-                            vec![known.then(|| offer.threshold()); rows]
+                    let value = match source {
+                        NumericSource::OfferThreshold | NumericSource::OfferThresholdToBasket => {
+                            known.then(|| offer.threshold())
                         }
-                        NumericSource::OfferAmountOff => {
-                            vec![known.then(|| offer.amount_off()); rows]
-                        }
-                        NumericSource::OfferThresholdToBasket => {
-                            threshold_ratios(known.then(|| offer.threshold()), &baskets)
-                        }
-                        _ => vec![offer.discount_rate(); rows],
-                    }
+                        NumericSource::OfferAmountOff => known.then(|| offer.amount_off()),
+                        _ => offer.discount_rate(),
+                    };
+                    vec![value; rows]
                 }
                 (source, None) => {
                     if !offer_cache.contains_key(&feature.column) {
@@ -558,22 +552,20 @@ impl Encoder {
                     }
                     let fields = &offer_cache[&feature.column];
                     match source {
-                        NumericSource::OfferThreshold => fields.threshold.clone(),
+                        NumericSource::OfferThreshold | NumericSource::OfferThresholdToBasket => {
+                            fields.threshold.clone()
+                        }
                         NumericSource::OfferAmountOff => fields.amount_off.clone(),
-                        NumericSource::OfferThresholdToBasket => fields
-                            .threshold
-                            .iter()
-                            .zip(&baskets)
-                            .map(|(threshold, basket)| {
-                                basket::threshold_to_basket(*threshold, *basket)
-                            })
-                            .collect(),
                         _ => fields.discount_rate.clone(),
                     }
                 }
             };
-            for (row, value) in values.iter().enumerate() {
-                inputs[row * width + position] = standardise(feature, *value);
+            if feature.source == NumericSource::OfferThresholdToBasket {
+                over_baskets.push((position, feature, values));
+            } else {
+                for (row, value) in values.iter().enumerate() {
+                    inputs[row * width + position] = standardise(feature, *value);
+                }
             }
             position += 1;
         }
@@ -592,6 +584,16 @@ impl Encoder {
             }
             categorical_slots.push(slots);
             position += feature.levels.len() + 1;
+        }
+        let baskets = match &self.baskets {
+            Some(baskets) => baskets.per_row(&categorical_slots, rows),
+            None => Vec::new(),
+        };
+        for (at, feature, thresholds) in over_baskets {
+            for (row, (threshold, basket)) in thresholds.iter().zip(&baskets).enumerate() {
+                let ratio = basket::threshold_to_basket(*threshold, *basket);
+                inputs[row * width + at] = standardise(feature, ratio);
+            }
         }
         if let Some(calendar) = &self.calendar {
             let texts = read_texts(frame, &calendar.column)?;
@@ -645,14 +647,6 @@ impl Encoder {
             baskets,
         })
     }
-}
-
-/// One threshold over each row's basket (a setting's threshold, every row's segment).
-fn threshold_ratios(threshold: Option<f64>, baskets: &[f64]) -> Vec<Option<f64>> {
-    baskets
-        .iter()
-        .map(|basket| basket::threshold_to_basket(threshold, *basket))
-        .collect()
 }
 
 /// Writes a date's calendar inputs into `slots` (zero-filled): weekday and yearly cycles, the
@@ -819,15 +813,15 @@ fn slots_of(feature: &CategoricalFeature, texts: &[Option<String>]) -> Vec<usize
 }
 
 /// The segment baskets: revenue per order (the revenue outcome and its funnel parent) on the
-/// no-campaign training rows, by combination of the dimensions. `None` where the data has no
-/// dimension, no such pair of outcomes or no orders.
+/// no-campaign training rows, by combination of the dimensions, and every row's basket.
+/// `None` where the data has no dimension, no such pair of outcomes or no orders.
 fn fit_baskets(
     frame: &DataFrame,
     schema: &Schema,
     train_rows: &[usize],
     categorical: &[CategoricalFeature],
     outcomes: &[OutcomeTarget],
-) -> Result<Option<Baskets>, EncodeError> {
+) -> Result<Option<(Baskets, Vec<f64>)>, EncodeError> {
     let parents = funnel_parents(outcomes);
     let pair = outcomes.iter().enumerate().find_map(|(j, outcome)| {
         let parent = parents.get(j).copied().flatten()?;
@@ -850,7 +844,12 @@ fn fit_baskets(
     let slots = dimension_slots(frame, categorical, &dimensions)?;
     let orders = read_numbers(frame, orders)?;
     let revenue = read_numbers(frame, revenue)?;
-    Ok(Baskets::fit(dimensions, &slots, &orders, &revenue, &rows))
+    Ok(
+        Baskets::fit(dimensions, &slots, &orders, &revenue, &rows).map(|baskets| {
+            let per_row = baskets.per_row(&slots, frame.height());
+            (baskets, per_row)
+        }),
+    )
 }
 
 /// Each categorical feature's slots for every row of `frame`, read for the `dimensions` only
@@ -867,16 +866,6 @@ fn dimension_slots(
         }
     }
     Ok(slots)
-}
-
-/// Each row's segment basket.
-fn row_baskets(
-    baskets: &Baskets,
-    frame: &DataFrame,
-    categorical: &[CategoricalFeature],
-) -> Result<Vec<f64>, EncodeError> {
-    let slots = dimension_slots(frame, categorical, &baskets.dimensions)?;
-    Ok(baskets.per_row(&slots, frame.height()))
 }
 
 fn read_numbers(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, EncodeError> {

@@ -75,8 +75,8 @@ pub struct TrainConfig {
     /// Data with spend-threshold coupons, dimensions, orders and revenue: read each coupon's
     /// threshold over the segment's usual basket (`basket`) instead of the raw threshold, so
     /// every segment's coupons teach one effect of how far a threshold asks buyers to stretch.
-    /// Off by default: on the sample with a tenth of the click noise it puts 69 of 72 plan
-    /// lifts within 10% against 64, but on the committed sample 47 against 58 (BENCHMARKS.md,
+    /// Off by default: on the sample with a tenth of the click noise it puts 68 of 72 plan
+    /// lifts within 10% against 64, but on the committed sample 46 against 58 (BENCHMARKS.md,
     /// session 13).
     #[serde(default)]
     pub threshold_basket_input: bool,
