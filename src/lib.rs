@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod memory;
 pub mod model;
 pub mod project;
+pub mod quiet_device_select;
 pub mod quiet_panics;
 pub mod scenario;
 

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    liftcast::quiet_device_select::quiet_device_select();
     liftcast::memory::keep_freed_memory();
     liftcast::cli::main()
 }

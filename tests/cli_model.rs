@@ -123,3 +123,40 @@ fn a_failing_gpu_falls_back_to_the_cpu_in_auto_mode_only() {
         stderr(&output)
     );
 }
+
+/// On a machine without a desktop session (no `XDG_RUNTIME_DIR`: a server, cron, CI), probing
+/// for a GPU must not print Mesa's device-select complaints: the command's output is all the
+/// user sees. Where no Vulkan driver is installed there is nothing to print either way.
+#[test]
+fn probing_for_a_gpu_without_a_desktop_session_prints_no_errors() {
+    let data = shared_data("artea_coupon/artea-a_b-experiment-recoded.csv");
+    let folder = tempfile::tempdir().unwrap();
+    let model = folder.path().join("m");
+    let model_arg = model.display().to_string();
+    let data_arg = data.display().to_string();
+    let args = [
+        "train",
+        data_arg.as_str(),
+        "--outcome",
+        "trans_after",
+        "--out",
+        model_arg.as_str(),
+        "--epochs",
+        "1",
+        "--ensemble",
+        "1",
+        "--device",
+        "auto",
+    ];
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_liftcast"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NODEVICE_SELECT")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(!errors.contains("XDG_RUNTIME_DIR"), "{errors}");
+}

@@ -191,14 +191,18 @@ fn unseen_segments_are_cold_start() {
         7 * 3,
         "7 days × 3 channels of platinum"
     );
+    let warning = forecast
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("cold start: 21 of 84 rows"))
+        .unwrap_or_else(|| panic!("{:?}", forecast.warnings));
+    // It names the value the model does not know, its rows, and what the model knows instead.
     assert!(
-        forecast
-            .warnings
-            .iter()
-            .any(|w| w.starts_with("cold start: 21 of 84 rows")),
-        "{:?}",
-        forecast.warnings
+        warning.contains("segment = 'platinum' (21 rows)")
+            && warning.contains("the model knows 'active', 'lapsed', 'new' and 1 more"),
+        "{warning}"
     );
+    assert!(!warning.contains("channel ="), "{warning}");
 }
 
 /// The randomised campaign rows are the evidence for lift: against the model's own baseline,

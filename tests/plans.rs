@@ -82,6 +82,42 @@ fn plans_without_dates_or_ending_early_are_refused() {
     ));
 }
 
+/// A numeric lever set to a word (a plan written for another coding of the data) would reach
+/// the model as a missing value; the plan is refused and the message names lever, value and
+/// the range, wherever the setting sits.
+#[test]
+fn a_numeric_lever_set_to_a_word_is_refused() {
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let frame = &inspection.table.frame;
+    let mut plan = committed_plan("pct15_all_7d.json");
+    assert!(plan_rows(frame, &schema, &plan).is_ok());
+    plan.levers[1].value = "fifteen".into();
+    let error = plan_rows(frame, &schema, &plan).err().unwrap();
+    assert!(matches!(error, PlanError::NotANumber { .. }), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("discount_pct = 'fifteen'") && message.contains("0 to 30"),
+        "{message}"
+    );
+
+    let mut plan = committed_plan("pct15_all_7d.json");
+    plan.segment_levers = vec![SegmentLevers {
+        also: Vec::new(),
+        column: "segment".into(),
+        value: "vip".into(),
+        levers: vec![LeverSetting {
+            lever: "duration_days".into(),
+            value: "a week".into(),
+        }],
+    }];
+    let error = plan_rows(frame, &schema, &plan).err().unwrap();
+    assert!(
+        error.to_string().contains("duration_days = 'a week'"),
+        "{error}"
+    );
+}
+
 #[test]
 fn plan_file_round_trips() {
     let plan = committed_plan("coupon_150_20_active_app_push_7d.json");

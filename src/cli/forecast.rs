@@ -10,6 +10,7 @@ use super::ImportArgs;
 use super::model_args::{DeviceArg, parse_settings};
 use crate::data::import;
 use crate::data::write::{AddedColumn, write_with_columns};
+use crate::model::encode::describe_unseen;
 use crate::model::{Forecast, ForecastModel, LeverSetting};
 
 #[derive(Args, Debug)]
@@ -131,9 +132,13 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if forecast.cold_start_rows > 0 {
+        let values = match model.meta.encoder.unseen_values(&table.frame) {
+            Ok(unseen) if !unseen.is_empty() => format!(": {}", describe_unseen(&unseen)),
+            _ => String::new(),
+        };
         println!(
-            "note: {} rows have a dimension value never seen in training (cold start); their \
-             forecasts rest on the other values' average",
+            "note: {} rows have a dimension value never seen in training (cold start){values}; \
+             their forecasts rest on the other values' average",
             forecast.cold_start_rows
         );
     }

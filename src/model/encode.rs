@@ -201,7 +201,83 @@ pub struct EncodedRows {
 
 const CALENDAR_WIDTH: usize = 5;
 
+/// The values of one category column that the model learnt nothing for: its cold starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnseenValues {
+    pub column: String,
+    /// Each unseen value with its number of rows, most rows first.
+    pub values: Vec<(String, usize)>,
+    /// The values the model has learnt (training's frequent ones).
+    pub known: Vec<String>,
+}
+
+/// How many values a description lists before "and N more".
+const LISTED_VALUES: usize = 3;
+
+/// `'a', 'b', 'c' and 2 more`.
+fn listed<T>(items: &[T], show: impl Fn(&T) -> String) -> String {
+    let mut text = items
+        .iter()
+        .take(LISTED_VALUES)
+        .map(show)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > LISTED_VALUES {
+        text.push_str(&format!(" and {} more", items.len() - LISTED_VALUES));
+    }
+    text
+}
+
+/// In words, per column: the unseen values with their rows, and what the model knows instead:
+/// `channel_acq = '1' (2412 rows), '3' (1205 rows) (the model knows 'facebook', 'google')`.
+pub fn describe_unseen(unseen: &[UnseenValues]) -> String {
+    unseen
+        .iter()
+        .map(|column| {
+            let values = listed(&column.values, |(value, rows)| {
+                format!("'{value}' ({rows} rows)")
+            });
+            let known = if column.known.is_empty() {
+                "no value of it".to_owned()
+            } else {
+                listed(&column.known, |value| format!("'{value}'"))
+            };
+            format!("{} = {values} (the model knows {known})", column.column)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Encoder {
+    /// Per category column that is not a lever, the values in `frame` the model has no slot
+    /// for (never seen in training, or too rarely): the rows `encode` flags as cold starts.
+    pub fn unseen_values(&self, frame: &DataFrame) -> Result<Vec<UnseenValues>, EncodeError> {
+        let mut found = Vec::new();
+        for feature in self.categorical.iter().filter(|f| !f.lever) {
+            let texts = read_texts(frame, &feature.column)?;
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for (slot, text) in slots_of(feature, &texts).into_iter().zip(&texts) {
+                if let (0, Some(text)) = (slot, text) {
+                    *counts.entry(text.as_str()).or_default() += 1;
+                }
+            }
+            if counts.is_empty() {
+                continue;
+            }
+            let mut values: Vec<(String, usize)> = counts
+                .into_iter()
+                .map(|(value, rows)| (value.to_owned(), rows))
+                .collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            found.push(UnseenValues {
+                column: feature.column.clone(),
+                values,
+                known: feature.levels.clone(),
+            });
+        }
+        Ok(found)
+    }
+
     /// Fits the encoder on `train_rows` of `frame`; `post_campaign` adds the days since the
     /// series' last campaign where the data has dates and a varying lever; `threshold_basket`
     /// adds each coupon's spend threshold over the row's segment basket where the data has

@@ -15,6 +15,7 @@ use super::plan::{Plan, PlanError, PlanRows, plan_rows, plan_warnings};
 use crate::data::column;
 use crate::data::notation::{Offer, parse_offer};
 use crate::data::schema::{LeverField, LeverKind, Schema};
+use crate::model::encode::describe_unseen;
 use crate::model::forecast::{FunnelRate, Stage};
 use crate::model::predict::MemberPredictions;
 use crate::model::{ForecastModel, ModelError};
@@ -135,6 +136,23 @@ impl PlanForecast {
     }
 }
 
+/// The cold-start warning, naming the values the model learnt nothing for: a population file
+/// that codes a column differently from the training data (`1` for `facebook`) makes every row
+/// a cold start, and the values say so.
+fn cold_start_warning(model: &ForecastModel, rows: &DataFrame, cold: usize) -> String {
+    let values = match model.meta.encoder.unseen_values(rows) {
+        Ok(unseen) if !unseen.is_empty() => format!(": {}", describe_unseen(&unseen)),
+        _ => String::new(),
+    };
+    format!(
+        "cold start: {cold} of {} rows have a segment or other dimension value never seen in \
+         training{values}. Their forecasts rest on the other values' average and are less \
+         certain than the intervals show; if the file codes a column differently from the \
+         training data, recode it",
+        rows.height()
+    )
+}
+
 /// Forecasts `plan` over `history` (time data) or the population (unit data).
 pub fn evaluate_plan(
     model: &ForecastModel,
@@ -208,12 +226,10 @@ pub fn evaluate_plan(
     let mut warnings = plan_warnings(schema, plan);
     warnings.extend(history::history_warnings(history, schema, plan));
     if forecast.cold_start_rows > 0 {
-        warnings.push(format!(
-            "cold start: {} of {} rows have a segment or other dimension value never seen in \
-             training; their forecasts rest on the other values' average and are less certain \
-             than the intervals show",
+        warnings.push(cold_start_warning(
+            model,
+            &rows.scenario,
             forecast.cold_start_rows,
-            rows.scenario.height()
         ));
     }
     // Segments given the same setting would repeat its warnings.

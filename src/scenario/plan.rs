@@ -14,7 +14,7 @@ use thiserror::Error;
 
 use super::costs::CostSettings;
 use crate::data::frame::{self, Values};
-use crate::data::schema::Schema;
+use crate::data::schema::{LeverKind, Schema};
 use crate::data::{column, dates};
 use crate::files::{self, FileError};
 use crate::model::LeverSetting;
@@ -222,6 +222,16 @@ pub enum PlanError {
     Read { column: String, message: String },
     #[error("{path}: the covariates file cannot be used: {message}")]
     CovariatesFile { path: String, message: String },
+    #[error(
+        "the plan sets {lever} = '{value}', but {lever} is a number in the data ({min} to \
+         {max}): give a number"
+    )]
+    NotANumber {
+        lever: String,
+        value: String,
+        min: f64,
+        max: f64,
+    },
 }
 
 /// The scenario and baseline rows of a plan, and how they were made.
@@ -254,6 +264,7 @@ pub fn plan_rows(history: &DataFrame, schema: &Schema, plan: &Plan) -> Result<Pl
     if population.height() == 0 {
         return Err(PlanError::EmptyAudience);
     }
+    check_numeric_levers(schema, plan)?;
     let (scenario, treated) = with_levers(&population, schema, plan, true)?;
     let (baseline, _) = with_levers(&population, schema, plan, false)?;
     Ok(PlanRows {
@@ -678,12 +689,37 @@ fn with_levers(
     Ok((frame, treated))
 }
 
+/// Refuses a numeric lever set to something that is not a number: its rows would reach the
+/// model as a missing value and the forecast would answer a question nobody asked.
+fn check_numeric_levers(schema: &Schema, plan: &Plan) -> Result<(), PlanError> {
+    let settings = plan
+        .levers
+        .iter()
+        .chain(plan.segment_levers.iter().flat_map(|s| s.levers.iter()));
+    for setting in settings {
+        let Some(lever) = schema.levers.iter().find(|l| l.column == setting.lever) else {
+            continue;
+        };
+        if let LeverKind::Numeric { min, max } = lever.kind
+            && setting.value != lever.baseline
+            && setting.value.trim().parse::<f64>().is_err()
+        {
+            return Err(PlanError::NotANumber {
+                lever: lever.column.clone(),
+                value: setting.value.clone(),
+                min,
+                max,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// What a plan asks of the model that the data cannot vouch for, in words for the report:
 /// lever values outside the observed range (extrapolation), values never seen, and levers that
 /// never varied (their effect was not learnt).
 pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
     use crate::data::notation::parse_offer;
-    use crate::data::schema::LeverKind;
     let settings = plan
         .levers
         .iter()
@@ -707,18 +743,23 @@ pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
             ));
         }
         match &lever.kind {
-            LeverKind::Numeric { min, max } => match setting.value.trim().parse::<f64>() {
-                Ok(value) if value < *min || value > *max => warnings.push(format!(
-                    "extrapolation: {} = {value} is outside the range seen in the data ({min} to {max})",
-                    lever.column
-                )),
-                Ok(_) => {}
-                Err(_) => warnings.push(format!("{} = '{}' is not a number", lever.column, setting.value)),
-            },
-            LeverKind::Categorical { levels } if !levels.contains(&setting.value) => warnings.push(format!(
-                "{} = '{}' never occurs in the data: the model has no evidence for it",
-                lever.column, setting.value
-            )),
+            // A value that is not a number is refused by `plan_rows` (`check_numeric_levers`).
+            LeverKind::Numeric { min, max } => {
+                if let Ok(value) = setting.value.trim().parse::<f64>()
+                    && (value < *min || value > *max)
+                {
+                    warnings.push(format!(
+                        "extrapolation: {} = {value} is outside the range seen in the data ({min} to {max})",
+                        lever.column
+                    ));
+                }
+            }
+            LeverKind::Categorical { levels } if !levels.contains(&setting.value) => {
+                warnings.push(format!(
+                    "{} = '{}' never occurs in the data: the model has no evidence for it",
+                    lever.column, setting.value
+                ))
+            }
             LeverKind::Categorical { .. } => {}
             LeverKind::Offer => {
                 if !parse_offer(&setting.value).is_notation() {
