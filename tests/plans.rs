@@ -574,3 +574,79 @@ fn a_covariates_file_gives_future_values_where_it_has_them() {
         "{error}"
     );
 }
+
+/// On unit data each customer the campaign reaches is one message, so a cost per message is
+/// counted without an exposure column; rows the plan leaves at the baseline send nothing.
+/// Breakdowns list a dimension's values in order.
+#[test]
+fn unit_data_counts_one_message_per_customer_reached() {
+    use liftcast::model::TrainConfig;
+    use liftcast::scenario::evaluate::evaluate_plan;
+    let inspection = common::artea_inspection();
+    let schema = inspection.validation.schema.clone().unwrap();
+    assert!(schema.exposure.is_none() && schema.time.is_none());
+    let config = TrainConfig {
+        epochs: 2,
+        members: 2,
+        ..TrainConfig::default()
+    };
+    let model = common::train_on_cpu(&inspection, config);
+    let frame = &inspection.table.frame;
+    let mut plan: Plan = serde_json::from_value(serde_json::json!({
+        "format_version": 1,
+        "name": "coupon to facebook and google",
+        "levers": [],
+        "segment_levers": [
+            { "column": "channel_acq", "value": "facebook",
+              "levers": [{ "lever": "test_coupon", "value": "coupon" }] },
+            { "column": "channel_acq", "value": "google",
+              "levers": [{ "lever": "test_coupon", "value": "coupon" }] }
+        ],
+        "costs": { "fixed_cost": 0, "cost_per_exposure": 0.1, "margin_pct": 40,
+                   "revenue_is_net_of_discount": true, "redemption_share": 1.0 }
+    }))
+    .unwrap();
+    let channels = column::texts(frame, "channel_acq").unwrap();
+    let reached = channels
+        .iter()
+        .filter(|c| matches!(c.as_deref(), Some("facebook" | "google")))
+        .count();
+    assert!(reached > 0 && reached < frame.height());
+    let forecast = evaluate_plan(&model, frame, &plan).unwrap();
+    let expected = (0.1 * reached as f64 * 100.0).round() / 100.0;
+    assert_eq!(forecast.money.point.exposure_cost, expected);
+    assert!(
+        !forecast.warnings.iter().any(|w| w.contains("not counted")),
+        "{:?}",
+        forecast.warnings
+    );
+    let values: Vec<&str> = forecast
+        .by_segment
+        .iter()
+        .filter(|b| b.by == "channel_acq")
+        .map(|b| b.value.as_str())
+        .collect();
+    let mut sorted = values.clone();
+    sorted.sort_unstable();
+    assert!(values.len() > 2 && values == sorted, "{values:?}");
+
+    // Without a campaign nobody is reached: no messages to pay for.
+    plan.segment_levers.clear();
+    let forecast = evaluate_plan(&model, frame, &plan).unwrap();
+    assert_eq!(forecast.money.point.exposure_cost, 0.0);
+}
+
+/// Time data rows are aggregates: without an exposure column a plan's messages cannot be
+/// counted, and a plan that prices them hears so instead of a silent zero.
+#[test]
+fn an_unpriceable_message_cost_is_said() {
+    let inspection = sample();
+    let mut schema = inspection.validation.schema.clone().unwrap();
+    let plan = committed_plan("pct15_all_7d.json");
+    assert!(plan.costs.cost_per_exposure > 0.0);
+    let unpriced = |w: &String| w.contains("cost per message (0.005) is not counted");
+    assert!(!plan_warnings(&schema, &plan).iter().any(unpriced));
+    schema.exposure = None;
+    let warnings = plan_warnings(&schema, &plan);
+    assert!(warnings.iter().any(unpriced), "{warnings:?}");
+}

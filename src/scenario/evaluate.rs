@@ -204,13 +204,16 @@ pub fn evaluate_plan(
     );
     let mut by_segment = Vec::new();
     for dimension in &schema.dimensions {
-        by_segment.extend(breakdown(
+        let mut groups = breakdown(
             &rows.scenario,
             dimension,
             &outcome_names,
             scenario,
             baseline,
-        ));
+        );
+        // By value, as a reader looks them up: unit data meets its values in no order.
+        groups.sort_by(|a, b| a.value.cmp(&b.value));
+        by_segment.extend(groups);
     }
     let by_day = match &schema.time {
         Some(time) => breakdown(
@@ -299,19 +302,7 @@ fn plan_money(
     };
     let (orders, revenue) = (position(Stage::Orders), position(Stage::Revenue));
     let rows = &plan_rows.scenario;
-    // Messages the campaign sends: exposure on the rows it reaches.
-    let exposure: f64 = schema
-        .exposure
-        .as_ref()
-        .and_then(|c| column::numbers(rows, c).ok())
-        .map(|v| {
-            v.iter()
-                .zip(&plan_rows.treated)
-                .filter(|(_, treated)| **treated)
-                .filter_map(|(value, _)| *value)
-                .sum()
-        })
-        .unwrap_or(0.0);
+    let exposure: f64 = plan_rows.messages(schema).iter().sum();
     let offers = row_offers(rows, schema);
     let value = |p: &MemberPredictions, m: usize, r: usize, j: Option<usize>| {
         j.map(|j| f64::from(p.get(m, r, j))).unwrap_or(0.0)

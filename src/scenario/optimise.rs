@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::costs::{CostSettings, PlanQuantities, discount_value, money_with_discount};
 use super::evaluate::{EvaluateError, PlanForecast, evaluate_plan, lever_offer, row_offers};
-use super::plan::{DimensionValue, Plan, SegmentLevers, merged_levers, plan_rows};
+use super::plan::{DimensionValue, Plan, SegmentLevers, counts_messages, merged_levers, plan_rows};
 use crate::data::column;
 use crate::data::schema::Schema;
 use crate::model::forecast::Stage;
@@ -453,7 +453,7 @@ fn check_request(schema: &Schema, request: &OptimiseRequest) -> Result<(), Optim
         if !request.units.contains(&capacity.column) {
             return Err(OptimiseError::CapacityNotAUnit(capacity.column.clone()));
         }
-        if schema.exposure.is_none() {
+        if !counts_messages(schema) {
             return Err(OptimiseError::CapacityWithoutExposure);
         }
         if !(capacity.max_exposure.is_finite() && capacity.max_exposure >= 0.0) {
@@ -532,10 +532,7 @@ fn unit_outcomes(
         .iter()
         .map(|c| column::texts(&rows.scenario, c).unwrap_or_default())
         .collect();
-    let exposure = schema
-        .exposure
-        .as_ref()
-        .and_then(|c| column::numbers(&rows.scenario, c).ok());
+    let messages = rows.messages(schema);
     let offers = row_offers(&rows.scenario, schema);
     let costs = CostSettings {
         fixed_cost: 0.0,
@@ -563,14 +560,7 @@ fn unit_outcomes(
             })
             .collect();
         let row = PlanQuantities {
-            exposure: if rows.treated[r] {
-                exposure
-                    .as_ref()
-                    .and_then(|e| e.get(r).copied().flatten())
-                    .unwrap_or(0.0)
-            } else {
-                0.0
-            },
+            exposure: messages[r],
             orders: mean(&detailed.scenario, r, orders),
             revenue: mean(&detailed.scenario, r, revenue),
             baseline_revenue: mean(&detailed.baseline, r, revenue),

@@ -245,6 +245,32 @@ pub struct PlanRows {
     pub rule: String,
 }
 
+impl PlanRows {
+    /// Messages the campaign sends on each row (0 where it does not reach the row): the
+    /// exposure column where the data has one; on unit data without one, each customer
+    /// reached is one message; on time data without one, messages cannot be counted (0), and
+    /// `plan_warnings` says so when the plan prices them.
+    pub fn messages(&self, schema: &Schema) -> Vec<f64> {
+        let per_row: Vec<f64> = match (&schema.exposure, &schema.time) {
+            (Some(column), _) => column::numbers(&self.scenario, column)
+                .map(|values| values.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+                .unwrap_or_else(|_| vec![0.0; self.treated.len()]),
+            (None, None) => vec![1.0; self.treated.len()],
+            (None, Some(_)) => vec![0.0; self.treated.len()],
+        };
+        per_row
+            .into_iter()
+            .zip(&self.treated)
+            .map(|(messages, &treated)| if treated { messages } else { 0.0 })
+            .collect()
+    }
+}
+
+/// Whether messages can be counted on this data (`PlanRows::messages`).
+pub fn counts_messages(schema: &Schema) -> bool {
+    schema.exposure.is_some() || schema.time.is_none()
+}
+
 fn read_texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, PlanError> {
     column::texts(frame, name).map_err(|e| PlanError::Read {
         column: name.into(),
@@ -725,6 +751,14 @@ pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
         .iter()
         .chain(plan.segment_levers.iter().flat_map(|s| s.levers.iter()));
     let mut warnings = Vec::new();
+    if plan.costs.cost_per_exposure > 0.0 && !counts_messages(schema) {
+        warnings.push(format!(
+            "the cost per message ({}) is not counted: the data has no exposure column \
+             (messages sent) to count the plan's messages by; map one, or put the messages' \
+             cost in the fixed cost",
+            plan.costs.cost_per_exposure
+        ));
+    }
     for setting in settings {
         let Some(lever) = schema.levers.iter().find(|l| l.column == setting.lever) else {
             warnings.push(format!(
