@@ -789,7 +789,7 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     assert_eq!(comparison.beats[0][1], core.beats[0][1]);
     assert_eq!(comparison.beats[1][0], core.beats[1][0]);
     harness.get_by_label("Plans compared: incremental profit");
-    let best_in = format!("{:.0}% of draws", core.plans[0].probability_best * 100.0);
+    let best_in = format!("{:.0}%", core.plans[0].probability_best * 100.0);
     assert!(
         harness.query_all_by_label(&best_in).next().is_some(),
         "{best_in}"

@@ -667,7 +667,7 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &Comparison) {
         .striped(true)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
-            for header in ["plan", &comparison.metric, "95%", "best in", "beats"] {
+            for header in ["plan", &comparison.metric, "95%", "P(best)", "beats"] {
                 ui.strong(header);
             }
             ui.end_row();
@@ -675,7 +675,7 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &Comparison) {
                 ui.label(&plan.plan);
                 ui.label(format!("{:.1}", plan.value));
                 ui.label(range(&plan.interval_95));
-                ui.label(format!("{:.0}% of draws", plan.probability_best * 100.0));
+                ui.label(format!("{:.0}%", plan.probability_best * 100.0));
                 let beats: Vec<String> = comparison
                     .plans
                     .iter()

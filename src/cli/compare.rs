@@ -58,7 +58,7 @@ pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             .map(|(j, p)| format!("beats #{} {:.0}%", j + 1, p * 100.0))
             .collect();
         println!(
-            "  #{} {:<40} {:>14.2}  95% [{:.2}, {:.2}]  best in {:.0}% of draws; {}",
+            "  #{} {:<40} {:>14.2}  95% [{:.2}, {:.2}]  P(best) {:.0}%; {}",
             i + 1,
             plan.plan,
             plan.value,

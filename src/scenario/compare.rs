@@ -24,7 +24,7 @@ pub struct ComparedPlan {
     pub plan: String,
     pub value: f64,
     pub interval_95: Interval,
-    /// Share of the paired draws in which this plan scores highest.
+    /// Probability that this plan scores highest (`draws::probability_best`).
     pub probability_best: f64,
 }
 
@@ -53,15 +53,7 @@ pub fn compare(forecasts: &[PlanForecast], metric: &str) -> Result<Comparison, C
     if let Some(other) = draws.iter().find(|d| d.len() != members) {
         return Err(CompareError::Unpaired(members, other.len()));
     }
-    let mut wins = vec![0usize; forecasts.len()];
-    let best_in = |m: usize| {
-        (0..forecasts.len())
-            .max_by(|&a, &b| draws[a][m].total_cmp(&draws[b][m]))
-            .unwrap_or(0)
-    };
-    for best in (0..members).map(best_in) {
-        wins[best] += 1;
-    }
+    let best = draws::probability_best(&draws);
     let plans = forecasts
         .iter()
         .enumerate()
@@ -69,7 +61,7 @@ pub fn compare(forecasts: &[PlanForecast], metric: &str) -> Result<Comparison, C
             plan: forecast.plan.clone(),
             value: forecast.metric(metric).unwrap_or(f64::NAN),
             interval_95: draws::interval(draws[i], 0.95),
-            probability_best: wins[i] as f64 / members.max(1) as f64,
+            probability_best: best[i],
         })
         .collect();
     let beats = (0..forecasts.len())
