@@ -81,12 +81,23 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         "maximising {} with a budget of {budget}: expected {:.2}, cost {:.2}, profit {:.2}",
         result.objective, result.total_objective, result.total_cost, result.total_profit
     );
-    for allocation in &result.allocations {
+    // Columns as wide as their longest entry: unit names run long with two or more dimensions.
+    let labels: Vec<String> = result
+        .allocations
+        .iter()
+        .map(|a| unit_label(&a.unit))
+        .collect();
+    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let option_width = result
+        .allocations
+        .iter()
+        .map(|a| a.choice.option.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (allocation, label) in result.allocations.iter().zip(&labels) {
         println!(
-            "  {:<34} {:<16} {}",
-            unit_label(&allocation.unit),
-            allocation.choice.option,
-            allocation.reason
+            "  {label:<label_width$}  {:<option_width$}  {}",
+            allocation.choice.option, allocation.reason
         );
     }
     let money = &result.forecast.money;
@@ -99,9 +110,15 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
     );
     if !result.alternatives.is_empty() {
         println!("next best:");
+        let width = result
+            .alternatives
+            .iter()
+            .map(|a| a.change.chars().count())
+            .max()
+            .unwrap_or(0);
         for alternative in &result.alternatives {
             println!(
-                "  {:<60} expected {:.2}, cost {:.2}",
+                "  {:<width$}  expected {:.2}, cost {:.2}",
                 alternative.change, alternative.objective, alternative.cost
             );
         }

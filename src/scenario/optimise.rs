@@ -230,6 +230,18 @@ pub fn optimise(
         picks = vec![0; table.len()];
     }
 
+    // What the budget has left once the chosen units and the fixed cost are paid for.
+    let spent: f64 = picks
+        .iter()
+        .zip(&table)
+        .map(|(&k, row)| row[k].cost)
+        .sum::<f64>()
+        + if picks.iter().any(|&k| k > 0) {
+            fixed
+        } else {
+            0.0
+        };
+    let budget_left = request.budget.map(|budget| budget - spent);
     let allocations: Vec<Allocation> = units
         .iter()
         .zip(&table)
@@ -242,7 +254,7 @@ pub fn optimise(
             reason: if left_out[u] && k == 0 {
                 capacity_reason(row, unit, &request.capacities)
             } else {
-                reason(row, k, request.budget.is_some())
+                reason(row, k, budget_left)
             },
         })
         .collect();
@@ -652,8 +664,10 @@ pub fn choose(table: &[Vec<UnitOutcome>], budget: Option<f64>) -> Vec<usize> {
 }
 
 /// Why a unit got its setting, in marginal terms: profit (objective) per unit of cost, against
-/// the next cheaper setting and the better one it could not afford.
-fn reason(row: &[UnitOutcome], chosen: usize, budgeted: bool) -> String {
+/// the next cheaper setting and the better one it could not afford. `budget_left`: what the
+/// budget has left after the chosen plan (`None`: no budget).
+fn reason(row: &[UnitOutcome], chosen: usize, budget_left: Option<f64>) -> String {
+    let budgeted = budget_left.is_some();
     let pick = &row[chosen];
     let best = row
         .iter()
@@ -670,9 +684,17 @@ fn reason(row: &[UnitOutcome], chosen: usize, budgeted: bool) -> String {
         if best.objective <= 0.0 {
             return "no setting is expected to gain anything here".into();
         }
+        let why = match budget_left {
+            // A better rate than some chosen unit's, but too dear for what is left: the
+            // knapsack found that making room would give up more than it brings.
+            Some(left) if best.cost > left => format!(
+                "it costs more than the {left:.0} the budget has left, and making room would \
+                 give up more elsewhere"
+            ),
+            _ => "less than the budget earns elsewhere".into(),
+        };
         return format!(
-            "left out: its best setting ({}) gains {:.0} for {:.0} ({}), less than the budget \
-             earns elsewhere",
+            "left out: its best setting ({}) gains {:.0} for {:.0} ({}); {why}",
             best.option,
             best.objective,
             best.cost,
@@ -971,7 +993,7 @@ mod tests {
     #[test]
     fn reasons_speak_in_marginal_terms() {
         let row = row(&[(100.0, 50.0), (160.0, 150.0)]);
-        let chosen = reason(&row, 1, true);
+        let chosen = reason(&row, 1, Some(0.0));
         assert!(
             chosen.contains("o0 gains 100 for 50 (2.00 per unit of cost)"),
             "{chosen}"
@@ -980,12 +1002,22 @@ mod tests {
             chosen.contains("o1 would gain 60 more for 100 more cost"),
             "{chosen}"
         );
-        let dearer = reason(&row, 2, true);
+        let dearer = reason(&row, 2, Some(0.0));
         assert!(
             dearer.contains("over o0 the extra 100 of cost gains 60 more (0.60"),
             "{dearer}"
         );
-        assert!(reason(&row, 0, true).starts_with("left out"));
+        let too_dear = reason(&row, 0, Some(40.0));
+        assert!(
+            too_dear.starts_with("left out: its best setting (o1) gains 160 for 150")
+                && too_dear.contains("more than the 40 the budget has left"),
+            "{too_dear}"
+        );
+        let poorer = reason(&row, 0, Some(400.0));
+        assert!(
+            poorer.ends_with("less than the budget earns elsewhere"),
+            "{poorer}"
+        );
     }
 
     #[test]
