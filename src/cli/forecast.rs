@@ -10,7 +10,6 @@ use super::ImportArgs;
 use super::model_args::{DeviceArg, parse_settings};
 use crate::data::import;
 use crate::data::write::{AddedColumn, write_with_columns};
-use crate::model::encode::describe_unseen;
 use crate::model::{Forecast, ForecastModel, LeverSetting};
 
 #[derive(Args, Debug)]
@@ -132,10 +131,12 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if forecast.cold_start_rows > 0 {
-        let values = match model.meta.encoder.unseen_values(&table.frame) {
-            Ok(unseen) if !unseen.is_empty() => format!(": {}", describe_unseen(&unseen)),
-            _ => String::new(),
-        };
+        let values = model
+            .meta
+            .encoder
+            .unseen_in_words(&table.frame)
+            .map(|words| format!(": {words}"))
+            .unwrap_or_default();
         println!(
             "note: {} rows have a dimension value never seen in training (cold start){values}; \
              their forecasts rest on the other values' average",

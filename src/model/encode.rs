@@ -230,7 +230,7 @@ fn listed<T>(items: &[T], show: impl Fn(&T) -> String) -> String {
 
 /// In words, per column: the unseen values with their rows, and what the model knows instead:
 /// `channel_acq = '1' (2412 rows), '3' (1205 rows) (the model knows 'facebook', 'google')`.
-pub fn describe_unseen(unseen: &[UnseenValues]) -> String {
+fn describe_unseen(unseen: &[UnseenValues]) -> String {
     unseen
         .iter()
         .map(|column| {
@@ -276,6 +276,15 @@ impl Encoder {
             });
         }
         Ok(found)
+    }
+
+    /// The cold starts of `frame` in words (`describe_unseen`); `None` when it has none or
+    /// cannot be read (the caller's count of cold-start rows still stands).
+    pub fn unseen_in_words(&self, frame: &DataFrame) -> Option<String> {
+        match self.unseen_values(frame) {
+            Ok(unseen) if !unseen.is_empty() => Some(describe_unseen(&unseen)),
+            _ => None,
+        }
     }
 
     /// Fits the encoder on `train_rows` of `frame`; `post_campaign` adds the days since the

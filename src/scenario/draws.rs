@@ -120,27 +120,31 @@ pub fn probability_best(draws: &[&[f64]]) -> Vec<f64> {
     use rand_distr::{ChiSquared, Distribution, StandardNormal};
     let quantities = draws.len();
     let members = draws.iter().map(|d| d.len()).min().unwrap_or(0);
-    let mut wins = vec![0usize; quantities];
     let highest = |value: &dyn Fn(usize) -> f64| {
         (0..quantities)
             .max_by(|&a, &b| value(a).total_cmp(&value(b)))
             .unwrap_or(0)
     };
-    let chi_squared = ChiSquared::new((members as f64 - 1.0).max(1.0));
-    let chi_squared = match chi_squared {
-        Ok(chi_squared) if (2..EMPIRICAL_DRAWS).contains(&members) => chi_squared,
-        _ => {
-            for winner in (0..members).map(|m| highest(&|i| draws[i][m])) {
-                if let Some(count) = wins.get_mut(winner) {
-                    *count += 1;
-                }
+    // The share of members in which each quantity is highest.
+    let member_shares = || -> Vec<f64> {
+        let mut wins = vec![0usize; quantities];
+        for winner in (0..members).map(|m| highest(&|i| draws[i][m])) {
+            if let Some(count) = wins.get_mut(winner) {
+                *count += 1;
             }
-            let total = members.max(1) as f64;
-            return wins.iter().map(|w| *w as f64 / total).collect();
         }
+        let total = members.max(1) as f64;
+        wins.iter().map(|w| *w as f64 / total).collect()
     };
     let m = members as f64;
     let df = m - 1.0;
+    if !(2..EMPIRICAL_DRAWS).contains(&members) {
+        return member_shares();
+    }
+    let Ok(chi_squared) = ChiSquared::new(df) else {
+        return member_shares();
+    };
+    let mut wins = vec![0usize; quantities];
     let means: Vec<f64> = draws.iter().map(|d| mean(&d[..members])).collect();
     // Σ_m w_m (x_m − x̄) with standard normal weights has the members' covariance × (M − 1).
     let scale = ((1.0 + 1.0 / m) / df).sqrt();

@@ -15,7 +15,6 @@ use super::plan::{Plan, PlanError, PlanRows, plan_rows, plan_warnings};
 use crate::data::column;
 use crate::data::notation::{Offer, parse_offer};
 use crate::data::schema::{LeverField, LeverKind, Schema};
-use crate::model::encode::describe_unseen;
 use crate::model::forecast::{FunnelRate, Stage};
 use crate::model::predict::MemberPredictions;
 use crate::model::{ForecastModel, ModelError};
@@ -140,10 +139,12 @@ impl PlanForecast {
 /// that codes a column differently from the training data (`1` for `facebook`) makes every row
 /// a cold start, and the values say so.
 fn cold_start_warning(model: &ForecastModel, rows: &DataFrame, cold: usize) -> String {
-    let values = match model.meta.encoder.unseen_values(rows) {
-        Ok(unseen) if !unseen.is_empty() => format!(": {}", describe_unseen(&unseen)),
-        _ => String::new(),
-    };
+    let values = model
+        .meta
+        .encoder
+        .unseen_in_words(rows)
+        .map(|words| format!(": {words}"))
+        .unwrap_or_default();
     format!(
         "cold start: {cold} of {} rows have a segment or other dimension value never seen in \
          training{values}. Their forecasts rest on the other values' average and are less \

@@ -56,12 +56,8 @@ pub fn history_warnings(history: &DataFrame, schema: &Schema, plan: &Plan) -> Ve
     };
     let mut warnings = Vec::new();
     let controlled_days = controls::controlled_days(&rows.dates, &rows.at_baseline);
-    let settings = plan
-        .levers
-        .iter()
-        .chain(plan.segment_levers.iter().flat_map(|s| s.levers.iter()));
     let mut seen = HashSet::new();
-    for setting in settings {
+    for setting in plan.all_settings() {
         let Some(lever) = schema.levers.iter().find(|l| l.column == setting.lever) else {
             continue;
         };

@@ -230,18 +230,19 @@ pub fn optimise(
         picks = vec![0; table.len()];
     }
 
-    // What the budget has left once the chosen units and the fixed cost are paid for.
-    let spent: f64 = picks
+    let fixed_cost = if picks.iter().any(|&k| k > 0) {
+        fixed
+    } else {
+        0.0
+    };
+    let total_cost = picks
         .iter()
         .zip(&table)
         .map(|(&k, row)| row[k].cost)
         .sum::<f64>()
-        + if picks.iter().any(|&k| k > 0) {
-            fixed
-        } else {
-            0.0
-        };
-    let budget_left = request.budget.map(|budget| budget - spent);
+        + fixed_cost;
+    // What the budget has left once the chosen units and the fixed cost are paid for.
+    let budget_left = request.budget.map(|budget| budget - total_cost);
     let allocations: Vec<Allocation> = units
         .iter()
         .zip(&table)
@@ -258,9 +259,6 @@ pub fn optimise(
             },
         })
         .collect();
-    let any = picks.iter().any(|&k| k > 0);
-    let fixed_cost = if any { fixed } else { 0.0 };
-    let total_cost = allocations.iter().map(|a| a.choice.cost).sum::<f64>() + fixed_cost;
     let total_profit = allocations.iter().map(|a| a.choice.profit).sum::<f64>() - fixed_cost;
     let total_objective = running_total(&picks) - fixed_charge(&picks);
     let fits = |picks: &[usize]| capacities_fit(&table, picks, &request.capacities, &on_capacity);

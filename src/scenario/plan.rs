@@ -194,6 +194,13 @@ impl Plan {
             ..self.clone()
         }
     }
+
+    /// Every lever setting the plan makes: those for everyone, then each segment's.
+    pub fn all_settings(&self) -> impl Iterator<Item = &LeverSetting> {
+        self.levers
+            .iter()
+            .chain(self.segment_levers.iter().flat_map(|s| s.levers.iter()))
+    }
 }
 
 /// `base` with `over`'s values replacing those of the same levers.
@@ -718,11 +725,7 @@ fn with_levers(
 /// Refuses a numeric lever set to something that is not a number: its rows would reach the
 /// model as a missing value and the forecast would answer a question nobody asked.
 fn check_numeric_levers(schema: &Schema, plan: &Plan) -> Result<(), PlanError> {
-    let settings = plan
-        .levers
-        .iter()
-        .chain(plan.segment_levers.iter().flat_map(|s| s.levers.iter()));
-    for setting in settings {
+    for setting in plan.all_settings() {
         let Some(lever) = schema.levers.iter().find(|l| l.column == setting.lever) else {
             continue;
         };
@@ -746,10 +749,6 @@ fn check_numeric_levers(schema: &Schema, plan: &Plan) -> Result<(), PlanError> {
 /// never varied (their effect was not learnt).
 pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
     use crate::data::notation::parse_offer;
-    let settings = plan
-        .levers
-        .iter()
-        .chain(plan.segment_levers.iter().flat_map(|s| s.levers.iter()));
     let mut warnings = Vec::new();
     if plan.costs.cost_per_exposure > 0.0 && !counts_messages(schema) {
         warnings.push(format!(
@@ -759,7 +758,7 @@ pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
             plan.costs.cost_per_exposure
         ));
     }
-    for setting in settings {
+    for setting in plan.all_settings() {
         let Some(lever) = schema.levers.iter().find(|l| l.column == setting.lever) else {
             warnings.push(format!(
                 "'{}' is not a lever of this model; it is ignored",
