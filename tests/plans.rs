@@ -336,12 +336,14 @@ fn plans_beyond_the_data_are_flagged() {
 
 #[test]
 fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
-    use liftcast::model::TrainConfig;
+    use liftcast::model::{ModelFamily, TrainConfig};
     use liftcast::scenario::curve::{CurveError, response_curve};
     let inspection = sample();
+    // The networks alone: boosted trees are step functions of a lever by design.
     let config = TrainConfig {
         epochs: 3,
         members: 2,
+        family: ModelFamily::Deep,
         ..TrainConfig::default()
     };
     let model = common::train_on_cpu(&inspection, config);
@@ -397,6 +399,30 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
             > points[1].money.as_ref().unwrap().campaign_cost,
         "40% off gives away more than 10% off"
     );
+    // Through a tested depth (15%) the curve runs on, without a jump: the calibration of tested
+    // values is interpolated between them, not applied at them alone.
+    let close = response_curve(
+        &model,
+        frame,
+        "discount_pct",
+        (14.999, 15.001),
+        3,
+        &fixed,
+        None,
+    )
+    .unwrap();
+    for outcome in 0..3 {
+        let lift = |point: usize| close.points[point].outcomes[outcome].lift;
+        for beside in [0, 2] {
+            assert!(
+                (lift(1) - lift(beside)).abs() < 0.001 * lift(1).abs(),
+                "outcome {outcome}: lift at 15% {} against {} at {}",
+                lift(1),
+                lift(beside),
+                close.points[beside].value
+            );
+        }
+    }
     let error = response_curve(&model, frame, "campaign_type", (0.0, 1.0), 5, &[], None)
         .err()
         .unwrap();

@@ -8,6 +8,7 @@ use clap::Args;
 use polars::prelude::DataFrame;
 
 use super::model_args::{ModelData, parse_settings};
+use super::table;
 use crate::model::ForecastModel;
 use crate::scenario::curve::{Curve, response_curve};
 use crate::scenario::plan::Plan;
@@ -75,57 +76,51 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let points = &curve.points;
-    let names: Vec<&str> = points
-        .first()
-        .map(|p| p.outcomes.iter().map(|o| o.outcome.as_str()).collect())
-        .unwrap_or_default();
-    println!(
-        "{:>10}  {}",
-        lever,
-        names
+    let mut header = vec![lever.clone()];
+    header.extend(points.first().into_iter().flat_map(|p| {
+        p.outcomes
             .iter()
-            .map(|n| format!("{:>36}", format!("{n} lift [80%]")))
-            .collect::<String>()
-            + if priced {
-                "       profit [80%]       ROI"
-            } else {
-                ""
-            }
-    );
+            .map(|o| format!("{} lift [80%]", o.outcome))
+    }));
+    if priced {
+        header.extend(["profit [80%]".to_owned(), "ROI".to_owned()]);
+    }
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
     for point in points {
-        let cells: String = point
-            .outcomes
-            .iter()
-            .map(|o| {
-                format!(
-                    "{:>36}",
-                    format!("{:+.1} [{:+.1}, {:+.1}]", o.lift, o.lift_low, o.lift_high)
-                )
-            })
-            .collect();
-        let money = point
-            .money
-            .as_ref()
-            .map(|m| {
-                format!(
-                    "  {:>12.0} [{:.0}, {:.0}] {:>6}",
-                    m.incremental_profit,
-                    m.incremental_profit_80.low,
-                    m.incremental_profit_80.high,
-                    m.roi
-                        .map(|r| format!("{r:.2}"))
-                        .unwrap_or_else(|| "n/a".into())
-                )
-            })
-            .unwrap_or_default();
-        let mut note = String::new();
+        let mut row = vec![format!("{:.2}", point.value)];
+        row.extend(
+            point
+                .outcomes
+                .iter()
+                .map(|o| format!("{:+.1} [{:+.1}, {:+.1}]", o.lift, o.lift_low, o.lift_high)),
+        );
+        if let Some(money) = &point.money {
+            row.push(format!(
+                "{:.0} [{:.0}, {:.0}]",
+                money.incremental_profit,
+                money.incremental_profit_80.low,
+                money.incremental_profit_80.high
+            ));
+            row.push(
+                money
+                    .roi
+                    .map(|r| format!("{r:.2}"))
+                    .unwrap_or_else(|| "n/a".into()),
+            );
+        } else if priced {
+            row.extend(["".to_owned(), "".to_owned()]);
+        }
+        let mut note = Vec::new();
         if !point.observed {
-            note.push_str("  (extrapolation)");
+            note.push("(extrapolation)");
         }
         if curve.profit_maximising_value == Some(point.value) {
-            note.push_str("  ← most profitable");
+            note.push("← most profitable");
         }
-        println!("{:>10.2}  {cells}{money}{note}", point.value);
+        rows.push(row);
+        notes.push(note.join("  "));
     }
+    println!("{}", table::render(&header, &rows, &notes));
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,7 @@ mod optimise;
 mod plan;
 mod report;
 mod sample;
+mod table;
 mod train;
 mod uplift;
 

@@ -61,6 +61,70 @@ impl LeverShifts {
             })
             .collect()
     }
+
+    /// Each row's shift per outcome. A lever of one numeric input (a discount depth, a
+    /// duration) is a line: a value between two calibrated ones takes the shifts interpolated
+    /// between theirs, and a value beyond them the nearest one's, so that a response curve
+    /// swept through untested values does not jump at each tested one.
+    fn row_shifts(&self, encoded: &EncodedRows) -> Vec<Vec<f32>> {
+        let slots = self.slots(encoded);
+        let line = match self.inputs.as_slice() {
+            [_] => self.line(),
+            _ => Vec::new(),
+        };
+        let zero = vec![0.0; self.shifts.first().map_or(0, Vec::len)];
+        let of = |slot: usize| self.shifts.get(slot).unwrap_or(&zero);
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(row, slot)| {
+                let value = self
+                    .inputs
+                    .first()
+                    .and_then(|&input| encoded.inputs.get(row * encoded.width + input))
+                    .copied()
+                    .filter(|v| v.is_finite());
+                match value {
+                    Some(value) if slot == 0 && !line.is_empty() => interpolate(&line, value, of),
+                    _ => of(slot).clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The calibrated values of a one-input lever in ascending order, with their slots.
+    fn line(&self) -> Vec<(f32, usize)> {
+        let mut line: Vec<(f32, usize)> = self
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(arm, value)| Some((*value.first()?, arm + 1)))
+            .collect();
+        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+        line
+    }
+}
+
+/// The shifts at `value` on a line of calibrated values: linear between the two around it,
+/// the nearest end's beyond them.
+fn interpolate<'a>(
+    line: &[(f32, usize)],
+    value: f32,
+    shifts_of: impl Fn(usize) -> &'a Vec<f32>,
+) -> Vec<f32> {
+    let above = line.partition_point(|(at, _)| *at < value);
+    match (above.checked_sub(1).map(|i| line[i]), line.get(above)) {
+        (Some((low, low_slot)), Some(&(high, high_slot))) => {
+            let weight = (value - low) / (high - low);
+            shifts_of(low_slot)
+                .iter()
+                .zip(shifts_of(high_slot))
+                .map(|(a, b)| a + weight * (b - a))
+                .collect()
+        }
+        (Some((_, slot)), None) | (None, Some(&(_, slot))) => shifts_of(slot).clone(),
+        (None, None) => Vec::new(),
+    }
 }
 
 /// A row's encoded values at `inputs` (the same lever value encodes to the same bits).
@@ -142,10 +206,7 @@ impl Calibration {
             }
         }
         for lever in &self.levers {
-            for (row, slot) in lever.slots(encoded).into_iter().enumerate() {
-                let Some(by_outcome) = lever.shifts.get(slot) else {
-                    continue;
-                };
+            for (row, by_outcome) in lever.row_shifts(encoded).into_iter().enumerate() {
                 for (j, shift) in by_outcome.iter().enumerate().take(outcomes) {
                     shifts[row * outcomes + j] += shift;
                 }
@@ -260,8 +321,8 @@ mod tests {
     }
 
     /// A model that gives every row the same prediction (link 0: a count of 1), against
-    /// outcomes that grow with a duration lever taking three values: each value's arm is
-    /// matched, and a value never fitted (slot 0) keeps only the overall shifts.
+    /// outcomes that vary with a duration lever taking three values: each value's arm is
+    /// matched, and a value never fitted takes the shifts of the line through the arms.
     #[test]
     fn a_numeric_lever_with_few_values_is_calibrated_value_by_value() {
         let encoder = one_lever_encoder("duration_days");
@@ -290,14 +351,33 @@ mod tests {
                 durations[arm]
             );
         }
-        // A 7-day campaign was never fitted: no arm of its own.
-        let seven = EncodedRows {
-            rows: 1,
-            inputs: vec![7.0],
+        // 7 and 21 days were never fitted: 7 lies between the 3- and 14-day arms, 4/11 of the
+        // way, and 21 beyond the last; a row of a missing duration keeps the overall shift.
+        let untested = EncodedRows {
+            rows: 3,
+            inputs: vec![7.0, 21.0, f32::NAN],
             ..encoded.clone()
         };
-        let shifts = calibration.row_shifts(&seven, 1);
-        assert!((shifts[0] - calibration.global[0]).abs() < 1e-6);
+        let shifts = calibration.row_shifts(&untested, 1);
+        let lever = &calibration.levers[0];
+        let arm_shift = |duration: f32| {
+            let arm = lever.values.iter().position(|v| v[0] == duration).unwrap();
+            lever.shifts[arm + 1][0]
+        };
+        let (three, fourteen) = (arm_shift(3.0), arm_shift(14.0));
+        assert!(
+            (three - fourteen).abs() > 0.1,
+            "the arms differ: {three} {fourteen}"
+        );
+        let global = calibration.global[0];
+        let between = global + three + 4.0 / 11.0 * (fourteen - three);
+        assert!(
+            (shifts[0] - between).abs() < 1e-5,
+            "{} {between}",
+            shifts[0]
+        );
+        assert!((shifts[1] - (global + fourteen)).abs() < 1e-5);
+        assert!((shifts[2] - (global + lever.shifts[0][0])).abs() < 1e-6);
     }
 
     /// A lever that takes many values is a continuum: no arms.
