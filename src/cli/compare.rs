@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::model_args::{ModelData, parse_named_settings};
+use super::table;
 use crate::scenario::bandit::suggest_for_plans;
 use crate::scenario::compare::compare;
 use crate::scenario::evaluate::evaluate_plan;
@@ -50,24 +51,32 @@ pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("metric: {}", comparison.metric);
+    let header: Vec<String> = ["#", "plan", comparison.metric.as_str(), "95%", "P(best)"]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect();
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
     for (i, plan) in comparison.plans.iter().enumerate() {
+        rows.push(vec![
+            format!("#{}", i + 1),
+            plan.plan.clone(),
+            format!("{:.2}", plan.value),
+            format!(
+                "[{:.2}, {:.2}]",
+                plan.interval_95.low, plan.interval_95.high
+            ),
+            format!("{:.0}%", plan.probability_best * 100.0),
+        ]);
         let beats: Vec<String> = comparison.beats[i]
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
-            .map(|(j, p)| format!("beats #{} {:.0}%", j + 1, p * 100.0))
+            .map(|(j, p)| format!("#{} {:.0}%", j + 1, p * 100.0))
             .collect();
-        println!(
-            "  #{} {:<40} {:>14.2}  95% [{:.2}, {:.2}]  P(best) {:.0}%; {}",
-            i + 1,
-            plan.plan,
-            plan.value,
-            plan.interval_95.low,
-            plan.interval_95.high,
-            plan.probability_best * 100.0,
-            beats.join(", ")
-        );
+        notes.push(format!("beats {}", beats.join(", ")));
     }
+    println!("{}", table::render(&header, 2, &rows, &notes));
     for forecast in &forecasts {
         for warning in &forecast.warnings {
             println!("  warning ({}): {warning}", forecast.plan);
@@ -110,14 +119,22 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("next test, maximising {}:", args.metric);
-    for arm in &suggestion.arms {
-        println!(
-            "  {:<24} mean {:>14.2}  traffic share {:>5.1}%",
-            arm.arm,
-            arm.mean,
-            arm.share * 100.0
-        );
-    }
+    let header: Vec<String> = ["arm", "mean", "traffic share"]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect();
+    let rows: Vec<Vec<String>> = suggestion
+        .arms
+        .iter()
+        .map(|arm| {
+            vec![
+                arm.arm.clone(),
+                format!("{:.2}", arm.mean),
+                format!("{:.1}%", arm.share * 100.0),
+            ]
+        })
+        .collect();
+    println!("{}", table::render(&header, 1, &rows, &[]));
     println!(
         "exploiting now means '{}', with an expected regret of {:.2}",
         suggestion.exploit, suggestion.expected_regret

@@ -121,6 +121,6 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
         rows.push(row);
         notes.push(note.join("  "));
     }
-    println!("{}", table::render(&header, &rows, &notes));
+    println!("{}", table::render(&header, 0, &rows, &notes));
     Ok(ExitCode::SUCCESS)
 }

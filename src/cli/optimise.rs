@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::model_args::{ModelData, parse_named_settings};
+use super::table;
 use crate::scenario::optimise::{Capacity, GridOption, OptimiseRequest, optimise, unit_label};
 use crate::scenario::plan::Plan;
 
@@ -82,24 +83,22 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         result.objective, result.total_objective, result.total_cost, result.total_profit
     );
     // Columns as wide as their longest entry: unit names run long with two or more dimensions.
-    let labels: Vec<String> = result
+    let rows: Vec<Vec<String>> = result
         .allocations
         .iter()
-        .map(|a| unit_label(&a.unit))
+        .map(|a| {
+            vec![
+                unit_label(&a.unit),
+                a.choice.option.clone(),
+                a.reason.clone(),
+            ]
+        })
         .collect();
-    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let option_width = result
-        .allocations
+    let header: Vec<String> = ["unit", "setting", "why"]
         .iter()
-        .map(|a| a.choice.option.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (allocation, label) in result.allocations.iter().zip(&labels) {
-        println!(
-            "  {label:<label_width$}  {:<option_width$}  {}",
-            allocation.choice.option, allocation.reason
-        );
-    }
+        .map(|h| (*h).to_owned())
+        .collect();
+    println!("{}", table::render(&header, 3, &rows, &[]));
     let money = &result.forecast.money;
     println!(
         "the chosen plan: profit {:.2} 95% [{:.2}, {:.2}], probability profit > 0: {:.0}%",
@@ -110,18 +109,22 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
     );
     if !result.alternatives.is_empty() {
         println!("next best:");
-        let width = result
+        let rows: Vec<Vec<String>> = result
             .alternatives
             .iter()
-            .map(|a| a.change.chars().count())
-            .max()
-            .unwrap_or(0);
-        for alternative in &result.alternatives {
-            println!(
-                "  {:<width$}  expected {:.2}, cost {:.2}",
-                alternative.change, alternative.objective, alternative.cost
-            );
-        }
+            .map(|a| {
+                vec![
+                    a.change.clone(),
+                    format!("{:.2}", a.objective),
+                    format!("{:.2}", a.cost),
+                ]
+            })
+            .collect();
+        let header: Vec<String> = ["change", "expected", "cost"]
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect();
+        println!("{}", table::render(&header, 1, &rows, &[]));
     }
     for excluded in &result.excluded {
         println!("  left out: {excluded}");

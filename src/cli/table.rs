@@ -1,26 +1,38 @@
-//! Plain-text tables for the terminal: every column as wide as its widest entry, numbers
-//! right-aligned, two spaces between columns, so that no entry runs into its neighbour
-//! whatever the magnitude of the figures.
+//! Plain-text tables for the terminal: every column as wide as its widest entry, names
+//! left-aligned and figures right-aligned, two spaces between columns, so that no entry runs
+//! into its neighbour whatever the magnitude of the figures. Widths are what a terminal shows
+//! (a CJK character takes two columns), not characters.
 
-/// Renders `header` and `rows` (each as long as the header) right-aligned; a row's `notes`
-/// entry, when not empty, follows it after the last column.
-pub fn render(header: &[String], rows: &[Vec<String>], notes: &[String]) -> String {
+use unicode_width::UnicodeWidthStr;
+
+/// Renders `header` and `rows` (each as long as the header), the first `left` columns
+/// left-aligned and the rest right-aligned; a row's `notes` entry, when not empty, follows it
+/// after the last column.
+pub fn render(header: &[String], left: usize, rows: &[Vec<String>], notes: &[String]) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|column| {
             std::iter::once(&header[column])
                 .chain(rows.iter().filter_map(|row| row.get(column)))
-                .map(|cell| cell.chars().count())
+                .map(|cell| cell.width())
                 .max()
                 .unwrap_or(0)
         })
         .collect();
     let line = |cells: &[String]| -> String {
-        cells
+        let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(cell, &width)| format!("{cell:>width$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
+            .enumerate()
+            .map(|(column, (cell, &width))| {
+                let pad = " ".repeat(width.saturating_sub(cell.width()));
+                if column < left {
+                    format!("{cell}{pad}")
+                } else {
+                    format!("{pad}{cell}")
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_owned()
     };
     let mut text = line(header);
     for (index, row) in rows.iter().enumerate() {
@@ -54,7 +66,7 @@ mod tests {
             strings(&["10", "-71757.4 [-213344.5, +49951.5]", "+2.0"]),
         ];
         let notes = strings(&["", "(extrapolation)"]);
-        let text = render(&header, &rows, &notes);
+        let text = render(&header, 0, &rows, &notes);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         // Every line is as long as the others up to its note, and the columns end together.
@@ -65,5 +77,20 @@ mod tests {
         assert_eq!(lines[2].chars().count(), end + note.chars().count());
         assert!(lines[2].contains("+49951.5]  "), "{}", lines[2]);
         assert!(lines[1].contains("+1.5]  +5306336.4"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn names_are_left_aligned_by_the_columns_they_take_on_screen() {
+        let header = strings(&["plan", "profit"]);
+        let rows = vec![
+            strings(&["满150减20", "1.00"]),
+            strings(&["15% off", "20.00"]),
+        ];
+        let text = render(&header, 1, &rows, &[]);
+        let lines: Vec<&str> = text.lines().collect();
+        // 满 and 减 take two columns each: the name is 9 columns wide, 7 characters.
+        assert_eq!(lines[0], "plan       profit");
+        assert_eq!(lines[1], "满150减20    1.00");
+        assert_eq!(lines[2], "15% off     20.00");
     }
 }

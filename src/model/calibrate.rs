@@ -62,34 +62,38 @@ impl LeverShifts {
             .collect()
     }
 
-    /// Each row's shift per outcome. A lever of one numeric input (a discount depth, a
-    /// duration) is a line: a value between two calibrated ones takes the shifts interpolated
-    /// between theirs, and a value beyond them the nearest one's, so that a response curve
-    /// swept through untested values does not jump at each tested one.
-    fn row_shifts(&self, encoded: &EncodedRows) -> Vec<Vec<f32>> {
-        let slots = self.slots(encoded);
+    /// Adds each row's shifts to `shifts` (rows × `outcomes`). A lever of one numeric input (a
+    /// discount depth, a duration) is a line: a value between two calibrated ones takes the
+    /// shifts interpolated between theirs, and a value beyond them the nearest one's, so that
+    /// a response curve swept through untested values does not jump at each tested one.
+    fn add_row_shifts(&self, encoded: &EncodedRows, outcomes: usize, shifts: &mut [f32]) {
         let line = match self.inputs.as_slice() {
             [_] => self.line(),
             _ => Vec::new(),
         };
-        let zero = vec![0.0; self.shifts.first().map_or(0, Vec::len)];
-        let of = |slot: usize| self.shifts.get(slot).unwrap_or(&zero);
-        slots
-            .into_iter()
-            .enumerate()
-            .map(|(row, slot)| {
-                let value = self
-                    .inputs
-                    .first()
-                    .and_then(|&input| encoded.inputs.get(row * encoded.width + input))
-                    .copied()
-                    .filter(|v| v.is_finite());
-                match value {
-                    Some(value) if slot == 0 && !line.is_empty() => interpolate(&line, value, of),
-                    _ => of(slot).clone(),
+        let none: &[f32] = &[];
+        let of = |slot: usize| self.shifts.get(slot).map_or(none, Vec::as_slice);
+        let mut add = |row: usize, low: &[f32], high: &[f32], weight: f32| {
+            for j in 0..outcomes {
+                let a = low.get(j).copied().unwrap_or(0.0);
+                let b = high.get(j).copied().unwrap_or(0.0);
+                if let Some(shift) = shifts.get_mut(row * outcomes + j) {
+                    *shift += a + weight * (b - a);
                 }
-            })
-            .collect()
+            }
+        };
+        for (row, slot) in self.slots(encoded).into_iter().enumerate() {
+            let value = self
+                .inputs
+                .first()
+                .and_then(|&input| encoded.inputs.get(row * encoded.width + input))
+                .copied()
+                .filter(|v| v.is_finite() && slot == 0 && !line.is_empty());
+            match value.map(|value| bracket(&line, value)) {
+                Some((low, high, weight)) => add(row, of(low), of(high), weight),
+                None => add(row, of(slot), of(slot), 0.0),
+            }
+        }
     }
 
     /// The calibrated values of a one-input lever in ascending order, with their slots.
@@ -105,25 +109,19 @@ impl LeverShifts {
     }
 }
 
-/// The shifts at `value` on a line of calibrated values: linear between the two around it,
-/// the nearest end's beyond them.
-fn interpolate<'a>(
-    line: &[(f32, usize)],
-    value: f32,
-    shifts_of: impl Fn(usize) -> &'a Vec<f32>,
-) -> Vec<f32> {
+/// Where `value` lies on a line of calibrated values: the slots of the values around it and
+/// the weight of the upper one; beyond the line, the nearest end's slot alone.
+fn bracket(line: &[(f32, usize)], value: f32) -> (usize, usize, f32) {
     let above = line.partition_point(|(at, _)| *at < value);
-    match (above.checked_sub(1).map(|i| line[i]), line.get(above)) {
-        (Some((low, low_slot)), Some(&(high, high_slot))) => {
-            let weight = (value - low) / (high - low);
-            shifts_of(low_slot)
-                .iter()
-                .zip(shifts_of(high_slot))
-                .map(|(a, b)| a + weight * (b - a))
-                .collect()
+    match (
+        above.checked_sub(1).and_then(|i| line.get(i)),
+        line.get(above),
+    ) {
+        (Some(&(low, low_slot)), Some(&(high, high_slot))) => {
+            (low_slot, high_slot, (value - low) / (high - low))
         }
-        (Some((_, slot)), None) | (None, Some(&(_, slot))) => shifts_of(slot).clone(),
-        (None, None) => Vec::new(),
+        (Some(&(_, slot)), None) | (None, Some(&(_, slot))) => (slot, slot, 0.0),
+        (None, None) => (0, 0, 0.0),
     }
 }
 
@@ -206,11 +204,7 @@ impl Calibration {
             }
         }
         for lever in &self.levers {
-            for (row, by_outcome) in lever.row_shifts(encoded).into_iter().enumerate() {
-                for (j, shift) in by_outcome.iter().enumerate().take(outcomes) {
-                    shifts[row * outcomes + j] += shift;
-                }
-            }
+            lever.add_row_shifts(encoded, outcomes, &mut shifts);
         }
         shifts
     }

@@ -261,8 +261,17 @@ pub fn optimise(
         .collect();
     let total_profit = allocations.iter().map(|a| a.choice.profit).sum::<f64>() - fixed_cost;
     let total_objective = running_total(&picks) - fixed_charge(&picks);
-    let fits = |picks: &[usize]| capacities_fit(&table, picks, &request.capacities, &on_capacity);
-    let alternatives = alternatives(&units, &table, &picks, request, fixed, &fits);
+    let limits = Limits {
+        budget: request.budget,
+        capacities: &request.capacities,
+        on_capacity: &on_capacity,
+    };
+    let charge = if request.objective == "profit" {
+        fixed
+    } else {
+        0.0
+    };
+    let alternatives = alternatives(&units, &table, &picks, &limits, fixed, charge);
     let capacity_use = request
         .capacities
         .iter()
@@ -733,49 +742,86 @@ fn reason(row: &[UnitOutcome], chosen: usize, budget_left: Option<f64>) -> Strin
     text
 }
 
-/// The best plans that differ from the chosen one in a single unit and stay within budget.
+/// What a plan must stay within: the budget (fixed cost included) and the capacities, with
+/// the units on each capacity.
+struct Limits<'a> {
+    budget: Option<f64>,
+    capacities: &'a [Capacity],
+    on_capacity: &'a [Vec<usize>],
+}
+
+/// The runners-up: for each unit and each setting it did not get, the best plan that gives it
+/// that setting, the other units chosen again under the same budget and capacities (so
+/// "nothing for the active segment" shows where its budget would go). The best of them is the
+/// second-best plan overall: that plan differs from the chosen one in some unit's setting.
 fn alternatives(
     units: &[Vec<DimensionValue>],
     table: &[Vec<UnitOutcome>],
     picks: &[usize],
-    request: &OptimiseRequest,
+    limits: &Limits,
     fixed: f64,
-    fits: &dyn Fn(&[usize]) -> bool,
+    charge: f64,
 ) -> Vec<Alternative> {
     let total = |picks: &[usize]| -> (f64, f64) {
-        let any = picks.iter().any(|&k| k > 0);
-        let fixed = if any { fixed } else { 0.0 };
+        let fixed_paid = picks.iter().any(|&k| k > 0);
         let objective: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].objective).sum();
         let cost: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].cost).sum();
-        let charge = if request.objective == "profit" {
-            fixed
+        if fixed_paid {
+            (objective - charge, cost + fixed)
         } else {
-            0.0
-        };
-        (objective - charge, cost + fixed)
+            (objective, cost)
+        }
     };
+    let budget_left = limits.budget.map(|b| b - fixed);
+    let mut plans: Vec<Vec<usize>> = vec![picks.to_vec()];
     let mut found = Vec::new();
     for (u, row) in table.iter().enumerate() {
-        for k in 0..row.len() {
-            if k == picks[u] {
+        for k in (0..row.len()).filter(|&k| k != picks[u]) {
+            if budget_left.is_some_and(|left| row[k].cost > left) {
                 continue;
             }
-            let mut swapped = picks.to_vec();
-            swapped[u] = k;
-            let (objective, cost) = total(&swapped);
-            if request.budget.is_some_and(|b| cost > b) || !fits(&swapped) {
+            let forced: Vec<Vec<UnitOutcome>> = table
+                .iter()
+                .enumerate()
+                .map(|(v, options)| {
+                    let mut options = options.clone();
+                    if v == u {
+                        for (j, option) in options.iter_mut().enumerate() {
+                            if j != k {
+                                option.objective = f64::NEG_INFINITY;
+                            }
+                        }
+                    }
+                    options
+                })
+                .collect();
+            let (alternative, _) =
+                choose_within_capacity(&forced, budget_left, limits.capacities, limits.on_capacity);
+            let (objective, cost) = total(&alternative);
+            let within = limits.budget.is_none_or(|b| cost <= b + 1e-9)
+                && capacities_fit(table, &alternative, limits.capacities, limits.on_capacity);
+            if alternative[u] != k || !within || plans.contains(&alternative) {
                 continue;
             }
+            let change = |v: usize| {
+                format!(
+                    "{}: {} → {}",
+                    unit_label(&units[v]),
+                    table[v][picks[v]].option,
+                    table[v][alternative[v]].option
+                )
+            };
+            let others = (0..table.len()).filter(|&v| v != u && alternative[v] != picks[v]);
             found.push(Alternative {
-                change: format!(
-                    "{}: {} instead of {}",
-                    unit_label(&units[u]),
-                    row[k].option,
-                    row[picks[u]].option
-                ),
+                change: std::iter::once(u)
+                    .chain(others)
+                    .map(change)
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 objective,
                 cost,
             });
+            plans.push(alternative);
         }
     }
     found.sort_by(|a, b| b.objective.total_cmp(&a.objective));
@@ -902,6 +948,55 @@ mod tests {
                 .map(|(i, &(v, c))| outcome(&format!("o{i}"), v, c)),
         );
         row
+    }
+
+    /// Giving up the chosen unit's setting frees its budget for the others: the runner-up
+    /// says where it goes, and the best runner-up is the second-best plan of all.
+    #[test]
+    fn runners_up_choose_the_other_units_again() {
+        // Budget 10: the knapsack takes unit 0's setting (gain 10 for 10); without it, units 1
+        // and 2 both fit (6 + 3 for 5 + 5).
+        let table = vec![row(&[(10.0, 10.0)]), row(&[(6.0, 5.0)]), row(&[(3.0, 5.0)])];
+        let units: Vec<Vec<DimensionValue>> = (0..3)
+            .map(|u| {
+                vec![DimensionValue {
+                    column: "segment".into(),
+                    value: format!("s{u}"),
+                }]
+            })
+            .collect();
+        let limits = Limits {
+            budget: Some(10.0),
+            capacities: &[],
+            on_capacity: &[],
+        };
+        let picks = choose(&table, limits.budget);
+        assert_eq!(picks, vec![1, 0, 0]);
+        let found = alternatives(&units, &table, &picks, &limits, 0.0, 0.0);
+        let best = &found[0];
+        assert_eq!(
+            best.change,
+            "segment=s0: o0 → no campaign; segment=s1: no campaign → o0; \
+             segment=s2: no campaign → o0"
+        );
+        assert_eq!((best.objective, best.cost), (9.0, 10.0));
+        // The brute-force second best agrees, and every runner-up is a different plan within
+        // the budget.
+        let mut totals: Vec<f64> = Vec::new();
+        for a in 0..2 {
+            for b in 0..2 {
+                for c in 0..2 {
+                    let plan = [a, b, c];
+                    let cost: f64 = (0..3).map(|u| table[u][plan[u]].cost).sum();
+                    if cost <= 10.0 {
+                        totals.push((0..3).map(|u| table[u][plan[u]].objective).sum());
+                    }
+                }
+            }
+        }
+        totals.sort_by(|x, y| y.total_cmp(x));
+        assert_eq!(best.objective, totals[1]);
+        assert!(found.iter().all(|a| a.cost <= 10.0 && a.objective < 10.0));
     }
 
     /// Every combination, for checking the knapsack on small tables.
