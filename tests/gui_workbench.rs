@@ -299,6 +299,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     );
     harness.get_by_label(&chart.title);
     harness.get_by_label(&format!("Incremental profit as {} varies", curve.lever));
+    save_screenshot(&mut harness, "curve.png");
 
     // The optimiser: the 20%-off scenario as a setting, one setting per segment, within the
     // panel's budget; the table shows the core's choice for each segment.
@@ -321,7 +322,13 @@ fn train_then_scenario_shows_the_core_forecast() {
                 .contains(&allocation.choice.option.as_str())
         );
     }
-    harness.get_by_label_contains("Expected profit");
+    harness
+        .get_by_label_contains("Expected profit")
+        .scroll_to_me();
+    for _ in 0..30 {
+        harness.step();
+    }
+    save_screenshot(&mut harness, "optimise.png");
 
     // The audience applies to the curve and the optimiser too: with only `vip` ticked the
     // curve's totals shrink and the optimised plan reaches vip alone. (The audience section is

@@ -281,6 +281,14 @@ fn cli_plan_reports_lift_and_money() {
     assert_eq!(result["allocations"].as_array().unwrap().len(), 4);
     let saved = liftcast::scenario::plan::Plan::load(&chosen).unwrap();
     assert!(saved.levers.is_empty(), "levers go per segment only");
+    // A budget below every setting's cost runs nothing, and says what would run something.
+    let output = optimize(&["--budget", "1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let text = common::stdout(&output);
+    assert!(
+        text.contains("nothing fits the budget of 1: the cheapest setting that gains anything"),
+        "{text}"
+    );
     // A capacity on the segment unit `vip`: at most 1 message there, so vip gets nothing.
     let output = optimize(&["--capacity", "segment=vip:1", "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));

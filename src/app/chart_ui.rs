@@ -4,7 +4,8 @@
 
 use eframe::egui::{self, Color32};
 use egui_plot::{
-    Bar, BarChart, FilledArea, GridMark, Legend, Line, Plot, PlotPoints, Points, Span, VLine,
+    Bar, BarChart, Corner, FilledArea, GridInput, GridMark, Legend, Line, Plot, PlotPoints, Points,
+    Span, VLine, uniform_grid_spacer,
 };
 
 use super::Command;
@@ -86,6 +87,7 @@ fn bars_ui(ui: &mut egui::Ui, id: &str, panels: &[BarPanel], height: f32) {
                     }
                 })
                 .y_axis_formatter(|mark, _| compact_number(mark.value))
+                .y_grid_spacer(uniform_grid_spacer(nice_steps))
                 .show(ui, |plot_ui| {
                     let bars = panel
                         .bars
@@ -117,13 +119,32 @@ fn bars_ui(ui: &mut egui::Ui, id: &str, panels: &[BarPanel], height: f32) {
     });
 }
 
+/// Grid steps of 1, 2 or 5 times a power of ten, each dividing the next. egui_plot's default
+/// steps are powers of ten, and it labels a step only when its marks are over 20 points apart:
+/// on a short plot whose range spans some 10 tenths in 150 points, only "0" was labelled. Here
+/// the middle step is 4 to 5 times the smallest (itself at least `base_step_size`, 8 points),
+/// so its marks are 32 points apart or more and always labelled.
+fn nice_steps(input: GridInput) -> [f64; 3] {
+    let base = input.base_step_size.max(f64::MIN_POSITIVE);
+    let power = 10f64.powf(base.log10().floor());
+    let [small, middle, large] = match base / power {
+        m if m <= 1.0 => [1.0, 5.0, 10.0],
+        m if m <= 2.0 => [2.0, 10.0, 20.0],
+        m if m <= 5.0 => [5.0, 20.0, 100.0],
+        _ => [10.0, 50.0, 100.0],
+    };
+    [small * power, middle * power, large * power]
+}
+
 fn xy_ui(ui: &mut egui::Ui, id: &str, plot: &XyPlot, height: f32) {
     let mut view = Plot::new(id.to_owned())
         .height(height)
-        .legend(Legend::default())
+        // Top left: where rising lifts, profit humps and predicted-against-actual leave room.
+        .legend(Legend::default().position(Corner::LeftTop))
         .x_axis_label(plot.x_label.as_str())
         .y_axis_label(plot.y_label.as_str())
-        .y_axis_formatter(|mark, _| compact_number(mark.value));
+        .y_axis_formatter(|mark, _| compact_number(mark.value))
+        .y_grid_spacer(uniform_grid_spacer(nice_steps));
     // Frame at least what the exported file frames: marks and shaded ranges included.
     let extent = plot.extent();
     if let Some(([x0, x1], [y0, y1])) = extent {
@@ -138,7 +159,8 @@ fn xy_ui(ui: &mut egui::Ui, id: &str, plot: &XyPlot, height: f32) {
             );
         }
         if plot.zero_line {
-            plot_ui.hline(egui_plot::HLine::new("zero", 0.0).color(Color32::GRAY));
+            // Unnamed: the zero line needs no legend entry beside the curves.
+            plot_ui.hline(egui_plot::HLine::new("", 0.0).color(Color32::GRAY));
         }
         if plot.diagonal
             && let Some(([x0, x1], _)) = extent
@@ -199,4 +221,44 @@ fn xy_ui(ui: &mut egui::Ui, id: &str, plot: &XyPlot, height: f32) {
             plot_ui.vline(VLine::new(name.as_str(), *x).color(MARK).width(2.0));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_steps_are_round_nested_and_leave_a_labelled_level() {
+        for base in [
+            0.003,
+            0.8,
+            1.0,
+            1.5,
+            2.0,
+            3.7,
+            5.0,
+            7.2,
+            8_400_000.0,
+            14_000_000.0,
+        ] {
+            let steps = nice_steps(GridInput {
+                bounds: (0.0, 1.0),
+                base_step_size: base,
+            });
+            assert!(steps[0] >= base * (1.0 - 1e-12), "{base}: {steps:?}");
+            // The middle level is at least four smallest steps, so 32 points apart or more.
+            assert!(steps[1] >= 4.0 * base * (1.0 - 1e-12), "{base}: {steps:?}");
+            for pair in steps.windows(2) {
+                let ratio = pair[1] / pair[0];
+                assert!((ratio - ratio.round()).abs() < 1e-9, "{base}: {steps:?}");
+            }
+            for step in steps {
+                let mantissa = step / 10f64.powf(step.log10().floor());
+                assert!(
+                    [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-9),
+                    "{base}: {steps:?}"
+                );
+            }
+        }
+    }
 }

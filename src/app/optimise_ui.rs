@@ -264,6 +264,12 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
         money.probability_profit_positive * 100.0,
         result.total_cost
     ));
+    if let Some(shortfall) = result.budget_shortfall() {
+        ui.colored_label(ui.visuals().warn_fg_color, capitalised(&shortfall));
+    }
+    // The reason column takes what the other columns leave of the panel (wrapped text in a
+    // grid cell otherwise shrinks to the column's width of the frame before).
+    let why_width = (ui.available_width() * 0.6).max(240.0);
     egui::Grid::new("allocations")
         .striped(true)
         .spacing([14.0, 4.0])
@@ -277,15 +283,22 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
                 ui.label(&allocation.choice.option);
                 ui.label(format!("{:.0}", allocation.choice.profit));
                 ui.label(format!("{:.0}", allocation.choice.cost));
-                ui.label(&allocation.reason);
+                // Reasons run long: wrapped in the last column, not cut at the window's edge.
+                ui.scope(|ui| {
+                    ui.set_width(why_width);
+                    ui.add(egui::Label::new(&allocation.reason).wrap());
+                });
                 ui.end_row();
             }
         });
     for alternative in &result.alternatives {
-        ui.label(format!(
-            "Next best: {} (profit {:.0}, cost {:.0})",
-            alternative.change, alternative.objective, alternative.cost
-        ));
+        ui.add(
+            egui::Label::new(format!(
+                "Next best: {} ({} {:.0}, cost {:.0})",
+                alternative.change, result.objective, alternative.objective, alternative.cost
+            ))
+            .wrap(),
+        );
     }
     for capacity in &result.capacity_use {
         ui.label(capacity.describe());
@@ -293,4 +306,13 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
     for warning in &result.forecast.warnings {
         ui.colored_label(ui.visuals().warn_fg_color, warning);
     }
+}
+
+/// The sentence with its first letter in capitals (the core's notes start in lower case).
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -82,6 +82,9 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         "maximising {} with a budget of {budget}: expected {:.2}, cost {:.2}, profit {:.2}",
         result.objective, result.total_objective, result.total_cost, result.total_profit
     );
+    if let Some(shortfall) = result.budget_shortfall() {
+        println!("{shortfall}");
+    }
     // Columns as wide as their longest entry: unit names run long with two or more dimensions.
     let rows: Vec<Vec<String>> = result
         .allocations

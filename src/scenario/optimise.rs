@@ -242,7 +242,10 @@ pub fn optimise(
         .sum::<f64>()
         + fixed_cost;
     // What the budget has left once the chosen units and the fixed cost are paid for.
-    let budget_left = request.budget.map(|budget| budget - total_cost);
+    let budget_left = request.budget.map(|budget| BudgetLeft {
+        left: budget - total_cost,
+        whole: budget - fixed,
+    });
     let allocations: Vec<Allocation> = units
         .iter()
         .zip(&table)
@@ -304,6 +307,49 @@ pub fn optimise(
         plan,
         forecast,
     })
+}
+
+impl OptimiseResult {
+    /// When the budget leaves out every unit though some setting would gain: what the
+    /// cheapest such setting costs, fixed cost included, so the user knows how far to raise
+    /// the budget (each unit's reason says it only for that unit).
+    pub fn budget_shortfall(&self) -> Option<String> {
+        let budget = self.budget?;
+        if self
+            .allocations
+            .iter()
+            .any(|a| a.choice.option != NO_CAMPAIGN)
+        {
+            return None;
+        }
+        let (allocation, cheapest) = self
+            .allocations
+            .iter()
+            .flat_map(|a| {
+                a.candidates
+                    .iter()
+                    .skip(1)
+                    .filter(|c| c.objective > 0.0)
+                    .map(move |c| (a, c))
+            })
+            .min_by(|(_, a), (_, b)| a.cost.total_cmp(&b.cost))?;
+        let fixed = self.plan.costs.fixed_cost.max(0.0);
+        let needed = cheapest.cost + fixed;
+        let with_fixed = if fixed > 0.0 {
+            format!(" with the fixed cost of {fixed:.0}")
+        } else {
+            String::new()
+        };
+        (needed > budget).then(|| {
+            format!(
+                "nothing fits the budget of {budget:.0}: the cheapest setting that gains \
+                 anything ({} for {}) costs {needed:.0}{with_fixed}; raise the budget to at \
+                 least that to run anything",
+                cheapest.option,
+                unit_label(&allocation.unit)
+            )
+        })
+    }
 }
 
 fn no_campaign() -> UnitOutcome {
@@ -670,11 +716,19 @@ pub fn choose(table: &[Vec<UnitOutcome>], budget: Option<f64>) -> Vec<usize> {
     picks
 }
 
+/// What the budget allows the units: `whole` (the budget less the fixed cost) and `left` (what
+/// the chosen plan leaves of it).
+#[derive(Clone, Copy, Debug)]
+struct BudgetLeft {
+    left: f64,
+    whole: f64,
+}
+
 /// Why a unit got its setting, in marginal terms: profit (objective) per unit of cost, against
 /// the next cheaper setting and the better one it could not afford. `budget_left`: what the
 /// budget has left after the chosen plan (`None`: no budget).
-fn reason(row: &[UnitOutcome], chosen: usize, budget_left: Option<f64>) -> String {
-    let budgeted = budget_left.is_some();
+fn reason(row: &[UnitOutcome], chosen: usize, budget: Option<BudgetLeft>) -> String {
+    let budgeted = budget.is_some();
     let pick = &row[chosen];
     let best = row
         .iter()
@@ -691,10 +745,13 @@ fn reason(row: &[UnitOutcome], chosen: usize, budget_left: Option<f64>) -> Strin
         if best.objective <= 0.0 {
             return "no setting is expected to gain anything here".into();
         }
-        let why = match budget_left {
+        let why = match budget {
+            Some(BudgetLeft { whole, .. }) if best.cost > whole => {
+                format!("even alone it costs more than the budget allows ({whole:.0})")
+            }
             // A better rate than some chosen unit's, but too dear for what is left: the
             // knapsack found that making room would give up more than it brings.
-            Some(left) if best.cost > left => format!(
+            Some(BudgetLeft { left, .. }) if best.cost > left => format!(
                 "it costs more than the {left:.0} the budget has left, and making room would \
                  give up more elsewhere"
             ),
@@ -1086,7 +1143,13 @@ mod tests {
     #[test]
     fn reasons_speak_in_marginal_terms() {
         let row = row(&[(100.0, 50.0), (160.0, 150.0)]);
-        let chosen = reason(&row, 1, Some(0.0));
+        let budget = |left: f64| {
+            Some(BudgetLeft {
+                left,
+                whole: 1000.0,
+            })
+        };
+        let chosen = reason(&row, 1, budget(0.0));
         assert!(
             chosen.contains("o0 gains 100 for 50 (2.00 per unit of cost)"),
             "{chosen}"
@@ -1095,21 +1158,33 @@ mod tests {
             chosen.contains("o1 would gain 60 more for 100 more cost"),
             "{chosen}"
         );
-        let dearer = reason(&row, 2, Some(0.0));
+        let dearer = reason(&row, 2, budget(0.0));
         assert!(
             dearer.contains("over o0 the extra 100 of cost gains 60 more (0.60"),
             "{dearer}"
         );
-        let too_dear = reason(&row, 0, Some(40.0));
+        let too_dear = reason(&row, 0, budget(40.0));
         assert!(
             too_dear.starts_with("left out: its best setting (o1) gains 160 for 150")
                 && too_dear.contains("more than the 40 the budget has left"),
             "{too_dear}"
         );
-        let poorer = reason(&row, 0, Some(400.0));
+        let poorer = reason(&row, 0, budget(400.0));
         assert!(
             poorer.ends_with("less than the budget earns elsewhere"),
             "{poorer}"
+        );
+        let beyond = reason(
+            &row,
+            0,
+            Some(BudgetLeft {
+                left: 100.0,
+                whole: 100.0,
+            }),
+        );
+        assert!(
+            beyond.ends_with("even alone it costs more than the budget allows (100)"),
+            "{beyond}"
         );
     }
 
