@@ -143,6 +143,7 @@ fn xy_ui(ui: &mut egui::Ui, id: &str, plot: &XyPlot, height: f32) {
         .legend(Legend::default().position(Corner::LeftTop))
         .x_axis_label(plot.x_label.as_str())
         .y_axis_label(plot.y_label.as_str())
+        .x_axis_formatter(|mark, _| compact_number(mark.value))
         .y_axis_formatter(|mark, _| compact_number(mark.value))
         .y_grid_spacer(uniform_grid_spacer(nice_steps));
     // Frame at least what the exported file frames: marks and shaded ranges included.
