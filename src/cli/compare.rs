@@ -51,10 +51,7 @@ pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("metric: {}", comparison.metric);
-    let header: Vec<String> = ["#", "plan", comparison.metric.as_str(), "95%", "P(best)"]
-        .iter()
-        .map(|h| (*h).to_owned())
-        .collect();
+    let header = ["#", "plan", comparison.metric.as_str(), "95%", "P(best)"];
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     for (i, plan) in comparison.plans.iter().enumerate() {
@@ -119,10 +116,7 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("next test, maximising {}:", args.metric);
-    let header: Vec<String> = ["arm", "mean", "traffic share"]
-        .iter()
-        .map(|h| (*h).to_owned())
-        .collect();
+    let header = ["arm", "mean", "traffic share"];
     let rows: Vec<Vec<String>> = suggestion
         .arms
         .iter()

@@ -97,10 +97,7 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    let header: Vec<String> = ["unit", "setting", "why"]
-        .iter()
-        .map(|h| (*h).to_owned())
-        .collect();
+    let header = ["unit", "setting", "why"];
     println!("{}", table::render(&header, 3, &rows, &[]));
     let money = &result.forecast.money;
     println!(
@@ -123,10 +120,7 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
                 ]
             })
             .collect();
-        let header: Vec<String> = ["change", "expected", "cost"]
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect();
+        let header = ["change", "expected", "cost"];
         println!("{}", table::render(&header, 1, &rows, &[]));
     }
     for excluded in &result.excluded {

@@ -8,7 +8,13 @@ use unicode_width::UnicodeWidthStr;
 /// Renders `header` and `rows` (each as long as the header), the first `left` columns
 /// left-aligned and the rest right-aligned; a row's `notes` entry, when not empty, follows it
 /// after the last column.
-pub fn render(header: &[String], left: usize, rows: &[Vec<String>], notes: &[String]) -> String {
+pub fn render<H: AsRef<str>>(
+    header: &[H],
+    left: usize,
+    rows: &[Vec<String>],
+    notes: &[String],
+) -> String {
+    let header: Vec<String> = header.iter().map(|h| h.as_ref().to_owned()).collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|column| {
             std::iter::once(&header[column])
@@ -34,7 +40,7 @@ pub fn render(header: &[String], left: usize, rows: &[Vec<String>], notes: &[Str
             .collect();
         padded.join("  ").trim_end().to_owned()
     };
-    let mut text = line(header);
+    let mut text = line(&header);
     for (index, row) in rows.iter().enumerate() {
         text.push('\n');
         text.push_str(&line(row));

@@ -7,7 +7,9 @@
 //! By default (`TrainConfig::calibrate_lever_values`) each value of a numeric or offer lever
 //! that takes few values (a discount depth, a duration, a `150:20` coupon) is an arm too: early
 //! stopping also shrinks a lever's effect towards its average over values, which those arms
-//! undo, at the price of matching the noise of values tested on few rows.
+//! undo, at the price of matching the noise of values tested on few rows. A value between
+//! tested ones (a 12% discount between 10% and 15%) takes the shifts interpolated between
+//! theirs, so a response curve runs through the tested values instead of jumping at them.
 
 use serde::{Deserialize, Serialize};
 
