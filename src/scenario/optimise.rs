@@ -211,36 +211,22 @@ pub fn optimise(
         Some(left) if left <= 0.0 => (vec![0; table.len()], vec![false; table.len()]),
         _ => choose_within_capacity(&table, budget_left, &request.capacities, &on_capacity),
     };
-    let running_total = |picks: &[usize]| -> f64 {
-        picks
-            .iter()
-            .zip(&table)
-            .map(|(&k, row)| row[k].objective)
-            .sum()
+    // The fixed cost is paid once, and only when something runs: running nothing at all may
+    // beat the best campaign.
+    let charge = if request.objective == "profit" {
+        fixed
+    } else {
+        0.0
     };
-    // The fixed cost is paid once: running nothing at all may beat the best campaign.
-    let fixed_charge = |picks: &[usize]| {
-        if picks.iter().any(|&k| k > 0) && request.objective == "profit" {
-            fixed
-        } else {
-            0.0
-        }
-    };
-    if running_total(&picks) - fixed_charge(&picks) < 0.0 && request.objective == "profit" {
+    if request.objective == "profit" && plan_totals(&table, &picks, fixed, charge).0 < 0.0 {
         picks = vec![0; table.len()];
     }
-
+    let (total_objective, total_cost) = plan_totals(&table, &picks, fixed, charge);
     let fixed_cost = if picks.iter().any(|&k| k > 0) {
         fixed
     } else {
         0.0
     };
-    let total_cost = picks
-        .iter()
-        .zip(&table)
-        .map(|(&k, row)| row[k].cost)
-        .sum::<f64>()
-        + fixed_cost;
     // What the budget has left once the chosen units and the fixed cost are paid for.
     let budget_left = request.budget.map(|budget| BudgetLeft {
         left: budget - total_cost,
@@ -263,16 +249,10 @@ pub fn optimise(
         })
         .collect();
     let total_profit = allocations.iter().map(|a| a.choice.profit).sum::<f64>() - fixed_cost;
-    let total_objective = running_total(&picks) - fixed_charge(&picks);
     let limits = Limits {
         budget: request.budget,
         capacities: &request.capacities,
         on_capacity: &on_capacity,
-    };
-    let charge = if request.objective == "profit" {
-        fixed
-    } else {
-        0.0
     };
     let alternatives = alternatives(&units, &table, &picks, &limits, fixed, charge);
     let capacity_use = request
@@ -398,6 +378,34 @@ fn capacities_fit(
         .all(|(c, members)| used_exposure(table, picks, members) <= c.max_exposure + 1e-9)
 }
 
+/// The row with the settings `allowed` refuses made worthless (objective −∞), so that
+/// `choose` never picks them.
+fn masked(row: &[UnitOutcome], allowed: impl Fn(usize) -> bool) -> Vec<UnitOutcome> {
+    row.iter()
+        .enumerate()
+        .map(|(k, option)| UnitOutcome {
+            objective: if allowed(k) {
+                option.objective
+            } else {
+                f64::NEG_INFINITY
+            },
+            ..option.clone()
+        })
+        .collect()
+}
+
+/// A plan's summed objective and cost; when anything runs, the fixed cost is added to the
+/// cost and `charge` (the fixed cost when maximising profit, else 0) taken off the objective.
+fn plan_totals(table: &[Vec<UnitOutcome>], picks: &[usize], fixed: f64, charge: f64) -> (f64, f64) {
+    let objective: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].objective).sum();
+    let cost: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].cost).sum();
+    if picks.iter().any(|&k| k > 0) {
+        (objective - charge, cost + fixed)
+    } else {
+        (objective, cost)
+    }
+}
+
 /// `choose` under the budget, then, while a capacity is exceeded, the campaign unit on it that
 /// earns least per message is left out (kept at "no campaign") and the rest chosen again, so
 /// the budget it freed can go elsewhere. Deterministic; always ends within every capacity
@@ -414,19 +422,7 @@ pub fn choose_within_capacity(
         let allowed: Vec<Vec<UnitOutcome>> = table
             .iter()
             .zip(&left_out)
-            .map(|(row, &out)| {
-                row.iter()
-                    .enumerate()
-                    .map(|(k, option)| UnitOutcome {
-                        objective: if out && k > 0 {
-                            f64::NEG_INFINITY
-                        } else {
-                            option.objective
-                        },
-                        ..option.clone()
-                    })
-                    .collect()
-            })
+            .map(|(row, &out)| masked(row, |k| !out || k == 0))
             .collect();
         let picks = choose(&allowed, budget);
         let over = capacities
@@ -725,8 +721,8 @@ struct BudgetLeft {
 }
 
 /// Why a unit got its setting, in marginal terms: profit (objective) per unit of cost, against
-/// the next cheaper setting and the better one it could not afford. `budget_left`: what the
-/// budget has left after the chosen plan (`None`: no budget).
+/// the next cheaper setting and the better one it could not afford. `budget`: what it allows
+/// and what the chosen plan leaves of it (`None`: no budget).
 fn reason(row: &[UnitOutcome], chosen: usize, budget: Option<BudgetLeft>) -> String {
     let budgeted = budget.is_some();
     let pick = &row[chosen];
@@ -819,42 +815,20 @@ fn alternatives(
     fixed: f64,
     charge: f64,
 ) -> Vec<Alternative> {
-    let total = |picks: &[usize]| -> (f64, f64) {
-        let fixed_paid = picks.iter().any(|&k| k > 0);
-        let objective: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].objective).sum();
-        let cost: f64 = picks.iter().zip(table).map(|(&k, r)| r[k].cost).sum();
-        if fixed_paid {
-            (objective - charge, cost + fixed)
-        } else {
-            (objective, cost)
-        }
-    };
     let budget_left = limits.budget.map(|b| b - fixed);
     let mut plans: Vec<Vec<usize>> = vec![picks.to_vec()];
     let mut found = Vec::new();
+    // One copy of the table; unit `u`'s row is narrowed to the forced setting in turn.
+    let mut forced = table.to_vec();
     for (u, row) in table.iter().enumerate() {
         for k in (0..row.len()).filter(|&k| k != picks[u]) {
             if budget_left.is_some_and(|left| row[k].cost > left) {
                 continue;
             }
-            let forced: Vec<Vec<UnitOutcome>> = table
-                .iter()
-                .enumerate()
-                .map(|(v, options)| {
-                    let mut options = options.clone();
-                    if v == u {
-                        for (j, option) in options.iter_mut().enumerate() {
-                            if j != k {
-                                option.objective = f64::NEG_INFINITY;
-                            }
-                        }
-                    }
-                    options
-                })
-                .collect();
+            forced[u] = masked(row, |j| j == k);
             let (alternative, _) =
                 choose_within_capacity(&forced, budget_left, limits.capacities, limits.on_capacity);
-            let (objective, cost) = total(&alternative);
+            let (objective, cost) = plan_totals(table, &alternative, fixed, charge);
             let within = limits.budget.is_none_or(|b| cost <= b + 1e-9)
                 && capacities_fit(table, &alternative, limits.capacities, limits.on_capacity);
             if alternative[u] != k || !within || plans.contains(&alternative) {
@@ -880,6 +854,7 @@ fn alternatives(
             });
             plans.push(alternative);
         }
+        forced[u] = row.clone();
     }
     found.sort_by(|a, b| b.objective.total_cmp(&a.objective));
     found.truncate(ALTERNATIVES);
