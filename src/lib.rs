@@ -1,7 +1,7 @@
 //! Liftcast: campaign planning for e-commerce. Import campaign data, map its columns to roles,
 //! train a forecast model, and see the predicted lift, cost and ROI of a campaign plan.
 //!
-//! The core (`data`, `model`, `scenario`, `diagnostics`, `export`, `jobs`, `files`) knows
+//! The core (`data`, `model`, `scenario`, `diagnostics`, `export`, `jobs`, `files`, `numbers`) knows
 //! nothing of the GUI; `app` (the eframe workbench) and `cli` are thin shells over it.
 
 pub mod app;
@@ -13,6 +13,7 @@ pub mod files;
 pub mod jobs;
 pub mod memory;
 pub mod model;
+pub mod numbers;
 pub mod project;
 pub mod quiet_device_select;
 pub mod quiet_panics;

@@ -213,7 +213,7 @@ fn train_then_scenario_shows_the_core_forecast() {
         .find(|o| o.outcome == "orders")
         .unwrap();
     assert!(orders.lift.abs() < 1e-6, "{orders:?}");
-    let shown = format!("{:.1}", orders.baseline_total);
+    let shown = liftcast::numbers::grouped(orders.baseline_total, 1);
     assert_eq!(
         harness.query_all_by_label(&shown).count(),
         2,
@@ -330,6 +330,51 @@ fn train_then_scenario_shows_the_core_forecast() {
         );
     }
     harness.get_by_label_contains("Expected profit");
+
+    // A budget too small for anything says what would run something, and its button re-runs
+    // with that budget (rounded up), which then runs something within it.
+    harness.state_mut().set_optimiser_budget(1.0);
+    scroll_and_click(&mut harness, "Optimise");
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let starved = harness.state().optimised().cloned().expect("a plan");
+    let shortfall = starved
+        .budget_shortfall()
+        .expect("nothing fits a budget of 1");
+    harness.get_by_label_contains("Nothing fits the budget of 1:");
+    let raise = harness.get_by_label_contains("Raise the budget to");
+    let offered: f64 = egui_kittest::kittest::NodeT::accesskit_node(&raise)
+        .label()
+        .and_then(|l| l.rsplit(' ').next().map(|n| n.replace(',', "")))
+        .and_then(|n| n.parse().ok())
+        .expect("a number on the button");
+    assert!(
+        offered >= shortfall.needed,
+        "{offered} < {}",
+        shortfall.needed
+    );
+    raise.click();
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let raised = harness.state().optimised().cloned().expect("a plan");
+    assert_eq!(raised.budget, Some(offered));
+    assert!(raised.total_cost <= offered);
+    assert!(
+        raised
+            .allocations
+            .iter()
+            .any(|a| a.choice.option != liftcast::scenario::optimise::NO_CAMPAIGN),
+        "the raised budget runs something"
+    );
+    harness
+        .get_by_label_contains("Expected profit")
+        .scroll_to_me();
+    for _ in 0..30 {
+        harness.step();
+    }
+    save_screenshot(&mut harness, "optimiser.png");
 
     // The audience applies to the curve and the optimiser too: with only `vip` ticked the
     // curve's totals shrink and the optimised plan reaches vip alone. (The audience section is
@@ -536,8 +581,9 @@ fn a_saved_project_reopens_with_the_same_numbers() {
     );
     let orders = &comparison[0].1.outcomes[1];
     harness.get_by_label_contains(&format!(
-        "{:.1} ({:+.1}%",
-        orders.scenario_total, orders.lift_pct
+        "{} ({:+.1}%",
+        liftcast::numbers::grouped(orders.scenario_total, 1),
+        orders.lift_pct
     ));
 
     // The plan panel takes the scenario's levers: the project keeps the plan too.
@@ -723,7 +769,7 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     .unwrap();
     assert_eq!(shown.outcomes, core.outcomes);
     assert_eq!(shown.money, core.money);
-    let profit = format!("{:.2}", core.money.point.incremental_profit);
+    let profit = liftcast::numbers::grouped(core.money.point.incremental_profit, 2);
     harness.get_by_label(&profit);
     let orders = core.outcome("orders").unwrap();
     harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));

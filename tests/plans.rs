@@ -281,6 +281,18 @@ fn cli_plan_reports_lift_and_money() {
     assert_eq!(result["allocations"].as_array().unwrap().len(), 4);
     let saved = liftcast::scenario::plan::Plan::load(&chosen).unwrap();
     assert!(saved.levers.is_empty(), "levers go per segment only");
+    // What the budget holds back is the plan chosen with no budget at all.
+    let output = optimize(&["--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let free: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let number = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap();
+    let held_back = number(&free, "total_objective") > number(&result, "total_objective") + 1e-6;
+    let without = &result["without_budget"];
+    assert_eq!(without.is_object(), held_back, "{without} against {free}");
+    if held_back {
+        assert!((number(without, "cost") - number(&free, "total_cost")).abs() < 1e-6);
+        assert!((number(without, "objective") - number(&free, "total_objective")).abs() < 1e-6);
+    }
     // A budget below every setting's cost runs nothing, and says what would run something.
     let output = optimize(&["--budget", "1"]);
     assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
@@ -289,6 +301,7 @@ fn cli_plan_reports_lift_and_money() {
         text.contains("nothing fits the budget of 1: the cheapest setting that gains anything"),
         "{text}"
     );
+    assert!(!text.contains("holds the plan back"), "said once: {text}");
     // A capacity on the segment unit `vip`: at most 1 message there, so vip gets nothing.
     let output = optimize(&["--capacity", "segment=vip:1", "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));

@@ -3,6 +3,7 @@
 //! incremental profit are drawn, the data's observed range and the most profitable value marked.
 //! The sweep runs on a worker through `jobs`.
 
+use crate::numbers::grouped;
 use eframe::egui;
 
 use super::Command;
@@ -197,12 +198,12 @@ fn curve_plots(
             .map(|r| format!("ROI {r:.2}"))
             .unwrap_or_else(|| "no cost".into());
         ui.strong(format!(
-            "Most profitable: {} = {} (incremental profit {:.0}, 80% {:.0} to {:.0}; {roi})",
+            "Most profitable: {} = {} (incremental profit {}, 80% {} to {}; {roi})",
             curve.lever,
             best,
-            money.incremental_profit,
-            money.incremental_profit_80.low,
-            money.incremental_profit_80.high
+            grouped(money.incremental_profit, 0),
+            grouped(money.incremental_profit_80.low, 0),
+            grouped(money.incremental_profit_80.high, 0)
         ));
         if !point.observed {
             ui.colored_label(

@@ -345,6 +345,12 @@ impl WorkbenchApp {
         self.optimise_panel.result.as_ref()
     }
 
+    /// The optimiser panel's budget (as typed into its field).
+    pub fn set_optimiser_budget(&mut self, budget: f64) {
+        self.optimise_panel.limit_budget = true;
+        self.optimise_panel.budget = budget;
+    }
+
     /// The trained model's description, once training has finished.
     pub fn model_meta(&self) -> Option<&ModelMeta> {
         self.model_meta.as_ref()

@@ -3,6 +3,7 @@
 //! picks one setting per unit within the budget for the days after the data. The table says
 //! why each unit got its setting. The search runs on a worker through `jobs`.
 
+use crate::numbers::grouped;
 use std::collections::BTreeSet;
 
 use chrono::Duration;
@@ -165,9 +166,24 @@ pub fn optimise_ui(
     {
         commands.push(Command::Optimise(Box::new(panel.request(schema, costs))));
     }
-    if let Some(result) = &panel.result {
-        result_ui(ui, result);
+    let raised = panel
+        .result
+        .as_ref()
+        .and_then(|result| result_ui(ui, result));
+    if let Some(budget) = raised {
+        panel.limit_budget = true;
+        panel.budget = budget;
+        commands.push(Command::Optimise(Box::new(panel.request(schema, costs))));
     }
+}
+
+/// `amount` rounded up to its two leading digits (12,345 → 13,000), a budget to type.
+fn rounded_up(amount: f64) -> f64 {
+    if !(amount.is_finite() && amount > 0.0) {
+        return amount;
+    }
+    let step = 10f64.powf(amount.log10().floor() - 1.0).max(1.0);
+    (amount / step).ceil() * step
 }
 
 /// Capacities: the most messages a value of a unit dimension may take (e.g. sms 50,000).
@@ -181,8 +197,10 @@ fn capacity_ui(
         ui.horizontal(|ui| {
             let applies = panel.units.contains(&capacity.column);
             let text = format!(
-                "At most {:.0} messages on {}={}",
-                capacity.max_exposure, capacity.column, capacity.value
+                "At most {} messages on {}={}",
+                grouped(capacity.max_exposure, 0),
+                capacity.column,
+                capacity.value
             );
             if applies {
                 ui.label(text);
@@ -249,23 +267,39 @@ fn capacity_ui(
     }
 }
 
-fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
+/// The answer; returns a new budget when the user asks to raise it.
+fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) -> Option<f64> {
+    let mut raise = None;
     let budget = result
         .budget
-        .map(|b| format!("{b:.0}"))
+        .map(|b| grouped(b, 0))
         .unwrap_or_else(|| "no limit".into());
     let money = &result.forecast.money;
     ui.strong(format!(
-        "Expected profit {:.0} (95% {:.0} to {:.0}, P(profit > 0) {:.0}%) for a cost of {:.0} \
-         (budget {budget})",
-        result.total_profit,
-        money.incremental_profit_95.low,
-        money.incremental_profit_95.high,
+        "Expected profit {} (95% {} to {}, P(profit > 0) {:.0}%) for a cost of {} (budget \
+         {budget})",
+        grouped(result.total_profit, 0),
+        grouped(money.incremental_profit_95.low, 0),
+        grouped(money.incremental_profit_95.high, 0),
         money.probability_profit_positive * 100.0,
-        result.total_cost
+        grouped(result.total_cost, 0)
     ));
-    if let Some(shortfall) = result.budget_shortfall() {
-        ui.colored_label(ui.visuals().warn_fg_color, capitalised(&shortfall));
+    // Either note comes with a button that re-runs with the budget that would change it.
+    let notes = [
+        result.budget_shortfall().map(|s| (s.describe(), s.needed)),
+        result
+            .budget_binds()
+            .zip(result.without_budget.as_ref().map(|free| free.cost)),
+    ];
+    for (note, needed) in notes.into_iter().flatten() {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(ui.visuals().warn_fg_color, capitalised(&note));
+            let budget = rounded_up(needed);
+            let label = format!("Raise the budget to {}", grouped(budget, 0));
+            if ui.button(label).clicked() {
+                raise = Some(budget);
+            }
+        });
     }
     // The reason column takes what the other columns leave of the panel (wrapped text in a
     // grid cell otherwise shrinks to the column's width of the frame before).
@@ -281,8 +315,8 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
             for allocation in &result.allocations {
                 ui.label(unit_label(&allocation.unit));
                 ui.label(&allocation.choice.option);
-                ui.label(format!("{:.0}", allocation.choice.profit));
-                ui.label(format!("{:.0}", allocation.choice.cost));
+                ui.label(grouped(allocation.choice.profit, 0));
+                ui.label(grouped(allocation.choice.cost, 0));
                 // Reasons run long: wrapped in the last column, not cut at the window's edge.
                 ui.scope(|ui| {
                     ui.set_width(why_width);
@@ -294,8 +328,11 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
     for alternative in &result.alternatives {
         ui.add(
             egui::Label::new(format!(
-                "Next best: {} ({} {:.0}, cost {:.0})",
-                alternative.change, result.objective, alternative.objective, alternative.cost
+                "Next best: {} ({} {}, cost {})",
+                alternative.change,
+                result.objective,
+                grouped(alternative.objective, 0),
+                grouped(alternative.cost, 0)
             ))
             .wrap(),
         );
@@ -306,6 +343,7 @@ fn result_ui(ui: &mut egui::Ui, result: &OptimiseResult) {
     for warning in &result.forecast.warnings {
         ui.colored_label(ui.visuals().warn_fg_color, warning);
     }
+    raise
 }
 
 /// The sentence with its first letter in capitals (the core's notes start in lower case).
@@ -315,4 +353,18 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_round_up_to_two_leading_digits() {
+        assert_eq!(rounded_up(12_345.0), 13_000.0);
+        assert_eq!(rounded_up(13_000.0), 13_000.0);
+        assert_eq!(rounded_up(987.2), 990.0);
+        assert_eq!(rounded_up(7.2), 8.0);
+        assert_eq!(rounded_up(0.4), 1.0);
+    }
 }

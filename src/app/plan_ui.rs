@@ -7,6 +7,7 @@
 //! open as the JSON files `liftcast plan` reads. The next-test panel suggests traffic shares
 //! among the saved scenarios, as arms of this plan.
 
+use crate::numbers::{grouped, signed};
 use std::path::PathBuf;
 
 use chrono::{Duration, NaiveDate};
@@ -455,7 +456,11 @@ pub fn margin_and_cost_fields(ui: &mut egui::Ui, costs: &mut CostSettings) {
 }
 
 fn range(interval: &Interval) -> String {
-    format!("{:+.1} to {:+.1}", interval.low, interval.high)
+    format!(
+        "{} to {}",
+        signed(interval.low, 1),
+        signed(interval.high, 1)
+    )
 }
 
 fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
@@ -481,9 +486,9 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
             ui.end_row();
             for o in &result.outcomes {
                 ui.label(&o.outcome);
-                ui.label(format!("{:.1}", o.scenario));
-                ui.label(format!("{:.1}", o.baseline));
-                ui.label(format!("{:+.1}", o.lift));
+                ui.label(grouped(o.scenario, 1));
+                ui.label(grouped(o.baseline, 1));
+                ui.label(signed(o.lift, 1));
                 ui.label(format!("{:+.1}%", o.lift_pct));
                 ui.label(range(&o.lift_80));
                 ui.label(range(&o.lift_95));
@@ -498,7 +503,7 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
         .show(ui, |ui| {
             let mut line = |name: &str, value: f64, interval: Option<&Interval>| {
                 ui.label(name);
-                ui.label(format!("{value:.2}"));
+                ui.label(grouped(value, 2));
                 ui.label(
                     interval
                         .map(|i| format!("95% {}", range(i)))

@@ -2,6 +2,7 @@
 //! on a worker (latest request wins) and the lift against the no-campaign baseline shows with
 //! its interval, funnel rates and cold-start and extrapolation notes beside the numbers.
 
+use crate::numbers::{grouped, signed};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -356,17 +357,19 @@ fn forecast_ui(ui: &mut egui::Ui, forecast: &Forecast) {
             ui.end_row();
             for outcome in &forecast.outcomes {
                 ui.label(&outcome.outcome);
-                ui.label(format!("{:.1}", outcome.scenario_total));
+                ui.label(grouped(outcome.scenario_total, 1));
                 ui.label(format!(
-                    "{:.1} to {:.1}",
-                    outcome.scenario_low, outcome.scenario_high
+                    "{} to {}",
+                    grouped(outcome.scenario_low, 1),
+                    grouped(outcome.scenario_high, 1)
                 ));
-                ui.label(format!("{:.1}", outcome.baseline_total));
-                ui.strong(format!("{:+.1}", outcome.lift));
+                ui.label(grouped(outcome.baseline_total, 1));
+                ui.strong(signed(outcome.lift, 1));
                 ui.strong(format!("{:+.1}%", outcome.lift_pct));
                 ui.label(format!(
-                    "{:+.1} to {:+.1}",
-                    outcome.lift_low, outcome.lift_high
+                    "{} to {}",
+                    signed(outcome.lift_low, 1),
+                    signed(outcome.lift_high, 1)
                 ));
                 ui.end_row();
             }
@@ -451,8 +454,11 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &[(String, Forecast)]) {
                 for (_, forecast) in comparison {
                     match forecast.outcomes.get(j) {
                         Some(o) => ui.label(format!(
-                            "{:.1} ({:+.1}%, 80% {:+.1} to {:+.1})",
-                            o.scenario_total, o.lift_pct, o.lift_low, o.lift_high
+                            "{} ({:+.1}%, 80% {} to {})",
+                            grouped(o.scenario_total, 1),
+                            o.lift_pct,
+                            signed(o.lift_low, 1),
+                            signed(o.lift_high, 1)
                         )),
                         None => ui.label("-"),
                     };

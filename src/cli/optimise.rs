@@ -83,7 +83,10 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         result.objective, result.total_objective, result.total_cost, result.total_profit
     );
     if let Some(shortfall) = result.budget_shortfall() {
-        println!("{shortfall}");
+        println!("{}", shortfall.describe());
+    }
+    if let Some(binds) = result.budget_binds() {
+        println!("{binds}");
     }
     // Columns as wide as their longest entry: unit names run long with two or more dimensions.
     let rows: Vec<Vec<String>> = result

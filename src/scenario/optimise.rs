@@ -17,6 +17,7 @@ use crate::data::column;
 use crate::data::schema::Schema;
 use crate::model::forecast::Stage;
 use crate::model::{ForecastModel, LeverSetting};
+use crate::numbers::grouped;
 
 /// Budget steps of the knapsack: costs are rounded up to budget / `BUDGET_STEPS`, so at most
 /// that share of the budget per unit goes unused through rounding.
@@ -83,8 +84,11 @@ impl CapacityUse {
             format!("; left out to fit: {}", self.left_out.join("; "))
         };
         format!(
-            "{}={}: {:.0} of {:.0} messages used{left_out}",
-            self.column, self.value, self.used, self.max_exposure
+            "{}={}: {} of {} messages used{left_out}",
+            self.column,
+            self.value,
+            grouped(self.used, 0),
+            grouped(self.max_exposure, 0)
         )
     }
 }
@@ -135,9 +139,53 @@ pub struct OptimiseResult {
     /// Each capacity's use by the chosen plan.
     #[serde(default)]
     pub capacity_use: Vec<CapacityUse>,
+    /// The plan's fixed cost, paid once when anything runs (the chosen plan carries none when
+    /// nothing does).
+    #[serde(default)]
+    pub fixed_cost: f64,
+    /// The best plan with no limit on the budget, when the budget held it back: how much
+    /// more it would earn and cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_budget: Option<Unbudgeted>,
     /// The chosen plan, ready to save, and its full forecast (intervals, warnings).
     pub plan: Plan,
     pub forecast: PlanForecast,
+}
+
+/// Totals of the best plan with no budget (fixed cost included when anything runs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unbudgeted {
+    pub objective: f64,
+    pub cost: f64,
+}
+
+/// When nothing fits the budget: the cheapest setting that gains anything, and what it needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetShortfall {
+    pub budget: f64,
+    /// The budget that runs the cheapest gaining setting, fixed cost included.
+    pub needed: f64,
+    pub option: String,
+    pub unit: String,
+    pub fixed: f64,
+}
+
+impl BudgetShortfall {
+    pub fn describe(&self) -> String {
+        let with_fixed = if self.fixed > 0.0 {
+            format!(" with the fixed cost of {}", grouped(self.fixed, 0))
+        } else {
+            String::new()
+        };
+        format!(
+            "nothing fits the budget of {}: the cheapest setting that gains anything ({} for \
+             {}) costs {}{with_fixed}; raise the budget to at least that to run anything",
+            grouped(self.budget, 0),
+            self.option,
+            self.unit,
+            grouped(self.needed, 0)
+        )
+    }
 }
 
 /// Why the optimiser could not run.
@@ -205,23 +253,31 @@ pub fn optimise(
     table.retain(|row| row.len() == width);
 
     let fixed = request.base.costs.fixed_cost.max(0.0);
-    let budget_left = request.budget.map(|b| b - fixed);
     let on_capacity = capacity_members(&units, &request.capacities);
-    let (mut picks, left_out) = match budget_left {
-        Some(left) if left <= 0.0 => (vec![0; table.len()], vec![false; table.len()]),
-        _ => choose_within_capacity(&table, budget_left, &request.capacities, &on_capacity),
-    };
-    // The fixed cost is paid once, and only when something runs: running nothing at all may
-    // beat the best campaign.
+    // The fixed cost is paid once, and only when something runs.
     let charge = if request.objective == "profit" {
         fixed
     } else {
         0.0
     };
-    if request.objective == "profit" && plan_totals(&table, &picks, fixed, charge).0 < 0.0 {
-        picks = vec![0; table.len()];
-    }
+    let best = |budget: Option<f64>| {
+        best_picks(
+            &table,
+            budget,
+            fixed,
+            charge,
+            &request.capacities,
+            &on_capacity,
+        )
+    };
+    let (picks, left_out) = best(request.budget);
     let (total_objective, total_cost) = plan_totals(&table, &picks, fixed, charge);
+    // What the budget holds back: the best plan with no limit, when it is a different one.
+    let without_budget = request.budget.and_then(|_| {
+        let (free, _) = best(None);
+        let (objective, cost) = plan_totals(&table, &free, fixed, charge);
+        (free != picks && objective > total_objective).then_some(Unbudgeted { objective, cost })
+    });
     let fixed_cost = if picks.iter().any(|&k| k > 0) {
         fixed
     } else {
@@ -284,16 +340,43 @@ pub fn optimise(
         alternatives,
         excluded,
         capacity_use,
+        fixed_cost: fixed,
+        without_budget,
         plan,
         forecast,
     })
+}
+
+/// The best picks within the budget (fixed cost included) and the capacities, and the units
+/// left out for a capacity. When maximising profit, running nothing at all may beat the best
+/// campaign once the fixed cost is paid.
+fn best_picks(
+    table: &[Vec<UnitOutcome>],
+    budget: Option<f64>,
+    fixed: f64,
+    charge: f64,
+    capacities: &[Capacity],
+    on_capacity: &[Vec<usize>],
+) -> (Vec<usize>, Vec<bool>) {
+    let nothing = vec![0; table.len()];
+    let budget_left = budget.map(|b| b - fixed);
+    if budget_left.is_some_and(|left| left <= 0.0) {
+        return (nothing, vec![false; table.len()]);
+    }
+    let (picks, left_out) = choose_within_capacity(table, budget_left, capacities, on_capacity);
+    // Only the charge can make the picks lose: the knapsack itself never prefers a loss to
+    // "no campaign".
+    if charge > 0.0 && plan_totals(table, &picks, fixed, charge).0 < 0.0 {
+        return (nothing, left_out);
+    }
+    (picks, left_out)
 }
 
 impl OptimiseResult {
     /// When the budget leaves out every unit though some setting would gain: what the
     /// cheapest such setting costs, fixed cost included, so the user knows how far to raise
     /// the budget (each unit's reason says it only for that unit).
-    pub fn budget_shortfall(&self) -> Option<String> {
+    pub fn budget_shortfall(&self) -> Option<BudgetShortfall> {
         let budget = self.budget?;
         if self
             .allocations
@@ -313,22 +396,32 @@ impl OptimiseResult {
                     .map(move |c| (a, c))
             })
             .min_by(|(_, a), (_, b)| a.cost.total_cmp(&b.cost))?;
-        let fixed = self.plan.costs.fixed_cost.max(0.0);
+        let fixed = self.fixed_cost;
         let needed = cheapest.cost + fixed;
-        let with_fixed = if fixed > 0.0 {
-            format!(" with the fixed cost of {fixed:.0}")
-        } else {
-            String::new()
-        };
-        (needed > budget).then(|| {
-            format!(
-                "nothing fits the budget of {budget:.0}: the cheapest setting that gains \
-                 anything ({} for {}) costs {needed:.0}{with_fixed}; raise the budget to at \
-                 least that to run anything",
-                cheapest.option,
-                unit_label(&allocation.unit)
-            )
+        (needed > budget).then(|| BudgetShortfall {
+            budget,
+            needed,
+            option: cheapest.option.clone(),
+            unit: unit_label(&allocation.unit),
+            fixed,
         })
+    }
+
+    /// When the budget holds back a better plan: what that plan would earn and cost. Not said
+    /// when nothing fits at all (`budget_shortfall` says what would).
+    pub fn budget_binds(&self) -> Option<String> {
+        let free = self.without_budget.as_ref()?;
+        if self.budget_shortfall().is_some() {
+            return None;
+        }
+        Some(format!(
+            "the budget holds the plan back: with no limit the best plan's {} would be {} \
+             (here {}) for a cost of {}",
+            self.objective,
+            grouped(free.objective, 0),
+            grouped(self.total_objective, 0),
+            grouped(free.cost, 0)
+        ))
     }
 }
 
@@ -461,7 +554,10 @@ fn capacity_reason(
             unit.iter()
                 .any(|d| d.column == c.column && d.value == c.value)
         })
-        .map(|c| format!("{}={} ({:.0} messages)", c.column, c.value, c.max_exposure))
+        .map(|c| {
+            let messages = grouped(c.max_exposure, 0);
+            format!("{}={} ({messages} messages)", c.column, c.value)
+        })
         .collect();
     let best = row
         .iter()
@@ -469,12 +565,12 @@ fn capacity_reason(
         .max_by(|a, b| a.objective.total_cmp(&b.objective));
     match best {
         Some(best) => format!(
-            "left out for capacity: {} is full, and its best setting ({}) gains {:.0} for {:.0} \
+            "left out for capacity: {} is full, and its best setting ({}) gains {} for {} \
              messages ({:.3} per message), less than the units kept there",
             full.join(", "),
             best.option,
-            best.objective,
-            best.exposure,
+            grouped(best.objective, 0),
+            grouped(best.exposure, 0),
             best.objective / best.exposure.max(1e-9)
         ),
         None => format!("left out for capacity: {} is full", full.join(", ")),
@@ -742,30 +838,35 @@ fn reason(row: &[UnitOutcome], chosen: usize, budget: Option<BudgetLeft>) -> Str
             return "no setting is expected to gain anything here".into();
         }
         let why = match budget {
+            Some(BudgetLeft { whole, .. }) if whole <= 0.0 => {
+                "the budget does not cover the plan's fixed cost".into()
+            }
             Some(BudgetLeft { whole, .. }) if best.cost > whole => {
-                format!("even alone it costs more than the budget allows ({whole:.0})")
+                let whole = grouped(whole, 0);
+                format!("even alone it costs more than the budget allows ({whole})")
             }
             // A better rate than some chosen unit's, but too dear for what is left: the
             // knapsack found that making room would give up more than it brings.
             Some(BudgetLeft { left, .. }) if best.cost > left => format!(
-                "it costs more than the {left:.0} the budget has left, and making room would \
-                 give up more elsewhere"
+                "it costs more than the {} the budget has left, and making room would give up \
+                 more elsewhere",
+                grouped(left, 0)
             ),
             _ => "less than the budget earns elsewhere".into(),
         };
         return format!(
-            "left out: its best setting ({}) gains {:.0} for {:.0} ({}); {why}",
+            "left out: its best setting ({}) gains {} for {} ({}); {why}",
             best.option,
-            best.objective,
-            best.cost,
+            grouped(best.objective, 0),
+            grouped(best.cost, 0),
             per_cost(best.objective, best.cost)
         );
     }
     let mut text = format!(
-        "{} gains {:.0} for {:.0} ({})",
+        "{} gains {} for {} ({})",
         pick.option,
-        pick.objective,
-        pick.cost,
+        grouped(pick.objective, 0),
+        grouped(pick.cost, 0),
         per_cost(pick.objective, pick.cost)
     );
     // The best cheaper alternative: what the extra cost buys.
@@ -776,20 +877,20 @@ fn reason(row: &[UnitOutcome], chosen: usize, budget: Option<BudgetLeft>) -> Str
         .max_by(|a, b| a.objective.total_cmp(&b.objective))
     {
         text.push_str(&format!(
-            "; over {} the extra {:.0} of cost gains {:.0} more ({})",
+            "; over {} the extra {} of cost gains {} more ({})",
             cheaper.option,
-            pick.cost - cheaper.cost,
-            pick.objective - cheaper.objective,
+            grouped(pick.cost - cheaper.cost, 0),
+            grouped(pick.objective - cheaper.objective, 0),
             per_cost(pick.objective - cheaper.objective, pick.cost - cheaper.cost)
         ));
     }
     if best.objective > pick.objective && budgeted {
         text.push_str(&format!(
-            "; {} would gain {:.0} more for {:.0} more cost, which the budget does not allow \
-             at that rate",
+            "; {} would gain {} more for {} more cost, which the budget does not allow at \
+             that rate",
             best.option,
-            best.objective - pick.objective,
-            best.cost - pick.cost
+            grouped(best.objective - pick.objective, 0),
+            grouped(best.cost - pick.cost, 0)
         ));
     }
     text
@@ -887,10 +988,16 @@ fn chosen_plan(
             levers: options[k - 1].levers.clone(),
         })
         .collect();
+    let mut costs = request.base.costs.clone();
+    // A plan that runs nothing pays nothing, its fixed cost included (as the totals say).
+    if picks.iter().all(|&k| k == 0) {
+        costs.fixed_cost = 0.0;
+    }
     Plan {
         name: format!("{} (optimised)", request.base.name),
         levers: Vec::new(),
         segment_levers,
+        costs,
         ..request.base.clone()
     }
 }
@@ -1161,6 +1268,18 @@ mod tests {
             beyond.ends_with("even alone it costs more than the budget allows (100)"),
             "{beyond}"
         );
+        let uncovered = reason(
+            &row,
+            0,
+            Some(BudgetLeft {
+                left: -5.0,
+                whole: -5.0,
+            }),
+        );
+        assert!(
+            uncovered.ends_with("the budget does not cover the plan's fixed cost"),
+            "{uncovered}"
+        );
     }
 
     #[test]
@@ -1176,6 +1295,26 @@ mod tests {
         assert_eq!(
             merged,
             vec![set("duration_days", "7"), set("discount_pct", "10")]
+        );
+    }
+
+    #[test]
+    fn the_fixed_cost_can_make_running_nothing_best() {
+        // Two units gaining 30 and 20 at cost 10 each; a fixed cost of 60 turns the plan into
+        // a loss of 10 when maximising profit, but not when maximising an outcome (no charge).
+        let table = vec![row(&[(30.0, 10.0)]), row(&[(20.0, 10.0)])];
+        let (picks, _) = best_picks(&table, None, 60.0, 60.0, &[], &[]);
+        assert_eq!(picks, vec![0, 0]);
+        let (picks, _) = best_picks(&table, None, 60.0, 0.0, &[], &[]);
+        assert_eq!(picks, vec![1, 1]);
+        // A budget the fixed cost alone uses up runs nothing; one above it runs the best unit.
+        assert_eq!(
+            best_picks(&table, Some(60.0), 60.0, 0.0, &[], &[]).0,
+            vec![0, 0]
+        );
+        assert_eq!(
+            best_picks(&table, Some(75.0), 60.0, 0.0, &[], &[]).0,
+            vec![1, 0]
         );
     }
 }

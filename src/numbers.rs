@@ -1,0 +1,64 @@
+//! Numbers as people read them in tables and sentences: thousands grouped with commas
+//! (1,125,694), a fixed number of decimals. Files and `--json` keep plain numbers.
+
+/// `value` with `decimals` places and its whole part grouped in thousands: `-21,373.5`.
+/// Not-a-number and infinities are written as Rust writes them.
+pub fn grouped(value: f64, decimals: usize) -> String {
+    if !value.is_finite() {
+        return format!("{value}");
+    }
+    let plain = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = plain.split_once('.').unwrap_or((&plain, ""));
+    let mut text = String::with_capacity(plain.len() + whole.len() / 3 + 1);
+    // Rounding can make a tiny negative value print as zero: no sign then.
+    if value < 0.0 && plain.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        text.push('-');
+    }
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    if !fraction.is_empty() {
+        text.push('.');
+        text.push_str(fraction);
+    }
+    text
+}
+
+/// As `grouped`, with a `+` before values above zero: lifts and changes.
+pub fn signed(value: f64, decimals: usize) -> String {
+    let text = grouped(value, decimals);
+    if value > 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{grouped, signed};
+
+    #[test]
+    fn thousands_are_grouped_and_decimals_kept() {
+        assert_eq!(grouped(1_125_694.4, 0), "1,125,694");
+        assert_eq!(grouped(-21_373.46, 1), "-21,373.5");
+        assert_eq!(grouped(999.96, 1), "1,000.0");
+        assert_eq!(grouped(100_000.0, 0), "100,000");
+        assert_eq!(grouped(12.0, 2), "12.00");
+        assert_eq!(grouped(0.0, 0), "0");
+        assert_eq!(grouped(-0.004, 2), "0.00");
+        assert_eq!(grouped(-7.0, 0), "-7");
+        assert_eq!(grouped(f64::NAN, 0), "NaN");
+    }
+
+    #[test]
+    fn changes_carry_their_sign() {
+        assert_eq!(signed(12_345.67, 1), "+12,345.7");
+        assert_eq!(signed(-12_345.67, 1), "-12,345.7");
+        assert_eq!(signed(0.0, 1), "0.0");
+        assert_eq!(signed(0.004, 2), "0.00");
+    }
+}
