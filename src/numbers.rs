@@ -37,9 +37,18 @@ pub fn signed(value: f64, decimals: usize) -> String {
     }
 }
 
+/// A number as typed, thousands separators (commas, spaces, underscores) allowed: `46,000`.
+pub fn parse_grouped(text: &str) -> Option<f64> {
+    let plain: String = text
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '_' | '\u{a0}'))
+        .collect();
+    plain.parse().ok().filter(|v: &f64| v.is_finite())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{grouped, signed};
+    use super::{grouped, parse_grouped, signed};
 
     #[test]
     fn thousands_are_grouped_and_decimals_kept() {
@@ -60,5 +69,14 @@ mod tests {
         assert_eq!(signed(-12_345.67, 1), "-12,345.7");
         assert_eq!(signed(0.0, 1), "0.0");
         assert_eq!(signed(0.004, 2), "0.00");
+    }
+
+    #[test]
+    fn typed_amounts_may_group_their_thousands() {
+        assert_eq!(parse_grouped("46,000"), Some(46_000.0));
+        assert_eq!(parse_grouped(" 1 200 000.5 "), Some(1_200_000.5));
+        assert_eq!(parse_grouped(&grouped(-21_373.5, 1)), Some(-21_373.5));
+        assert_eq!(parse_grouped("lots"), None);
+        assert_eq!(parse_grouped("inf"), None);
     }
 }

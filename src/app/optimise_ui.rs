@@ -150,9 +150,7 @@ pub fn optimise_ui(
         ui.checkbox(&mut panel.limit_budget, "Budget");
         ui.add_enabled(
             panel.limit_budget,
-            egui::DragValue::new(&mut panel.budget)
-                .range(1.0..=f64::MAX)
-                .speed(100.0),
+            super::plan_ui::amount_field(&mut panel.budget, 1.0, 100.0),
         );
     });
     if schema.exposure.is_some() && !panel.units.is_empty() {
@@ -234,11 +232,11 @@ fn capacity_ui(
     let mut add = false;
     ui.horizontal(|ui| {
         ui.label("Capacity: at most");
-        ui.add(
-            egui::DragValue::new(&mut draft.max_exposure)
-                .range(0.0..=f64::MAX)
-                .speed(1000.0),
-        );
+        ui.add(super::plan_ui::amount_field(
+            &mut draft.max_exposure,
+            0.0,
+            1000.0,
+        ));
         ui.label("messages on");
         egui::ComboBox::from_id_salt("capacity-dimension")
             .selected_text(&draft.column)

@@ -448,11 +448,17 @@ pub fn margin_and_cost_fields(ui: &mut egui::Ui, costs: &mut CostSettings) {
             .range(0.0..=f64::MAX)
             .speed(0.001),
     );
-    ui.add(
-        egui::DragValue::new(&mut costs.fixed_cost)
-            .range(0.0..=f64::MAX)
-            .speed(10.0),
-    );
+    ui.add(amount_field(&mut costs.fixed_cost, 0.0, 10.0));
+}
+
+/// A money amount or a count of messages: shown with its thousands grouped (46,000; cents
+/// only when there are any), and typed with or without them.
+pub fn amount_field(value: &mut f64, min: f64, speed: f64) -> egui::DragValue<'_> {
+    egui::DragValue::new(value)
+        .range(min..=f64::MAX)
+        .speed(speed)
+        .custom_formatter(|v, _| crate::numbers::grouped(v, if v.fract() == 0.0 { 0 } else { 2 }))
+        .custom_parser(crate::numbers::parse_grouped)
 }
 
 fn range(interval: &Interval) -> String {
