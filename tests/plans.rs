@@ -116,6 +116,110 @@ fn a_numeric_lever_set_to_a_word_is_refused() {
         error.to_string().contains("duration_days = 'a week'"),
         "{error}"
     );
+    // "NaN" and "inf" parse as numbers, but no campaign runs for them.
+    for word in ["NaN", "inf", "-inf"] {
+        let mut plan = committed_plan("pct15_all_7d.json");
+        plan.levers[1].value = word.into();
+        let error = plan_rows(frame, &schema, &plan).err().unwrap();
+        assert!(
+            matches!(error, PlanError::NotANumber { .. }),
+            "{word}: {error}"
+        );
+    }
+}
+
+/// An audience value the data does not have (a typo) is named with the values it has, not
+/// answered with "no rows".
+#[test]
+fn an_audience_the_data_lacks_names_the_values_it_has() {
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let mut plan = committed_plan("pct15_all_7d.json");
+    plan.audience = vec![AudienceFilter {
+        column: "segment".into(),
+        values: vec!["VIP".into()],
+    }];
+    let error = plan_rows(&inspection.table.frame, &schema, &plan)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, PlanError::UnknownAudience { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("segment = VIP") && message.contains("active, lapsed, new, vip"),
+        "{message}"
+    );
+    // One known value among unknown ones is a narrower audience, not an error.
+    plan.audience[0].values.push("vip".into());
+    assert!(plan_rows(&inspection.table.frame, &schema, &plan).is_ok());
+}
+
+/// Per-segment levers that reach nobody are refused, saying whether the segment is unknown or
+/// left out by the audience; a coupon written back to front is warned about.
+#[test]
+fn segment_levers_must_reach_someone() {
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let frame = &inspection.table.frame;
+    let coupon_for = |value: &str| SegmentLevers {
+        also: Vec::new(),
+        column: "segment".into(),
+        value: value.into(),
+        levers: vec![LeverSetting {
+            lever: "coupon".into(),
+            value: "150:20".into(),
+        }],
+    };
+    let mut plan = committed_plan("pct15_all_7d.json");
+    plan.segment_levers = vec![coupon_for("VIP")];
+    let message = plan_rows(frame, &schema, &plan).err().unwrap().to_string();
+    assert!(
+        message.contains("segment = VIP reach no rows")
+            && message.contains("its values are active, lapsed, new, vip"),
+        "{message}"
+    );
+    plan.segment_levers = vec![coupon_for("vip")];
+    plan.audience = vec![AudienceFilter {
+        column: "segment".into(),
+        values: vec!["active".into()],
+    }];
+    let message = plan_rows(frame, &schema, &plan).err().unwrap().to_string();
+    assert!(message.contains("audience leaves it out"), "{message}");
+    plan.audience[0].values.push("vip".into());
+    assert!(plan_rows(frame, &schema, &plan).is_ok());
+
+    plan.segment_levers[0].levers[0].value = "20:150".into();
+    let warnings = plan_warnings(&schema, &plan);
+    assert!(
+        warnings.iter().any(|w| w.contains("was '150:20' meant?")),
+        "{warnings:?}"
+    );
+}
+
+/// A hand-written plan may leave out the costs it does not have: no fixed or message cost, net
+/// revenue, every coupon order redeeming. The margin must be stated.
+#[test]
+fn a_plan_file_may_leave_out_costs_it_does_not_have() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("short.json");
+    let write = |costs: &str| {
+        let text = format!(
+            r#"{{"format_version": 1, "name": "short", "start": "2026-03-02",
+                "end": "2026-03-08", "levers": [], "costs": {costs}}}"#
+        );
+        std::fs::write(&path, text).unwrap();
+        Plan::load(&path)
+    };
+    let plan = write(r#"{"margin_pct": 35}"#).unwrap();
+    assert_eq!(plan.costs.margin_pct, 35.0);
+    assert_eq!(plan.costs.fixed_cost, 0.0);
+    assert_eq!(plan.costs.cost_per_exposure, 0.0);
+    assert!(plan.costs.revenue_is_net_of_discount);
+    assert_eq!(plan.costs.redemption_share, 1.0);
+    let error = write("{}").unwrap_err().to_string();
+    assert!(error.contains("margin_pct"), "{error}");
 }
 
 #[test]

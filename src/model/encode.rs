@@ -606,15 +606,17 @@ impl Encoder {
             let setting = settings.iter().find(|s| s.lever == feature.column);
             let values: Vec<Option<f64>> = match (&feature.source, setting) {
                 (NumericSource::Column, Some(setting)) => {
-                    let value: f64 =
-                        setting
-                            .value
-                            .trim()
-                            .parse()
-                            .map_err(|_| EncodeError::NotANumber {
-                                lever: setting.lever.clone(),
-                                value: setting.value.clone(),
-                            })?;
+                    // "NaN" and "inf" parse, but are no setting anyone can run.
+                    let value: f64 = setting
+                        .value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|v: &f64| v.is_finite())
+                        .ok_or_else(|| EncodeError::NotANumber {
+                            lever: setting.lever.clone(),
+                            value: setting.value.clone(),
+                        })?;
                     vec![Some(value); rows]
                 }
                 (NumericSource::Column, None) => read_numbers(frame, &feature.column)?,

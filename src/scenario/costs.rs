@@ -14,18 +14,33 @@ use crate::data::notation::Offer;
 /// What the planner says about money.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CostSettings {
-    /// Cost of running the campaign at all (creative, set-up), in currency.
+    /// Cost of running the campaign at all (creative, set-up), in currency. None when left out
+    /// of a plan file.
+    #[serde(default)]
     pub fixed_cost: f64,
-    /// Cost of each message sent or impression bought.
+    /// Cost of each message sent or impression bought (none when left out).
+    #[serde(default)]
     pub cost_per_exposure: f64,
-    /// Gross margin on list-price revenue, in percent (40 = 40%).
+    /// Gross margin on list-price revenue, in percent (40 = 40%). A plan file must state it:
+    /// no margin is a safe guess.
     pub margin_pct: f64,
     /// True when the data's revenue is what customers paid after the discount (list-price
-    /// revenue is then net revenue + discount); false when it records list prices.
+    /// revenue is then net revenue + discount); false when it records list prices. True when
+    /// left out, as shops' order exports record it.
+    #[serde(default = "yes")]
     pub revenue_is_net_of_discount: bool,
     /// Share of coupon-campaign orders that redeem the coupon (1 = every order: the upper bound
-    /// when the data has no redemption column).
+    /// when the data has no redemption column, and the value when left out).
+    #[serde(default = "every_order")]
     pub redemption_share: f64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn every_order() -> f64 {
+    1.0
 }
 
 impl Default for CostSettings {

@@ -225,6 +225,21 @@ pub enum PlanError {
     TooLong { days: i64 },
     #[error("no rows match the plan's audience")]
     EmptyAudience,
+    #[error(
+        "the plan's audience asks for {column} = {asked}, which the data does not have; its \
+         values are {known}"
+    )]
+    UnknownAudience {
+        column: String,
+        asked: String,
+        known: String,
+    },
+    #[error("the plan's levers for {column} = {value} reach no rows: {why}")]
+    SegmentReachesNoOne {
+        column: String,
+        value: String,
+        why: String,
+    },
     #[error("cannot read column '{column}': {message}")]
     Read { column: String, message: String },
     #[error("{path}: the covariates file cannot be used: {message}")]
@@ -298,6 +313,7 @@ pub fn plan_rows(history: &DataFrame, schema: &Schema, plan: &Plan) -> Result<Pl
         return Err(PlanError::EmptyAudience);
     }
     check_numeric_levers(schema, plan)?;
+    check_segment_levers(history, &population, plan)?;
     let (scenario, treated) = with_levers(&population, schema, plan, true)?;
     let (baseline, _) = with_levers(&population, schema, plan, false)?;
     Ok(PlanRows {
@@ -356,6 +372,9 @@ fn audience_rows(frame: &DataFrame, audience: &[AudienceFilter]) -> Result<DataF
     let mut keep = vec![true; frame.height()];
     for filter in audience {
         let texts = read_texts(frame, &filter.column)?;
+        if !filter.values.is_empty() && !texts.iter().flatten().any(|t| filter.values.contains(t)) {
+            return Err(unknown_audience(filter, &texts));
+        }
         for (row, text) in texts.iter().enumerate() {
             keep[row] &= text.as_ref().is_some_and(|t| filter.values.contains(t));
         }
@@ -370,6 +389,61 @@ fn audience_rows(frame: &DataFrame, audience: &[AudienceFilter]) -> Result<DataF
         column: "audience".into(),
         message: e.to_string(),
     })
+}
+
+/// An audience filter none of whose values the data has (a typo, another data set's
+/// segment): the values it has, the first few in order.
+fn unknown_audience(filter: &AudienceFilter, texts: &[Option<String>]) -> PlanError {
+    PlanError::UnknownAudience {
+        column: filter.column.clone(),
+        asked: filter.values.join(", "),
+        known: first_values(texts),
+    }
+}
+
+/// A column's distinct values in order, the first dozen, for a message.
+fn first_values(texts: &[Option<String>]) -> String {
+    const SHOWN: usize = 12;
+    let values: std::collections::BTreeSet<&str> =
+        texts.iter().flatten().map(String::as_str).collect();
+    let mut known: Vec<&str> = values.iter().copied().take(SHOWN).collect();
+    if values.len() > SHOWN {
+        known.push("…");
+    }
+    known.join(", ")
+}
+
+/// Refuses per-segment levers that reach no row of the plan (a typo in the segment, or a
+/// segment the audience leaves out): the plan would silently run without them.
+fn check_segment_levers(
+    history: &DataFrame,
+    population: &DataFrame,
+    plan: &Plan,
+) -> Result<(), PlanError> {
+    for segment in &plan.segment_levers {
+        for condition in segment.conditions() {
+            let reached = read_texts(population, &condition.column)?;
+            if reached.iter().flatten().any(|t| *t == condition.value) {
+                continue;
+            }
+            let all = read_texts(history, &condition.column)?;
+            let why = if all.iter().flatten().any(|t| *t == condition.value) {
+                "the plan's audience leaves it out".to_owned()
+            } else {
+                format!(
+                    "the data has no such {}; its values are {}",
+                    condition.column,
+                    first_values(&all)
+                )
+            };
+            return Err(PlanError::SegmentReachesNoOne {
+                column: condition.column,
+                value: condition.value,
+                why,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Dates × dimension combinations, covariates and exposure from each combination's last day.
@@ -731,7 +805,11 @@ fn check_numeric_levers(schema: &Schema, plan: &Plan) -> Result<(), PlanError> {
         };
         if let LeverKind::Numeric { min, max } = lever.kind
             && setting.value != lever.baseline
-            && setting.value.trim().parse::<f64>().is_err()
+            && !setting
+                .value
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|v| v.is_finite())
         {
             return Err(PlanError::NotANumber {
                 lever: lever.column.clone(),
@@ -748,7 +826,7 @@ fn check_numeric_levers(schema: &Schema, plan: &Plan) -> Result<(), PlanError> {
 /// lever values outside the observed range (extrapolation), values never seen, and levers that
 /// never varied (their effect was not learnt).
 pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
-    use crate::data::notation::parse_offer;
+    use crate::data::notation::{Offer, parse_offer};
     let mut warnings = Vec::new();
     if plan.costs.cost_per_exposure > 0.0 && !counts_messages(schema) {
         warnings.push(format!(
@@ -794,14 +872,26 @@ pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
                 ))
             }
             LeverKind::Categorical { .. } => {}
-            LeverKind::Offer => {
-                if !parse_offer(&setting.value).is_notation() {
-                    warnings.push(format!(
-                        "{} = '{}' is not a coupon or discount notation the model can read",
-                        lever.column, setting.value
-                    ));
-                }
-            }
+            LeverKind::Offer => match parse_offer(&setting.value) {
+                offer if !offer.is_notation() => warnings.push(format!(
+                    "{} = '{}' is not a coupon or discount notation the model can read",
+                    lever.column, setting.value
+                )),
+                // `20:150` for `150:20`: more off than the spend that earns it.
+                Offer::SpendThreshold {
+                    threshold,
+                    amount_off,
+                } if threshold > 0.0 && amount_off >= threshold => warnings.push(format!(
+                    "{} = '{}' takes {amount_off} off a spend of {threshold}, more than the \
+                     spend itself: was '{amount_off}:{threshold}' meant?",
+                    lever.column, setting.value
+                )),
+                Offer::PercentOff { percent } if percent >= 100.0 => warnings.push(format!(
+                    "{} = '{}' gives the whole price away",
+                    lever.column, setting.value
+                )),
+                _ => {}
+            },
         }
     }
     warnings
