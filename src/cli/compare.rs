@@ -2,13 +2,14 @@
 //! probability that each beats the others from the same (paired) ensemble draws, and
 //! `liftcast suggest MODEL PLAN.json --arm …`: traffic shares for the next test.
 
+use crate::numbers::grouped;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 
-use super::model_args::{ModelData, parse_named_settings};
+use super::model_args::{ModelData, parse_named_list};
 use super::table;
 use crate::scenario::bandit::suggest_for_plans;
 use crate::scenario::compare::compare;
@@ -58,10 +59,11 @@ pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         rows.push(vec![
             format!("#{}", i + 1),
             plan.plan.clone(),
-            format!("{:.2}", plan.value),
+            grouped(plan.value, 2),
             format!(
-                "[{:.2}, {:.2}]",
-                plan.interval_95.low, plan.interval_95.high
+                "[{}, {}]",
+                grouped(plan.interval_95.low, 2),
+                grouped(plan.interval_95.high, 2)
             ),
             format!("{:.0}%", plan.probability_best * 100.0),
         ]);
@@ -105,11 +107,7 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.arms.len() >= 2, "give at least two --arm");
     let (model, history) = args.target.load()?;
     let base = Plan::load(&args.plan)?;
-    let arms = args
-        .arms
-        .iter()
-        .map(|arm| parse_named_settings(arm))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let arms = parse_named_list(&args.arms, "arm")?;
     let suggestion = suggest_for_plans(&model, &history, &base, &arms, &args.metric, args.seed)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&suggestion)?);
@@ -123,15 +121,16 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         .map(|arm| {
             vec![
                 arm.arm.clone(),
-                format!("{:.2}", arm.mean),
+                grouped(arm.mean, 2),
                 format!("{:.1}%", arm.share * 100.0),
             ]
         })
         .collect();
     println!("{}", table::render(&header, 1, &rows, &[]));
     println!(
-        "exploiting now means '{}', with an expected regret of {:.2}",
-        suggestion.exploit, suggestion.expected_regret
+        "exploiting now means '{}', with an expected regret of {}",
+        suggestion.exploit,
+        grouped(suggestion.expected_regret, 2)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! `liftcast curve MODEL --lever L --from A --to B --steps N`: a response curve over the
 //! model's training rows (or --data), other levers held with --set.
 
+use crate::numbers::{grouped, signed};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -89,18 +90,16 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
     let mut notes = Vec::new();
     for point in points {
         let mut row = vec![format!("{:.2}", point.value)];
-        row.extend(
-            point
-                .outcomes
-                .iter()
-                .map(|o| format!("{:+.1} [{:+.1}, {:+.1}]", o.lift, o.lift_low, o.lift_high)),
-        );
+        row.extend(point.outcomes.iter().map(|o| {
+            let [lift, low, high] = [o.lift, o.lift_low, o.lift_high].map(|v| signed(v, 1));
+            format!("{lift} [{low}, {high}]")
+        }));
         if let Some(money) = &point.money {
             row.push(format!(
-                "{:.0} [{:.0}, {:.0}]",
-                money.incremental_profit,
-                money.incremental_profit_80.low,
-                money.incremental_profit_80.high
+                "{} [{}, {}]",
+                grouped(money.incremental_profit, 0),
+                grouped(money.incremental_profit_80.low, 0),
+                grouped(money.incremental_profit_80.high, 0)
             ));
             row.push(
                 money

@@ -1,6 +1,7 @@
 //! `liftcast forecast MODEL_DIR [--data FILE] [--set LEVER=VALUE]...`: predicts a population with
 //! the levers as set (the scenario) and at their baselines, and reports totals and lift.
 
+use crate::numbers::{grouped, signed};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -92,31 +93,32 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         describe(&scenario)
     );
     println!(
-        "{:<16} {:>14} {:>26} {:>14} {:>12} {:>12} {:>9}  lift 80% (ensemble)",
+        "{:<16} {:>16} {:>32} {:>16} {:>14} {:>12} {:>9}  lift 80% (ensemble)",
         "outcome", "scenario", "scenario 80%", "baseline", "lift", "lift/row", "lift %"
     );
     for outcome in outcomes {
         println!(
-            "{:<16} {:>14.2} {:>26} {:>14.2} {:>12.2} {:>12.5} {:>8.1}%  [{:.2}, {:.2}]",
+            "{:<16} {:>16} {:>32} {:>16} {:>14} {:>12.5} {:>8.1}%  [{}, {}]",
             outcome.outcome,
-            outcome.scenario_total,
+            grouped(outcome.scenario_total, 2),
             format!(
-                "[{:.2}, {:.2}]",
-                outcome.scenario_low, outcome.scenario_high
+                "[{}, {}]",
+                grouped(outcome.scenario_low, 2),
+                grouped(outcome.scenario_high, 2)
             ),
-            outcome.baseline_total,
-            outcome.lift,
+            grouped(outcome.baseline_total, 2),
+            grouped(outcome.lift, 2),
             outcome.lift_mean,
             outcome.lift_pct,
-            outcome.lift_low,
-            outcome.lift_high
+            grouped(outcome.lift_low, 2),
+            grouped(outcome.lift_high, 2)
         );
     }
     for (family, alone) in &by_family {
         let lifts: Vec<String> = alone
             .outcomes
             .iter()
-            .map(|o| format!("{} {:+.2}", o.outcome, o.lift))
+            .map(|o| format!("{} {}", o.outcome, signed(o.lift, 2)))
             .collect();
         println!(
             "lift by {} alone (before the blend's calibration): {}",

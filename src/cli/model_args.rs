@@ -99,3 +99,41 @@ pub fn parse_named_settings(flag: &str) -> anyhow::Result<(String, Vec<LeverSett
     let settings: Vec<String> = settings.split(',').map(str::to_owned).collect();
     Ok((name.trim().to_owned(), parse_settings(&settings)?))
 }
+
+/// Every `--{flag} NAME:LEVER=VALUE,…`, refusing two of one name: the answer names them.
+pub fn parse_named_list(
+    flags: &[String],
+    flag: &str,
+) -> anyhow::Result<Vec<(String, Vec<LeverSetting>)>> {
+    let mut named: Vec<(String, Vec<LeverSetting>)> = Vec::with_capacity(flags.len());
+    for text in flags {
+        let (name, settings) = parse_named_settings(text)?;
+        if named.iter().any(|(other, _)| *other == name) {
+            anyhow::bail!("two --{flag} are named '{name}': give each its own name");
+        }
+        named.push((name, settings));
+    }
+    Ok(named)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_settings_keep_their_names_apart() {
+        let flags = [
+            "p10:discount_pct=10".to_owned(),
+            "c150:coupon=150:20".to_owned(),
+        ];
+        let named = parse_named_list(&flags, "arm").unwrap();
+        assert_eq!(named[0].0, "p10");
+        assert_eq!(named[1].1[0].value, "150:20");
+        let twice = [
+            "a:discount_pct=10".to_owned(),
+            "a:discount_pct=20".to_owned(),
+        ];
+        let error = parse_named_list(&twice, "arm").unwrap_err().to_string();
+        assert!(error.contains("two --arm are named 'a'"), "{error}");
+    }
+}

@@ -1,12 +1,13 @@
 //! `liftcast optimize MODEL PLAN.json --unit segment --option NAME:L=V,… --budget B`: one
 //! setting per segment from a grid, maximising profit (or an outcome's lift) within a budget.
 
+use crate::numbers::grouped;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::model_args::{ModelData, parse_named_settings};
+use super::model_args::{ModelData, parse_named_list};
 use super::table;
 use crate::scenario::optimise::{Capacity, GridOption, OptimiseRequest, optimise, unit_label};
 use crate::scenario::plan::Plan;
@@ -48,11 +49,10 @@ pub struct OptimiseArgs {
 
 pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
     let (model, history) = args.target.load()?;
-    let options = args
-        .options
-        .iter()
-        .map(|flag| parse_named_settings(flag).map(|(name, levers)| GridOption { name, levers }))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = parse_named_list(&args.options, "option")?
+        .into_iter()
+        .map(|(name, levers)| GridOption { name, levers })
+        .collect();
     let request = OptimiseRequest {
         base: Plan::load(&args.plan)?,
         units: args.units.clone(),
@@ -76,11 +76,14 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
     }
     let budget = result
         .budget
-        .map(|b| format!("{b:.2}"))
+        .map(|b| grouped(b, 2))
         .unwrap_or_else(|| "unlimited".into());
     println!(
-        "maximising {} with a budget of {budget}: expected {:.2}, cost {:.2}, profit {:.2}",
-        result.objective, result.total_objective, result.total_cost, result.total_profit
+        "maximising {} with a budget of {budget}: expected {}, cost {}, profit {}",
+        result.objective,
+        grouped(result.total_objective, 2),
+        grouped(result.total_cost, 2),
+        grouped(result.total_profit, 2)
     );
     if let Some(shortfall) = result.budget_shortfall() {
         println!("{}", shortfall.describe());
@@ -104,10 +107,10 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
     println!("{}", table::render(&header, 3, &rows, &[]));
     let money = &result.forecast.money;
     println!(
-        "the chosen plan: profit {:.2} 95% [{:.2}, {:.2}], probability profit > 0: {:.0}%",
-        money.point.incremental_profit,
-        money.incremental_profit_95.low,
-        money.incremental_profit_95.high,
+        "the chosen plan: profit {} 95% [{}, {}], probability profit > 0: {:.0}%",
+        grouped(money.point.incremental_profit, 2),
+        grouped(money.incremental_profit_95.low, 2),
+        grouped(money.incremental_profit_95.high, 2),
         money.probability_profit_positive * 100.0
     );
     if !result.alternatives.is_empty() {
@@ -118,8 +121,8 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
             .map(|a| {
                 vec![
                     a.change.clone(),
-                    format!("{:.2}", a.objective),
-                    format!("{:.2}", a.cost),
+                    grouped(a.objective, 2),
+                    grouped(a.cost, 2),
                 ]
             })
             .collect();

@@ -1,6 +1,7 @@
 //! `liftcast plan MODEL PLAN.json`: forecasts a saved plan (dates, audience, per-segment levers,
 //! costs) against the no-campaign baseline, with money, breakdowns and warnings.
 
+use crate::numbers::{grouped, signed};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,7 +38,11 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn range(interval: &Interval) -> String {
-    format!("[{:+.1}, {:+.1}]", interval.low, interval.high)
+    format!(
+        "[{}, {}]",
+        signed(interval.low, 1),
+        signed(interval.high, 1)
+    )
 }
 
 /// A plan's forecast as text.
@@ -48,11 +53,11 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     );
     for o in &forecast.outcomes {
         println!(
-            "  {:<14} scenario {:>14.1}  baseline {:>14.1}  lift {:+.1} ({:+.1}%)  80% {}  95% {}",
+            "  {:<14} scenario {:>16}  baseline {:>16}  lift {} ({:+.1}%)  80% {}  95% {}",
             o.outcome,
-            o.scenario,
-            o.baseline,
-            o.lift,
+            grouped(o.scenario, 1),
+            grouped(o.baseline, 1),
+            signed(o.lift, 1),
             o.lift_pct,
             range(&o.lift_80),
             range(&o.lift_95)
@@ -67,19 +72,22 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     let money = &forecast.money;
     let point = &money.point;
     println!(
-        "  money: incremental revenue {:.2} 95% {} (list prices {:.2}), margin {:.2}",
-        point.incremental_revenue,
+        "  money: incremental revenue {} 95% {} (list prices {}), margin {}",
+        grouped(point.incremental_revenue, 2),
         range(&money.incremental_revenue_95),
-        point.incremental_list_revenue,
-        point.incremental_margin
+        grouped(point.incremental_list_revenue, 2),
+        grouped(point.incremental_margin, 2)
     );
     println!(
-        "         cost {:.2} = fixed {:.2} + exposure {:.2} + discount given away {:.2}",
-        point.campaign_cost, point.fixed_cost, point.exposure_cost, point.discount_value
+        "         cost {} = fixed {} + exposure {} + discount given away {}",
+        grouped(point.campaign_cost, 2),
+        grouped(point.fixed_cost, 2),
+        grouped(point.exposure_cost, 2),
+        grouped(point.discount_value, 2)
     );
     println!(
-        "         profit {:.2} 80% {} 95% {}; ROI {}; probability profit > 0: {:.0}%",
-        point.incremental_profit,
+        "         profit {} 80% {} 95% {}; ROI {}; probability profit > 0: {:.0}%",
+        grouped(point.incremental_profit, 2),
         range(&money.incremental_profit_80),
         range(&money.incremental_profit_95),
         point
@@ -93,7 +101,7 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
             let lifts: Vec<String> = group
                 .outcomes
                 .iter()
-                .map(|o| format!("{} {:+.1}", o.outcome, o.lift))
+                .map(|o| format!("{} {}", o.outcome, signed(o.lift, 1)))
                 .collect();
             println!(
                 "  {}={} ({} rows): {}",
