@@ -181,6 +181,9 @@ fn train_then_scenario_shows_the_core_forecast() {
     harness.step();
     wait_until_idle(&mut harness);
     assert!(harness.state().model_meta().is_some(), "the model trained");
+    // Once done, the bar says so (not "epoch 3/3" as if still running).
+    let meta = harness.state().model_meta().unwrap().clone();
+    harness.get_by_label_contains(&format!("done · {}/", meta.epochs_run));
     save_screenshot(&mut harness, "train.png");
     // The top bar says where the model ran, the reason on hover.
     let device = harness.state().model_meta().unwrap().device.clone();

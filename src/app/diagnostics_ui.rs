@@ -115,13 +115,14 @@ pub fn diagnostics_ui(
         .striped(true)
         .spacing([18.0, 4.0])
         .show(ui, |ui| {
-            for header in [
-                "measure",
-                "model",
-                "mean per lever value",
-                "same weekday last week",
-            ] {
+            // The seasonal baseline exists only for time data: no column of dashes otherwise.
+            let seasonal = outcome.scores.iter().any(|r| r.seasonal_naive.is_some());
+            let headers = ["measure", "model", "mean per lever value"];
+            for header in headers {
                 ui.strong(header);
+            }
+            if seasonal {
+                ui.strong("same weekday last week");
             }
             ui.end_row();
             for row in &outcome.scores {
@@ -133,7 +134,9 @@ pub fn diagnostics_ui(
                 ui.label(&row.metric).on_hover_text(arrow);
                 ui.strong(figure(row.model));
                 ui.label(figure(row.naive_lever_mean));
-                ui.label(row.seasonal_naive.map(figure).unwrap_or_else(|| "-".into()));
+                if seasonal {
+                    ui.label(row.seasonal_naive.map(figure).unwrap_or_else(|| "-".into()));
+                }
                 ui.end_row();
             }
         });

@@ -1665,7 +1665,7 @@ impl WorkbenchApp {
                         .on_hover_text(&meta.device);
                 }
                 None => {
-                    ui.weak("Device: chosen when training starts");
+                    ui.weak("Device: chosen at training");
                 }
             }
         });

@@ -214,11 +214,18 @@ pub fn plan_ui(
          the report.",
     );
     if !context.final_fit {
+        let held_out = if schema.time.is_some() {
+            "its latest dates, the campaigns most like the next one"
+        } else {
+            "one row in five"
+        };
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            "This model held out rows to be judged on (time data: its latest dates, the \
-             campaigns most like the next one) and never learnt from them: once its diagnostics \
-             look right, train it again with \"Final fit\" (step 3) to plan with.",
+            format!(
+                "This model held out rows to be judged on ({held_out}) and never learnt from \
+                 them: once its diagnostics look right, train it again with \"Final fit\" \
+                 (step 3) to plan with."
+            ),
         );
         if ui
             .button("Train the final fit")

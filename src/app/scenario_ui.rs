@@ -39,6 +39,9 @@ pub struct ScenarioPanel {
     pub date_bounds: Option<(NaiveDate, NaiveDate)>,
     pub date_from: String,
     pub date_to: String,
+    /// Numeric levers whose every value in the data is whole (days, a 0/1 arm): their sliders
+    /// step by one.
+    pub whole_levers: BTreeSet<String>,
 }
 
 impl ScenarioPanel {
@@ -68,6 +71,17 @@ impl ScenarioPanel {
                     .unwrap_or_default();
                 (dimension.clone(), values)
             })
+            .collect();
+        self.whole_levers = schema
+            .levers
+            .iter()
+            .filter(|lever| matches!(lever.kind, LeverKind::Numeric { .. }))
+            .filter(|lever| {
+                profiles
+                    .iter()
+                    .any(|p| p.name == lever.column && p.numeric && p.integers)
+            })
+            .map(|lever| lever.column.clone())
             .collect();
         self.audience.clear();
         self.date_bounds = schema.time.as_ref().map(|time| (time.first, time.last));
@@ -162,6 +176,7 @@ pub fn scenario_ui(
     }
     ui.label("Set the levers; the forecast updates as you go. The baseline is every lever at its \"no campaign\" value.");
     let mut changed = false;
+    let whole_levers = &panel.whole_levers;
     egui::Grid::new("levers")
         .num_columns(3)
         .spacing([16.0, 8.0])
@@ -186,8 +201,11 @@ pub fn scenario_ui(
                     }
                     LeverKind::Numeric { min, max } => {
                         let mut number: f64 = value.parse().unwrap_or(*min);
-                        let slider = egui::Slider::new(&mut number, *min..=*max)
+                        let mut slider = egui::Slider::new(&mut number, *min..=*max)
                             .clamping(egui::SliderClamping::Never);
+                        if whole_levers.contains(&lever.column) {
+                            slider = slider.step_by(1.0).fixed_decimals(0);
+                        }
                         if ui.add(slider).changed() {
                             *value = format_number(number);
                             changed = true;

@@ -98,15 +98,26 @@ pub fn train_ui(
             }
         }
         if let Some(last) = panel.history.last() {
-            ui.add(
-                egui::ProgressBar::new(last.epoch as f32 / last.epochs.max(1) as f32)
-                    .desired_width(220.0)
-                    .text(format!("epoch {}/{}", last.epoch, last.epochs)),
-            );
-            ui.label(format!(
-                "{:.0} rows/s · ETA {:.0} s",
-                last.rows_per_second, last.eta_seconds
-            ));
+            // Once training has ended, the bar says how: "epoch 15/20" alone reads as if
+            // it were still running or had been cut off.
+            match (view.training, view.meta) {
+                (false, Some(meta)) => {
+                    let (bar, how) = finished_text(meta, last.epochs);
+                    ui.add(egui::ProgressBar::new(1.0).desired_width(220.0).text(bar));
+                    ui.label(how);
+                }
+                _ => {
+                    ui.add(
+                        egui::ProgressBar::new(last.epoch as f32 / last.epochs.max(1) as f32)
+                            .desired_width(220.0)
+                            .text(format!("epoch {}/{}", last.epoch, last.epochs)),
+                    );
+                    ui.label(format!(
+                        "{:.0} rows/s · ETA {:.0} s",
+                        last.rows_per_second, last.eta_seconds
+                    ));
+                }
+            }
         }
     });
     ui.separator();
@@ -199,6 +210,20 @@ fn loss_plot(ui: &mut egui::Ui, history: &[EpochReport], inspection: &Inspection
                 );
             }
         });
+}
+
+/// How training ended, for the bar and beside it: every epoch run, stopped early, or
+/// cancelled.
+fn finished_text(meta: &ModelMeta, epochs: usize) -> (String, &'static str) {
+    let bar = format!("done · {}/{epochs} epochs", meta.epochs_run);
+    let how = if meta.cancelled {
+        "cancelled: the best epochs so far are kept"
+    } else if meta.epochs_run < epochs {
+        "stopped early: the validation loss no longer improved"
+    } else {
+        "every epoch run"
+    };
+    (bar, how)
 }
 
 fn metrics_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
