@@ -37,6 +37,16 @@ pub fn signed(value: f64, decimals: usize) -> String {
     }
 }
 
+/// `count` and its noun, plural unless one: "1 warning", "3 problems", "1,200 rows".
+pub fn counted(count: usize, noun: &str) -> String {
+    let number = grouped(count as f64, 0);
+    if count == 1 {
+        format!("{number} {noun}")
+    } else {
+        format!("{number} {noun}s")
+    }
+}
+
 /// A number as typed, thousands separators (commas, spaces, underscores) allowed: `46,000`.
 pub fn parse_grouped(text: &str) -> Option<f64> {
     let plain: String = text
@@ -48,7 +58,7 @@ pub fn parse_grouped(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{grouped, parse_grouped, signed};
+    use super::{counted, grouped, parse_grouped, signed};
 
     #[test]
     fn thousands_are_grouped_and_decimals_kept() {
@@ -78,5 +88,12 @@ mod tests {
         assert_eq!(parse_grouped(&grouped(-21_373.5, 1)), Some(-21_373.5));
         assert_eq!(parse_grouped("lots"), None);
         assert_eq!(parse_grouped("inf"), None);
+    }
+
+    #[test]
+    fn counts_take_the_plural_unless_one() {
+        assert_eq!(counted(1, "warning"), "1 warning");
+        assert_eq!(counted(0, "warning"), "0 warnings");
+        assert_eq!(counted(8772, "row"), "8,772 rows");
     }
 }

@@ -95,3 +95,37 @@ fn diagnose_prints_json_and_draws_charts() {
     let (width, height) = image::image_dimensions(charts.join("orders-1.png")).unwrap();
     assert_eq!((width, height), (1920, 1080));
 }
+
+/// A yes/no outcome (Hillstrom's visit) is read through its reliability diagram: the scatter of
+/// predictions against 0s and 1s is left out.
+#[test]
+fn a_yes_no_outcome_gets_a_reliability_diagram_instead_of_a_scatter() {
+    let inspection = common::hillstrom_inspection();
+    let config = TrainConfig {
+        epochs: 2,
+        members: 2,
+        ..TrainConfig::default()
+    };
+    let model = common::train_on_cpu(&inspection, config);
+    let report = holdout_report(&model, &inspection.table.frame).unwrap();
+    let visit = report
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "visit")
+        .expect("visit is an outcome");
+    assert!(!visit.reliability.is_empty());
+    let titles: Vec<String> = outcome_charts(visit, "test")
+        .into_iter()
+        .map(|c| c.title)
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.contains("reliability")),
+        "{titles:?}"
+    );
+    assert!(
+        !titles
+            .iter()
+            .any(|t| t.contains("predicted against actual")),
+        "{titles:?}"
+    );
+}

@@ -60,14 +60,17 @@ pub fn roles_ui(ui: &mut egui::Ui, inspection: &Inspection, commands: &mut Vec<C
         ui.colored_label(
             egui::Color32::from_rgb(60, 170, 90),
             format!(
-                "Ready to train: {} warnings.",
-                validation.problems.len() - errors
+                "Ready to train: {}.",
+                crate::numbers::counted(validation.problems.len() - errors, "warning")
             ),
         );
     } else {
         ui.colored_label(
             ui.visuals().error_fg_color,
-            format!("Not ready: {errors} problem(s) must be fixed first."),
+            format!(
+                "Not ready: {} to fix first.",
+                crate::numbers::counted(errors, "problem")
+            ),
         );
     }
     egui::ScrollArea::vertical()

@@ -295,7 +295,9 @@ pub fn scenario_ui(
 fn population_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel) -> bool {
     let mut changed = false;
     let filter = panel.row_filter();
-    let summary = if filter.is_everyone() {
+    let summary = if filter.is_everyone() && panel.date_bounds.is_none() {
+        "Audience: everyone".to_owned()
+    } else if filter.is_everyone() {
         "Audience: everyone, every date".to_owned()
     } else {
         let mut parts: Vec<String> = filter

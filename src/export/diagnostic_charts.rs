@@ -127,7 +127,12 @@ pub fn reliability_chart(report: &OutcomeReport, footnote: String) -> Option<Cha
 
 /// Every chart of one outcome's diagnostics.
 pub fn outcome_charts(report: &OutcomeReport, footnote: &str) -> Vec<Chart> {
-    let mut charts = vec![scatter_chart(report, footnote.to_owned())];
+    let mut charts = Vec::new();
+    // A yes/no outcome's scatter is two columns of dots at 0 and 1: its reliability diagram
+    // (below) is the reading that says something.
+    if report.reliability.is_empty() {
+        charts.push(scatter_chart(report, footnote.to_owned()));
+    }
     charts.extend(over_time_chart(report, footnote.to_owned()));
     charts.extend(reliability_chart(report, footnote.to_owned()));
     charts.extend(pit_chart(report, footnote.to_owned()));

@@ -201,8 +201,8 @@ fn summary_section(page: &mut String, content: &ReportContent) {
     }
     let _ = writeln!(
         page,
-        "<p class=\"meta\">{} warning(s); see the last section.</p>",
-        content.warnings.len()
+        "<p class=\"meta\">{}; see the last section.</p>",
+        crate::numbers::counted(content.warnings.len(), "warning")
     );
     close_section(page);
 }
