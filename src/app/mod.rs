@@ -1656,12 +1656,7 @@ impl WorkbenchApp {
             // Where the model runs: the short form, the reason on hover.
             match &self.model_meta {
                 Some(meta) => {
-                    let short = meta
-                        .device
-                        .split(", because")
-                        .next()
-                        .unwrap_or(&meta.device);
-                    ui.label(format!("Device: {short}"))
+                    ui.label(format!("Device: {}", meta.device_short()))
                         .on_hover_text(&meta.device);
                 }
                 None => {

@@ -181,13 +181,24 @@ impl BarPanel {
     }
 }
 
-/// Numbers people read at a glance: 1.25M, 35k, 250, 2.5, 0.25.
+/// Numbers people read at a glance: 1.25M, 60M, 35k, 9.6k, 5k, 250, 2.5, 0.25.
 pub fn compact_number(value: f64) -> String {
+    // "60.00M" and "5.0k" say no more than "60M" and "5k".
+    let trimmed = |text: String, unit: &str| {
+        let text = if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            text
+        };
+        format!("{text}{unit}")
+    };
     let magnitude = value.abs();
     if magnitude >= 1e6 {
-        format!("{:.2}M", value / 1e6)
+        trimmed(format!("{:.2}", value / 1e6), "M")
     } else if magnitude >= 1e4 {
         format!("{:.0}k", value / 1e3)
+    } else if magnitude >= 1e3 {
+        trimmed(format!("{:.1}", value / 1e3), "k")
     } else if magnitude >= 100.0 || value == value.round() {
         format!("{value:.0}")
     } else if magnitude >= 1.0 {
@@ -219,6 +230,10 @@ mod tests {
     #[test]
     fn numbers_are_compact() {
         assert_eq!(compact_number(1_254_000.0), "1.25M");
+        assert_eq!(compact_number(60_000_000.0), "60M");
+        assert_eq!(compact_number(-2_500_000.0), "-2.5M");
+        assert_eq!(compact_number(9_551.0), "9.6k");
+        assert_eq!(compact_number(5_000.0), "5k");
         assert_eq!(compact_number(35_200.0), "35k");
         assert_eq!(compact_number(250.4), "250");
         assert_eq!(compact_number(2.54), "2.5");

@@ -24,7 +24,7 @@ pub fn footnote(meta: &ModelMeta) -> String {
         "Data: {data} · model: {}-member ensemble, {} epochs, {} · made {} by Liftcast {}",
         meta.config.members,
         meta.epochs_run,
-        meta.device,
+        meta.device_short(),
         chrono::Local::now().format("%Y-%m-%d"),
         env!("CARGO_PKG_VERSION")
     )

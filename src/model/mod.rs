@@ -311,6 +311,17 @@ fn baseline_settings(schema: &Schema) -> Vec<LeverSetting> {
         .collect()
 }
 
+impl ModelMeta {
+    /// Where the model trained, without the why ("CPU (flex)"): for a top bar or a chart's
+    /// footnote; `device` keeps the reason.
+    pub fn device_short(&self) -> &str {
+        self.device
+            .split(", because")
+            .next()
+            .unwrap_or(&self.device)
+    }
+}
+
 impl ForecastModel {
     /// Trains on a validated table. Progress goes to `context`; cancel keeps the best so far.
     pub fn fit(
