@@ -37,6 +37,17 @@ pub fn signed(value: f64, decimals: usize) -> String {
     }
 }
 
+/// `value` to `digits` significant digits, thousands grouped: a measure to compare with its
+/// neighbours (1,368.3, 93.707, 0.49891 at 5 digits). Whole numbers from `digits` places up.
+pub fn significant(value: f64, digits: usize) -> String {
+    if !value.is_finite() || value == 0.0 {
+        return grouped(value, 0);
+    }
+    let magnitude = value.abs().log10().floor() as i64;
+    let decimals = (digits as i64 - 1 - magnitude).clamp(0, 12) as usize;
+    grouped(value, decimals)
+}
+
 /// `count` and its noun, plural unless one: "1 warning", "3 problems", "1,200 rows".
 pub fn counted(count: usize, noun: &str) -> String {
     let number = grouped(count as f64, 0);
@@ -58,7 +69,7 @@ pub fn parse_grouped(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{counted, grouped, parse_grouped, signed};
+    use super::{counted, grouped, parse_grouped, signed, significant};
 
     #[test]
     fn thousands_are_grouped_and_decimals_kept() {
@@ -95,5 +106,16 @@ mod tests {
         assert_eq!(counted(1, "warning"), "1 warning");
         assert_eq!(counted(0, "warning"), "0 warnings");
         assert_eq!(counted(8772, "row"), "8,772 rows");
+    }
+
+    #[test]
+    fn measures_keep_their_significant_digits() {
+        assert_eq!(significant(1_368.327_87, 5), "1,368.3");
+        assert_eq!(significant(93.7071, 5), "93.707");
+        assert_eq!(significant(0.498912, 5), "0.49891");
+        assert_eq!(significant(11_510.039, 5), "11,510");
+        assert_eq!(significant(123_456.7, 5), "123,457");
+        assert_eq!(significant(0.0, 5), "0");
+        assert_eq!(significant(-0.01234567, 3), "-0.0123");
     }
 }

@@ -72,7 +72,7 @@ impl DiagnosticsPanel {
 
 fn figure(value: f64) -> String {
     if value.is_finite() {
-        format!("{value:.4}")
+        crate::numbers::significant(value, 5)
     } else {
         "n/a".into()
     }

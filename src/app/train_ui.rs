@@ -7,6 +7,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::Command;
 use crate::data::Inspection;
 use crate::model::{DeviceChoice, EpochReport, ModelFamily, ModelMeta, TrainConfig};
+use crate::numbers::significant;
 
 /// What the Train step shows and edits.
 #[derive(Clone, Debug, Default)]
@@ -267,8 +268,8 @@ fn metrics_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
                 for score in &metric.scores {
                     ui.label(&metric.outcome);
                     ui.label(&score.metric);
-                    ui.label(format!("{:.5}", score.model));
-                    ui.label(format!("{:.5}", score.naive));
+                    ui.label(significant(score.model, 5));
+                    ui.label(significant(score.naive, 5));
                     ui.label(if score.model_wins() {
                         "beats naive"
                     } else {
@@ -297,7 +298,7 @@ fn blend_ui(ui: &mut egui::Ui, meta: &ModelMeta) {
          blend's weights were chosen on these rows, never the holdout:",
         family_label(meta.config.family)
     ));
-    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| format!("{v:.5}"));
+    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| significant(v, 5));
     egui::Grid::new("blend_scores")
         .striped(true)
         .show(ui, |ui| {
