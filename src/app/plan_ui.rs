@@ -517,11 +517,15 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
             let mut line = |name: &str, value: f64, interval: Option<&Interval>| {
                 ui.label(name);
                 ui.label(grouped(value, 2));
-                ui.label(
-                    interval
-                        .map(|i| format!("95% {}", range(i)))
-                        .unwrap_or_default(),
-                );
+                // Changes carry a sign; a cost is an amount, not a change.
+                let interval = interval.map(|i| {
+                    if name.contains("cost") {
+                        format!("95% {} to {}", grouped(i.low, 1), grouped(i.high, 1))
+                    } else {
+                        format!("95% {}", range(i))
+                    }
+                });
+                ui.label(interval.unwrap_or_default());
                 ui.end_row();
             };
             line(
