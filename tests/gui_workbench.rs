@@ -867,6 +867,31 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
 
 /// Unit data: a plan reaches a population file (Artea's next-campaign customers, who have no
 /// coupon column yet) with the levers set on every row, as the core forecasts it.
+/// An offer lever's text field has the offers seen in the data beside it: picking one sets the
+/// lever, and the plan takes it.
+#[test]
+fn an_offer_is_picked_from_those_seen_in_the_data() {
+    let mut harness = harness_with_sample();
+    train_and_open_scenarios(&mut harness);
+    harness.get_by_value("seen").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("150:20").click();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let described = liftcast::data::notation::parse_offer("150:20").describe();
+    harness.get_by_label(&described);
+    scroll_and_click(&mut harness, "Use the levers above");
+    let plan = harness.state().current_plan().expect("a plan");
+    assert!(
+        plan.levers
+            .iter()
+            .any(|s| s.lever == "coupon" && s.value == "150:20"),
+        "{:?}",
+        plan.levers
+    );
+}
+
 #[test]
 fn a_plan_reaches_a_population_file() {
     use liftcast::data::{ImportOptions, Inspection, RoleOverrides, import};

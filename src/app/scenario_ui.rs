@@ -42,6 +42,9 @@ pub struct ScenarioPanel {
     /// Numeric levers whose every value in the data is whole (days, a 0/1 arm): their sliders
     /// step by one.
     pub whole_levers: BTreeSet<String>,
+    /// Each offer lever's values in the data, most frequent first: picked from a list beside
+    /// the text field (any notation can still be typed).
+    pub offer_values: BTreeMap<String, Vec<String>>,
 }
 
 impl ScenarioPanel {
@@ -82,6 +85,16 @@ impl ScenarioPanel {
                     .any(|p| p.name == lever.column && p.numeric && p.integers)
             })
             .map(|lever| lever.column.clone())
+            .collect();
+        self.offer_values = schema
+            .levers
+            .iter()
+            .filter(|lever| matches!(lever.kind, LeverKind::Offer))
+            .filter_map(|lever| {
+                let profile = profiles.iter().find(|p| p.name == lever.column)?;
+                let values = profile.top_values.iter().map(|(v, _)| v.clone()).collect();
+                Some((lever.column.clone(), values))
+            })
             .collect();
         self.audience.clear();
         self.date_bounds = schema.time.as_ref().map(|time| (time.first, time.last));
@@ -177,6 +190,7 @@ pub fn scenario_ui(
     ui.label("Set the levers; the forecast updates as you go. The baseline is every lever at its \"no campaign\" value.");
     let mut changed = false;
     let whole_levers = &panel.whole_levers;
+    let offer_values = &panel.offer_values;
     egui::Grid::new("levers")
         .num_columns(3)
         .spacing([16.0, 8.0])
@@ -217,12 +231,29 @@ pub fn scenario_ui(
                         }
                     }
                     LeverKind::Offer => {
-                        if ui
-                            .add(egui::TextEdit::singleline(value).desired_width(140.0))
-                            .changed()
-                        {
-                            changed = true;
-                        }
+                        ui.horizontal(|ui| {
+                            if ui
+                                .add(egui::TextEdit::singleline(value).desired_width(110.0))
+                                .changed()
+                            {
+                                changed = true;
+                            }
+                            let seen = offer_values.get(&lever.column);
+                            if let Some(seen) = seen.filter(|s| !s.is_empty()) {
+                                egui::ComboBox::from_id_salt(("offers seen", &lever.column))
+                                    .selected_text("seen")
+                                    .width(60.0)
+                                    .show_ui(ui, |ui| {
+                                        for offer in seen {
+                                            if ui.selectable_label(value == offer, offer).clicked()
+                                            {
+                                                value.clone_from(offer);
+                                                changed = true;
+                                            }
+                                        }
+                                    });
+                            }
+                        });
                         parse_offer(value).describe()
                     }
                 };
