@@ -1,6 +1,7 @@
 //! `liftcast inspect FILE`: rows, columns, types, detected roles with confidence, missing counts,
 //! parsed notations and every validation problem. Exit 0 when usable, 2 when not.
 
+use crate::numbers::counted;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,9 +50,9 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
     } else {
         let errors = inspection.validation.errors().count();
         eprintln!(
-            "liftcast: {}: not usable ({errors} error{}); see the problems above",
+            "liftcast: {}: not usable ({}); see the problems above",
             inspection.table.source.display_name(),
-            if errors == 1 { "" } else { "s" }
+            counted(errors, "error")
         );
         Ok(ExitCode::from(EXIT_UNUSABLE))
     }
@@ -179,9 +180,13 @@ fn to_text(inspection: &Inspection) -> String {
         .count();
     let warnings = problems.len() - errors;
     let verdict = if inspection.validation.is_usable() {
-        format!("usable ({warnings} warnings)")
+        format!("usable ({})", counted(warnings, "warning"))
     } else {
-        format!("not usable ({errors} errors, {warnings} warnings)")
+        format!(
+            "not usable ({}, {})",
+            counted(errors, "error"),
+            counted(warnings, "warning")
+        )
     };
     let _ = writeln!(out, "\nResult: {verdict}");
     out

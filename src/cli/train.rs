@@ -1,6 +1,7 @@
 //! `liftcast train FILE --out MODEL_DIR`: trains the forecast model on a validated table and
 //! saves it; progress per epoch, then the holdout metrics beside the naive baseline.
 
+use crate::numbers::significant;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -116,7 +117,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             let scores: Vec<String> = metric
                 .scores
                 .iter()
-                .map(|s| format!("{} model {:.5} naive {:.5}", s.metric, s.model, s.naive))
+                .map(|s| {
+                    let [model, naive] = [s.model, s.naive].map(|v| significant(v, 5));
+                    format!("{} model {model} naive {naive}", s.metric)
+                })
                 .collect();
             println!(
                 "  {:<16} {}; mean prediction / mean outcome {:.3} ({} rows)",
@@ -139,7 +143,7 @@ fn print_blend(meta: &crate::model::ModelMeta) {
         "model {}: validation scores (lower is better), deep weight of the blend:",
         meta.config.family.name()
     );
-    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| format!("{v:.5}"));
+    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| significant(v, 5));
     for blend in &meta.blend {
         println!(
             "  {:<16} {} on {} rows: deep {} trees {} blend {} (deep weight {:.2})",
