@@ -289,6 +289,8 @@ fn train_then_scenario_shows_the_core_forecast() {
     assert_eq!(curve.points.len(), 11);
     let best = curve.profit_maximising_value.expect("priced with costs");
     harness.get_by_label_contains(&format!("Most profitable: {} = {best} ", curve.lever));
+    // On time data the curve plans ahead, as the optimiser does, and says so.
+    harness.get_by_label_contains("over the 7 days after the data");
     let chart = harness
         .state()
         .current_chart()

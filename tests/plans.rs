@@ -198,6 +198,47 @@ fn segment_levers_must_reach_someone() {
     );
 }
 
+/// The days after the data: every dimension combination of the audience on each day, every
+/// lever at its baseline, dates starting the day after the data ends.
+#[test]
+fn rows_after_the_data_cover_the_audience_for_each_day() {
+    use liftcast::scenario::plan::rows_after_data;
+    let inspection = sample();
+    let schema = inspection.validation.schema.clone().unwrap();
+    let frame = &inspection.table.frame;
+    let (rows, rule) = rows_after_data(frame, &schema, &[], 7).unwrap();
+    assert_eq!(rows.height(), 7 * 12, "4 segments × 3 channels, 7 days");
+    assert!(rule.contains("last 28 days"), "{rule}");
+    let dates = column::texts(&rows, "date").unwrap();
+    let first = schema.time.as_ref().unwrap().last + chrono::Duration::days(1);
+    assert!(dates.iter().flatten().all(|d| *d >= first.to_string()));
+    for lever in &schema.levers {
+        let values = column::texts(&rows, &lever.column).unwrap();
+        assert!(
+            values
+                .iter()
+                .all(|v| v.as_deref() == Some(lever.baseline.as_str())),
+            "{} at its baseline",
+            lever.column
+        );
+    }
+    let vip = [AudienceFilter {
+        column: "segment".into(),
+        values: vec!["vip".into()],
+    }];
+    assert_eq!(
+        rows_after_data(frame, &schema, &vip, 3).unwrap().0.height(),
+        3 * 3
+    );
+    // Unit data has no days after it.
+    let mut undated = schema.clone();
+    undated.time = None;
+    assert!(matches!(
+        rows_after_data(frame, &undated, &[], 7),
+        Err(PlanError::NoTimeColumn)
+    ));
+}
+
 /// A hand-written plan may leave out the costs it does not have: no fixed or message cost, net
 /// revenue, every coupon order redeeming. The margin must be stated.
 #[test]

@@ -27,6 +27,9 @@ pub struct CurveRequest {
     /// The other levers, as the scenario above sets them.
     pub fixed: Vec<LeverSetting>,
     pub costs: CostSettings,
+    /// Time data: sweep the days after the data (the audience chosen above) rather than the
+    /// rows chosen above.
+    pub days_after_data: Option<u32>,
 }
 
 /// The panel's settings and its last curve.
@@ -42,6 +45,11 @@ pub struct CurvePanel {
     pub result: Option<Curve>,
     /// The model and data the curve came from, for its charts' footnote.
     pub footnote: String,
+    /// Time data: plan ahead over this many days after the data (false: the rows chosen above).
+    pub ahead: bool,
+    pub days: u32,
+    /// Which rows the drawn curve swept, in words.
+    pub swept: String,
 }
 
 impl Default for CurvePanel {
@@ -58,6 +66,9 @@ impl Default for CurvePanel {
             },
             result: None,
             footnote: String::new(),
+            ahead: true,
+            days: 7,
+            swept: String::new(),
         }
     }
 }
@@ -105,9 +116,9 @@ pub fn curve_ui(
         return;
     }
     ui.label(
-        "Sweep one number, the other levers as set above, over the audience and dates chosen \
-         above. Profit = margin on the extra list-price revenue − (fixed + per-message costs + \
-         the discount given away).",
+        "Sweep one number, the other levers as set above, for the audience chosen above. \
+         Profit = margin on the extra list-price revenue − (fixed + per-message costs + the \
+         discount given away).",
     );
     egui::Grid::new("curve_settings")
         .num_columns(2)
@@ -152,10 +163,31 @@ pub fn curve_ui(
             ui.label("Margin % / cost per message / fixed cost");
             ui.horizontal(|ui| super::plan_ui::margin_and_cost_fields(ui, &mut panel.costs));
             ui.end_row();
+            // On time data a curve plans ahead, as the optimiser does: the history's dates are
+            // the other choice (what the lever would have done then).
+            if schema.time.is_some() {
+                ui.label("Over");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut panel.ahead, true, "the days after the data:");
+                    ui.add_enabled(
+                        panel.ahead,
+                        egui::DragValue::new(&mut panel.days).range(1..=366),
+                    );
+                    ui.radio_value(&mut panel.ahead, false, "the dates chosen above");
+                });
+                ui.end_row();
+            }
         });
     if ui.button("Draw curve").clicked()
         && let Some(lever) = panel.lever.clone()
     {
+        let ahead = schema.time.is_some() && panel.ahead;
+        let days = panel.days.max(1);
+        panel.swept = match (ahead, schema.time.is_some()) {
+            (true, _) => format!("over the {days} days after the data"),
+            (false, true) => "over the dates chosen above".into(),
+            (false, false) => "over the rows chosen above".into(),
+        };
         commands.push(Command::Curve(CurveRequest {
             lever,
             from: panel.from,
@@ -163,6 +195,7 @@ pub fn curve_ui(
             steps: panel.steps.clamp(2, MAX_STEPS),
             fixed: scenario.to_vec(),
             costs: panel.costs.clone(),
+            days_after_data: ahead.then_some(days),
         }));
     }
     if let Some(curve) = &panel.result {
@@ -171,7 +204,7 @@ pub fn curve_ui(
             curve,
             panel.outcome.as_deref(),
             schema,
-            &panel.footnote,
+            (&panel.footnote, &panel.swept),
             commands,
         );
     }
@@ -182,7 +215,7 @@ fn curve_plots(
     curve: &Curve,
     outcome: Option<&str>,
     schema: &Schema,
-    footnote: &str,
+    (footnote, swept): (&str, &str),
     commands: &mut Vec<Command>,
 ) {
     for chart in curve_charts(curve, outcome, schema, footnote) {
@@ -198,7 +231,7 @@ fn curve_plots(
             .map(|r| format!("ROI {r:.2}"))
             .unwrap_or_else(|| "no cost".into());
         ui.strong(format!(
-            "Most profitable: {} = {} (incremental profit {}, 80% {} to {}; {roi})",
+            "Most profitable: {} = {} (incremental profit {}, 80% {} to {}; {roi}) {swept}",
             curve.lever,
             best,
             grouped(money.incremental_profit, 0),

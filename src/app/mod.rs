@@ -512,8 +512,20 @@ impl WorkbenchApp {
         let filter = self.scenario_panel.row_filter();
         self.status = format!("Sweeping {}…", request.lever);
         let job = jobs::spawn("curve", self.notify.clone(), move |_| {
-            // The curve runs over the same rows as the forecast above it.
-            let result = chosen_rows(&model, &frame, &filter).and_then(|rows| {
+            // The curve plans ahead over the days after the data (for the audience chosen
+            // above), or runs over the same rows as the forecast above it.
+            let rows = match request.days_after_data {
+                Some(days) => crate::scenario::plan::rows_after_data(
+                    &frame,
+                    &model.meta.schema,
+                    &filter.audience,
+                    days,
+                )
+                .map(|(rows, _)| rows)
+                .map_err(|e| e.to_string()),
+                None => chosen_rows(&model, &frame, &filter),
+            };
+            let result = rows.and_then(|rows| {
                 crate::scenario::curve::response_curve(
                     &model,
                     &rows,

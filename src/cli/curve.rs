@@ -12,7 +12,7 @@ use super::model_args::{ModelData, parse_settings};
 use super::table;
 use crate::model::ForecastModel;
 use crate::scenario::curve::{Curve, response_curve};
-use crate::scenario::plan::Plan;
+use crate::scenario::plan::{Plan, rows_after_data};
 
 /// What to sweep and how to price it: shared by `curve` and `chart curve`.
 #[derive(Args, Debug)]
@@ -33,12 +33,22 @@ pub struct CurveQuery {
     /// ROI and marks the profit-maximising value.
     #[arg(long, value_name = "PLAN.json")]
     pub costs_from: Option<std::path::PathBuf>,
+    /// Time data: sweep the N days after the data (every dimension combination, covariates
+    /// carried forward as a plan's are) instead of the data's own rows.
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
 }
 
 impl CurveQuery {
-    /// The curve over `population`, priced when a plan's costs were named.
+    /// The curve over `population` (or the days after it with `--days`), priced when a plan's
+    /// costs were named.
     pub fn sweep(&self, model: &ForecastModel, population: &DataFrame) -> anyhow::Result<Curve> {
         let fixed = parse_settings(&self.settings)?;
+        let ahead = match self.days {
+            Some(days) => Some(rows_after_data(population, &model.meta.schema, &[], days)?.0),
+            None => None,
+        };
+        let population = ahead.as_ref().unwrap_or(population);
         let costs = self
             .costs_from
             .as_deref()

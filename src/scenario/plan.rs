@@ -219,6 +219,11 @@ pub fn merged_levers(base: &[LeverSetting], over: &[LeverSetting]) -> Vec<LeverS
 pub enum PlanError {
     #[error("the plan needs a start and an end date: the data is a time series")]
     NoDates,
+    #[error(
+        "the data has no dates, so there are no days after it: a population file gives the \
+         customers to plan for"
+    )]
+    NoTimeColumn,
     #[error("the plan ends ({end}) before it starts ({start})")]
     EndsBeforeStart { start: NaiveDate, end: NaiveDate },
     #[error("the plan spans {days} days; at most {MAX_PLAN_DAYS} are allowed")]
@@ -322,6 +327,36 @@ pub fn plan_rows(history: &DataFrame, schema: &Schema, plan: &Plan) -> Result<Pl
         treated,
         rule,
     })
+}
+
+/// Time data: the `days` days after the data's last date, for each of the audience's
+/// dimension combinations, covariates and exposure carried forward as a plan's are and every
+/// lever at its baseline; with the rule that filled them in. What a response curve sweeps
+/// when it plans ahead, as the optimiser does.
+pub fn rows_after_data(
+    history: &DataFrame,
+    schema: &Schema,
+    audience: &[AudienceFilter],
+    days: u32,
+) -> Result<(DataFrame, String), PlanError> {
+    let Some(time) = &schema.time else {
+        return Err(PlanError::NoTimeColumn);
+    };
+    let start = time.last + Duration::days(1);
+    let plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        name: "days after the data".into(),
+        start: Some(start),
+        end: Some(start + Duration::days(i64::from(days.max(1)) - 1)),
+        audience: audience.to_vec(),
+        levers: Vec::new(),
+        segment_levers: Vec::new(),
+        costs: CostSettings::default(),
+        carry: CarryRule::default(),
+        covariates_file: None,
+    };
+    let rows = plan_rows(history, schema, &plan)?;
+    Ok((rows.baseline, rows.rule))
 }
 
 /// Which rows of the data a what-if runs over: an audience (dimension values) and, for time
