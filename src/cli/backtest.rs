@@ -2,6 +2,7 @@
 //! evaluation on time data, a fresh model per fold trained only on dates before its window;
 //! k-fold cross-validation on data without dates.
 
+use crate::numbers::significant;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,13 +90,13 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
         for (outcome, rows) in &fold.outcomes {
             if let Some(main) = rows.first() {
                 println!(
-                    "  {:<12} {} model {:.4}  mean per lever {:.4}  same weekday last week {}",
+                    "  {:<12} {} model {}  mean per lever {}  same weekday last week {}",
                     outcome,
                     main.metric,
-                    main.model,
-                    main.naive_lever_mean,
+                    significant(main.model, 5),
+                    significant(main.naive_lever_mean, 5),
                     main.seasonal_naive
-                        .map(|v| format!("{v:.4}"))
+                        .map(|v| significant(v, 5))
                         .unwrap_or_else(|| "-".into())
                 );
             }

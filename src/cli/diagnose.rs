@@ -49,7 +49,7 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
 
 fn figure(value: f64) -> String {
     if value.is_finite() {
-        format!("{value:.4}")
+        crate::numbers::significant(value, 5)
     } else {
         "n/a".into()
     }

@@ -3,6 +3,7 @@
 //! held-out rows, partial dependence of every lever, and, with `--set`, how much of that
 //! scenario's lift each lever change makes (exact Shapley values; the parts add up).
 
+use crate::numbers::significant;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -92,8 +93,10 @@ fn print_importance(importance: &Importance) {
     );
     for outcome in &importance.outcomes {
         println!(
-            "{} ({} as is: {:.5})",
-            outcome.outcome, outcome.metric, outcome.score
+            "{} ({} as is: {})",
+            outcome.outcome,
+            outcome.metric,
+            significant(outcome.score, 5)
         );
         for input in &outcome.inputs {
             println!(
@@ -125,7 +128,7 @@ fn print_dependence(dependence: &Dependence) {
                 .values
                 .iter()
                 .zip(&outcome.average)
-                .map(|(value, mean)| format!("{value}: {mean:.4}"))
+                .map(|(value, mean)| format!("{value}: {}", significant(*mean, 5)))
                 .collect();
             println!("  {:<12} {}", outcome.outcome, points.join("  "));
         }
