@@ -3,7 +3,6 @@
 //! incremental profit are drawn, the data's observed range and the most profitable value marked.
 //! The sweep runs on a worker through `jobs`.
 
-use crate::numbers::grouped;
 use eframe::egui;
 
 use super::Command;
@@ -11,6 +10,7 @@ use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
 use crate::export::figures::{curve_lift_chart, curve_profit_chart, observed_range};
 use crate::model::LeverSetting;
+use crate::numbers::grouped;
 use crate::scenario::costs::CostSettings;
 use crate::scenario::curve::Curve;
 

@@ -3,21 +3,20 @@
 //! picks one setting per unit within the budget for the days after the data. The table says
 //! why each unit got its setting. The search runs on a worker through `jobs`.
 
-use crate::numbers::grouped;
 use std::collections::BTreeSet;
 
-use chrono::Duration;
 use eframe::egui;
 
 use super::Command;
 use crate::data::controls::moved_levers;
 use crate::data::schema::Schema;
 use crate::model::LeverSetting;
+use crate::numbers::grouped;
 use crate::scenario::costs::CostSettings;
 use crate::scenario::optimise::{
     Capacity, GridOption, OptimiseRequest, OptimiseResult, unit_label,
 };
-use crate::scenario::plan::{PLAN_FORMAT_VERSION, Plan};
+use crate::scenario::plan::{PLAN_FORMAT_VERSION, Plan, days_after_data};
 
 /// The panel's settings and its last answer.
 #[derive(Clone, Debug)]
@@ -68,14 +67,13 @@ impl OptimisePanel {
 
     /// The request for the days after the data (time data) or the population (unit data).
     pub fn request(&self, schema: &Schema, costs: &CostSettings) -> OptimiseRequest {
-        let start = schema.time.as_ref().map(|t| t.last + Duration::days(1));
-        let end = start.map(|s| s + Duration::days(i64::from(self.days.max(1)) - 1));
+        let dates = days_after_data(schema, self.days);
         OptimiseRequest {
             base: Plan {
                 format_version: PLAN_FORMAT_VERSION,
                 name: "optimised plan".into(),
-                start,
-                end,
+                start: dates.map(|(start, _)| start),
+                end: dates.map(|(_, end)| end),
                 audience: Vec::new(),
                 levers: Vec::new(),
                 segment_levers: Vec::new(),

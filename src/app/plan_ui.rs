@@ -7,10 +7,9 @@
 //! open as the JSON files `liftcast plan` reads. The next-test panel suggests traffic shares
 //! among the saved scenarios, as arms of this plan.
 
-use crate::numbers::{grouped, signed};
 use std::path::PathBuf;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use eframe::egui;
 
 use super::Command;
@@ -18,6 +17,7 @@ use crate::data::controls::moved_levers;
 use crate::data::schema::Schema;
 use crate::export::Chart;
 use crate::model::LeverSetting;
+use crate::numbers::{grouped, signed};
 use crate::scenario::bandit::Suggestion;
 use crate::scenario::compare::Comparison;
 use crate::scenario::costs::CostSettings;
@@ -25,6 +25,7 @@ use crate::scenario::draws::Interval;
 use crate::scenario::evaluate::PlanForecast;
 use crate::scenario::plan::{
     AudienceFilter, CarryRule, PLAN_FORMAT_VERSION, Plan, SCENARIO_PLAN_DAYS, SegmentLevers,
+    days_after_data,
 };
 
 /// A plan to forecast, and the population file it runs over (unit data; `None`: the data's
@@ -104,11 +105,9 @@ impl Default for PlanPanel {
 impl PlanPanel {
     /// A fresh plan for a model: on time data the week after the data.
     pub fn prepare(&mut self, schema: &Schema) {
-        let first = schema.time.as_ref().map(|t| t.last + Duration::days(1));
-        self.date_from = first.map(|d| d.to_string()).unwrap_or_default();
-        self.date_to = first
-            .map(|d| (d + Duration::days(SCENARIO_PLAN_DAYS - 1)).to_string())
-            .unwrap_or_default();
+        let dates = days_after_data(schema, SCENARIO_PLAN_DAYS);
+        self.date_from = dates.map(|(from, _)| from.to_string()).unwrap_or_default();
+        self.date_to = dates.map(|(_, to)| to.to_string()).unwrap_or_default();
         self.levers.clear();
         self.segment_levers.clear();
         self.result = None;
@@ -514,42 +513,41 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
         .striped(true)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
-            let mut line = |name: &str, value: f64, interval: Option<&Interval>| {
+            // Each line: its name, its amount, and its 95% interval in words where it has one.
+            let mut line = |name: &str, value: f64, interval: Option<String>| {
                 ui.label(name);
                 ui.label(grouped(value, 2));
-                // Changes carry a sign; a cost is an amount, not a change.
-                let interval = interval.map(|i| {
-                    if name.contains("cost") {
-                        format!("95% {} to {}", grouped(i.low, 1), grouped(i.high, 1))
-                    } else {
-                        format!("95% {}", range(i))
-                    }
-                });
-                ui.label(interval.unwrap_or_default());
+                ui.label(interval.map(|i| format!("95% {i}")).unwrap_or_default());
                 ui.end_row();
             };
             line(
                 "incremental revenue",
                 point.incremental_revenue,
-                Some(&money.incremental_revenue_95),
+                Some(range(&money.incremental_revenue_95)),
             );
             line(
                 "incremental margin",
                 point.incremental_margin,
-                Some(&money.incremental_margin_95),
+                Some(range(&money.incremental_margin_95)),
             );
             line("fixed cost", point.fixed_cost, None);
             line("message cost", point.exposure_cost, None);
             line("discount given away", point.discount_value, None);
+            // A cost is an amount, not a change: no signs.
+            let cost = &money.campaign_cost_95;
             line(
                 "campaign cost",
                 point.campaign_cost,
-                Some(&money.campaign_cost_95),
+                Some(format!(
+                    "{} to {}",
+                    grouped(cost.low, 1),
+                    grouped(cost.high, 1)
+                )),
             );
             line(
                 "incremental profit",
                 point.incremental_profit,
-                Some(&money.incremental_profit_95),
+                Some(range(&money.incremental_profit_95)),
             );
         });
     ui.strong(format!(

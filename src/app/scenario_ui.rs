@@ -2,7 +2,6 @@
 //! on a worker (latest request wins) and the lift against the no-campaign baseline shows with
 //! its interval, funnel rates and cold-start and extrapolation notes beside the numbers.
 
-use crate::numbers::{grouped, signed};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -15,6 +14,7 @@ use crate::data::profile::ColumnProfile;
 use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
 use crate::model::{Forecast, LeverSetting};
+use crate::numbers::{grouped, signed};
 use crate::scenario::plan::{AudienceFilter, RowFilter};
 
 /// What the Scenarios step shows and edits.

@@ -103,7 +103,7 @@ pub fn train_ui(
             // it were still running or had been cut off.
             match (view.training, view.meta) {
                 (false, Some(meta)) => {
-                    let (bar, how) = finished_text(meta, last.epochs);
+                    let (bar, how) = finished_text(meta);
                     ui.add(egui::ProgressBar::new(1.0).desired_width(220.0).text(bar));
                     ui.label(how);
                 }
@@ -215,7 +215,8 @@ fn loss_plot(ui: &mut egui::Ui, history: &[EpochReport], inspection: &Inspection
 
 /// How training ended, for the bar and beside it: every epoch run, stopped early, or
 /// cancelled.
-fn finished_text(meta: &ModelMeta, epochs: usize) -> (String, &'static str) {
+fn finished_text(meta: &ModelMeta) -> (String, &'static str) {
+    let epochs = meta.config.epochs;
     let bar = format!("done · {}/{epochs} epochs", meta.epochs_run);
     let how = if meta.cancelled {
         "cancelled: the best epochs so far are kept"

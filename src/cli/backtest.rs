@@ -2,7 +2,6 @@
 //! evaluation on time data, a fresh model per fold trained only on dates before its window;
 //! k-fold cross-validation on data without dates.
 
-use crate::numbers::significant;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,6 +12,7 @@ use super::{ImportArgs, RoleArgs};
 use crate::data::{Inspection, import};
 use crate::diagnostics::backtest::{DEFAULT_FOLDS, backtest};
 use crate::model::TrainConfig;
+use crate::numbers::significant;
 
 #[derive(Args, Debug)]
 pub struct BacktestArgs {

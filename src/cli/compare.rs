@@ -2,7 +2,6 @@
 //! probability that each beats the others from the same (paired) ensemble draws, and
 //! `liftcast suggest MODEL PLAN.json --arm …`: traffic shares for the next test.
 
-use crate::numbers::grouped;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +10,7 @@ use clap::Args;
 
 use super::model_args::{ModelData, parse_named_list};
 use super::table;
+use crate::numbers::grouped;
 use crate::scenario::bandit::suggest_for_plans;
 use crate::scenario::compare::compare;
 use crate::scenario::evaluate::evaluate_plan;

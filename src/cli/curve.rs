@@ -1,7 +1,7 @@
 //! `liftcast curve MODEL --lever L --from A --to B --steps N`: a response curve over the
-//! model's training rows (or --data), other levers held with --set.
+//! model's training rows (or --data, or with --days the days after the data), other levers
+//! held with --set.
 
-use crate::numbers::{grouped, signed};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -11,6 +11,7 @@ use polars::prelude::DataFrame;
 use super::model_args::{ModelData, parse_settings};
 use super::table;
 use crate::model::ForecastModel;
+use crate::numbers::{grouped, signed};
 use crate::scenario::curve::{Curve, response_curve};
 use crate::scenario::plan::{Plan, rows_after_data};
 

@@ -3,7 +3,6 @@
 //! held-out rows, partial dependence of every lever, and, with `--set`, how much of that
 //! scenario's lift each lever change makes (exact Shapley values; the parts add up).
 
-use crate::numbers::significant;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -13,6 +12,7 @@ use super::model_args::{ModelData, parse_settings};
 use crate::diagnostics::decompose::{Decomposition, decompose_lift};
 use crate::diagnostics::dependence::{Dependence, partial_dependence};
 use crate::diagnostics::importance::{DEFAULT_REPEATS, Importance, permutation_importance};
+use crate::numbers::significant;
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {

@@ -1,7 +1,6 @@
 //! `liftcast forecast MODEL_DIR [--data FILE] [--set LEVER=VALUE]...`: predicts a population with
 //! the levers as set (the scenario) and at their baselines, and reports totals and lift.
 
-use crate::numbers::{grouped, signed};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +11,7 @@ use super::model_args::{DeviceArg, parse_settings};
 use crate::data::import;
 use crate::data::write::{AddedColumn, write_with_columns};
 use crate::model::{Forecast, ForecastModel, LeverSetting};
+use crate::numbers::{grouped, signed};
 
 #[derive(Args, Debug)]
 pub struct ForecastArgs {

@@ -1,7 +1,6 @@
 //! `liftcast inspect FILE`: rows, columns, types, detected roles with confidence, missing counts,
 //! parsed notations and every validation problem. Exit 0 when usable, 2 when not.
 
-use crate::numbers::counted;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +12,7 @@ use serde_json::json;
 use super::{EXIT_UNUSABLE, ImportArgs, RoleArgs};
 use crate::data::detect::kind_label;
 use crate::data::{Inspection, Role, Severity, import};
+use crate::numbers::counted;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {

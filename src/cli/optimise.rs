@@ -1,7 +1,6 @@
 //! `liftcast optimize MODEL PLAN.json --unit segment --option NAME:L=V,… --budget B`: one
 //! setting per segment from a grid, maximising profit (or an outcome's lift) within a budget.
 
-use crate::numbers::grouped;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +8,7 @@ use clap::Args;
 
 use super::model_args::{ModelData, parse_named_list};
 use super::table;
+use crate::numbers::grouped;
 use crate::scenario::optimise::{Capacity, GridOption, OptimiseRequest, optimise, unit_label};
 use crate::scenario::plan::Plan;
 

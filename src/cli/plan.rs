@@ -1,13 +1,13 @@
 //! `liftcast plan MODEL PLAN.json`: forecasts a saved plan (dates, audience, per-segment levers,
 //! costs) against the no-campaign baseline, with money, breakdowns and warnings.
 
-use crate::numbers::{grouped, signed};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::model_args::ModelData;
+use crate::numbers::{grouped, signed};
 use crate::scenario::draws::Interval;
 use crate::scenario::evaluate::{PlanForecast, evaluate_plan};
 use crate::scenario::plan::Plan;

@@ -1,7 +1,6 @@
 //! `liftcast train FILE --out MODEL_DIR`: trains the forecast model on a validated table and
 //! saves it; progress per epoch, then the holdout metrics beside the naive baseline.
 
-use crate::numbers::significant;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +11,7 @@ use super::model_args::{DeviceArg, FamilyArg};
 use super::{ImportArgs, RoleArgs};
 use crate::data::{Inspection, import};
 use crate::model::{EpochReport, TrainConfig, start_training};
+use crate::numbers::significant;
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {

@@ -162,18 +162,25 @@ impl Plan {
 }
 
 /// Days a saved scenario's plan covers on time data: the week after the data ends.
-pub const SCENARIO_PLAN_DAYS: i64 = 7;
+pub const SCENARIO_PLAN_DAYS: u32 = 7;
+
+/// Time data: the first and last of the `days` days (at least one) after the data's last date;
+/// `None` without dates.
+pub fn days_after_data(schema: &Schema, days: u32) -> Option<(NaiveDate, NaiveDate)> {
+    let start = schema.time.as_ref()?.last + Duration::days(1);
+    Some((start, start + Duration::days(i64::from(days.max(1)) - 1)))
+}
 
 impl Plan {
     /// A saved scenario (lever values for everyone) as a plan over the whole audience: on time
     /// data the week after the data's last date, with the default costs.
     pub fn from_scenario(name: &str, settings: &[LeverSetting], schema: &Schema) -> Self {
-        let last = schema.time.as_ref().map(|time| time.last);
+        let dates = days_after_data(schema, SCENARIO_PLAN_DAYS);
         Self {
             format_version: PLAN_FORMAT_VERSION,
             name: name.to_owned(),
-            start: last.map(|d| d + Duration::days(1)),
-            end: last.map(|d| d + Duration::days(SCENARIO_PLAN_DAYS)),
+            start: dates.map(|(start, _)| start),
+            end: dates.map(|(_, end)| end),
             audience: Vec::new(),
             levers: settings.to_vec(),
             segment_levers: Vec::new(),
@@ -339,21 +346,14 @@ pub fn rows_after_data(
     audience: &[AudienceFilter],
     days: u32,
 ) -> Result<(DataFrame, String), PlanError> {
-    let Some(time) = &schema.time else {
+    let Some((start, end)) = days_after_data(schema, days) else {
         return Err(PlanError::NoTimeColumn);
     };
-    let start = time.last + Duration::days(1);
     let plan = Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        name: "days after the data".into(),
         start: Some(start),
-        end: Some(start + Duration::days(i64::from(days.max(1)) - 1)),
+        end: Some(end),
         audience: audience.to_vec(),
-        levers: Vec::new(),
-        segment_levers: Vec::new(),
-        costs: CostSettings::default(),
-        carry: CarryRule::default(),
-        covariates_file: None,
+        ..Plan::from_scenario("days after the data", &[], schema)
     };
     let rows = plan_rows(history, schema, &plan)?;
     Ok((rows.baseline, rows.rule))

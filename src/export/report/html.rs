@@ -68,15 +68,7 @@ fn number(value: f64) -> String {
     }
     let magnitude = value.abs();
     if magnitude >= 1000.0 {
-        let whole = format!("{:.0}", magnitude);
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("{}{grouped}", if value < 0.0 { "-" } else { "" })
+        crate::numbers::grouped(value, 0)
     } else if magnitude >= 1.0 {
         format!("{value:.2}")
     } else {
