@@ -48,6 +48,17 @@ pub fn significant(value: f64, digits: usize) -> String {
     grouped(value, decimals)
 }
 
+/// Decimals that show a total of about `scale` (its largest value in a row of figures) without
+/// digits that are noise: none from 1,000 up, one from 10, two below. Figures in one row share
+/// them, so a lift reads against its totals.
+pub fn decimals_for(scale: f64) -> usize {
+    match scale.abs() {
+        s if !s.is_finite() || s >= 1_000.0 => 0,
+        s if s >= 10.0 => 1,
+        _ => 2,
+    }
+}
+
 /// `count` and its noun, plural unless one: "1 warning", "3 problems", "1,200 rows".
 pub fn counted(count: usize, noun: &str) -> String {
     let number = grouped(count as f64, 0);
@@ -69,7 +80,7 @@ pub fn parse_grouped(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{counted, grouped, parse_grouped, signed, significant};
+    use super::{counted, decimals_for, grouped, parse_grouped, signed, significant};
 
     #[test]
     fn thousands_are_grouped_and_decimals_kept() {
@@ -117,5 +128,17 @@ mod tests {
         assert_eq!(significant(123_456.7, 5), "123,457");
         assert_eq!(significant(0.0, 5), "0");
         assert_eq!(significant(-0.01234567, 3), "-0.0123");
+    }
+
+    #[test]
+    fn totals_drop_decimals_as_they_grow() {
+        assert_eq!(decimals_for(382_413.3), 0);
+        assert_eq!(decimals_for(-1_000.0), 0);
+        assert_eq!(decimals_for(999.9), 1);
+        assert_eq!(decimals_for(10.0), 1);
+        assert_eq!(decimals_for(9.99), 2);
+        assert_eq!(decimals_for(0.0), 2);
+        assert_eq!(decimals_for(f64::NAN), 0);
+        assert_eq!(grouped(382_413.3, decimals_for(382_413.3)), "382,413");
     }
 }

@@ -77,6 +77,10 @@ pub struct Project {
     /// The Scenarios step's date range (time data; none: every date).
     #[serde(default)]
     pub dates: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// The Scenarios step looks at this many days after the data instead (time data; projects
+    /// saved before this choice existed looked at the data's own dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_after_data: Option<u32>,
 }
 
 /// Why a project could not be saved or reopened.
@@ -280,6 +284,7 @@ mod tests {
                 values: vec!["vip".into()],
             }],
             dates: None,
+            days_after_data: Some(7),
         }
     }
 

@@ -103,7 +103,7 @@ fn train_and_open_scenarios(harness: &mut Harness<'static, WorkbenchApp>) {
 /// for the forecast of the narrower rows.
 fn open_audience_and_tick(harness: &mut Harness<'static, WorkbenchApp>, value: &str) {
     harness
-        .get_by_label("Audience: everyone, every date")
+        .get_by_label("Audience: everyone, the 7 days after the data")
         .click();
     harness.step();
     harness.step();
@@ -216,7 +216,9 @@ fn train_then_scenario_shows_the_core_forecast() {
         .find(|o| o.outcome == "orders")
         .unwrap();
     assert!(orders.lift.abs() < 1e-6, "{orders:?}");
-    let shown = liftcast::numbers::grouped(orders.baseline_total, 1);
+    // Totals show the decimals their size warrants (none from 1,000 up).
+    let places = liftcast::numbers::decimals_for(orders.baseline_total);
+    let shown = liftcast::numbers::grouped(orders.baseline_total, places);
     assert_eq!(
         harness.query_all_by_label(&shown).count(),
         2,
@@ -224,6 +226,9 @@ fn train_then_scenario_shows_the_core_forecast() {
     );
     assert!(harness.query_all_by_label("+0.0%").count() >= 1);
     let everyone_rows = orders.rows;
+    // On time data the what-if looks ahead: the week after the data, each segment × channel
+    // of the sample once a day.
+    assert_eq!(everyone_rows, 7 * 12, "the 7 days after the data");
 
     // The audience narrows the rows forecast: ticking one segment forecasts only its rows.
     open_audience_and_tick(&mut harness, "vip");
@@ -239,6 +244,19 @@ fn train_then_scenario_shows_the_core_forecast() {
     harness.get_by_label("vip").click();
     harness.step();
     wait_until_idle(&mut harness);
+    assert_eq!(
+        harness.state().scenario_forecast().unwrap().outcomes[0].rows,
+        everyone_rows
+    );
+    // The data's own dates are the other choice: every row of the sample, what the levers
+    // would have done then.
+    click_and_wait(&mut harness, "Dates in the data:");
+    harness.get_by_label_contains("Audience: everyone, every date");
+    assert_eq!(
+        harness.state().scenario_forecast().unwrap().outcomes[0].rows,
+        harness.state().inspection().unwrap().table.frame.height()
+    );
+    click_and_wait(&mut harness, "The days after the data:");
     assert_eq!(
         harness.state().scenario_forecast().unwrap().outcomes[0].rows,
         everyone_rows
@@ -289,7 +307,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     assert_eq!(curve.points.len(), 11);
     let best = curve.profit_maximising_value.expect("priced with costs");
     harness.get_by_label_contains(&format!("Most profitable: {} = {best} ", curve.lever));
-    // On time data the curve plans ahead, as the optimiser does, and says so.
+    // On time data the curve sweeps the rows chosen above, the days after the data, and says so.
     harness.get_by_label_contains("over the 7 days after the data");
     let chart = harness
         .state()
@@ -587,7 +605,10 @@ fn a_saved_project_reopens_with_the_same_numbers() {
     let orders = &comparison[0].1.outcomes[1];
     harness.get_by_label_contains(&format!(
         "{} ({:+.1}%",
-        liftcast::numbers::grouped(orders.scenario_total, 1),
+        liftcast::numbers::grouped(
+            orders.scenario_total,
+            liftcast::numbers::decimals_for(orders.scenario_total.max(orders.baseline_total))
+        ),
         orders.lift_pct
     ));
 

@@ -613,6 +613,7 @@ fn a_row_filter_keeps_exactly_the_chosen_segments_and_dates() {
             values: vec!["vip".into(), "new".into()],
         }],
         dates: Some((from, to)),
+        days_after_data: None,
     };
     let chosen = select_rows(frame, schema, &filter).unwrap();
     let segments = column::texts(frame, "segment").unwrap();
@@ -636,9 +637,54 @@ fn a_row_filter_keeps_exactly_the_chosen_segments_and_dates() {
             column: "segment".into(),
             values: vec!["no such segment".into()],
         }],
-        dates: None,
+        ..RowFilter::default()
     };
     assert!(select_rows(frame, schema, &nobody).is_err());
+
+    // The days after the data: the same audience, each of its combinations once a day, dated
+    // after the data's last date whatever range `dates` holds.
+    let ahead = RowFilter {
+        days_after_data: Some(3),
+        ..filter
+    };
+    let future = select_rows(frame, schema, &ahead).unwrap();
+    let last = schema.time.as_ref().unwrap().last;
+    let future_dates = column::texts(&future, "date").unwrap();
+    let future_segments = column::texts(&future, "segment").unwrap();
+    let combinations = |segment: &str| {
+        let channels = |frame: &polars::prelude::DataFrame| {
+            let segments = column::texts(frame, "segment").unwrap();
+            let channels = column::texts(frame, "channel").unwrap();
+            segments
+                .iter()
+                .zip(&channels)
+                .filter(|(s, _)| s.as_deref() == Some(segment))
+                .map(|(_, c)| c.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        };
+        (channels(frame), channels(&future))
+    };
+    for segment in ["vip", "new"] {
+        let (in_data, ahead) = combinations(segment);
+        assert_eq!(ahead, in_data, "{segment}: every channel carried forward");
+    }
+    assert_eq!(
+        future.height(),
+        3 * (combinations("vip").0 + combinations("new").0)
+    );
+    assert!(
+        future_segments
+            .iter()
+            .all(|s| matches!(s.as_deref(), Some("vip" | "new")))
+    );
+    for date in future_dates.iter().flatten() {
+        let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+        assert!(
+            date > last && date <= last + chrono::Duration::days(3),
+            "{date}"
+        );
+    }
 }
 
 /// Future rows' covariates follow the plan's carry rule: the recent mean, the last value, or

@@ -27,9 +27,9 @@ pub struct CurveRequest {
     /// The other levers, as the scenario above sets them.
     pub fixed: Vec<LeverSetting>,
     pub costs: CostSettings,
-    /// Time data: sweep the days after the data (the audience chosen above) rather than the
-    /// rows chosen above.
-    pub days_after_data: Option<u32>,
+    /// Which rows the curve sweeps, in words (those chosen above: "over the 7 days after the
+    /// data"); it comes back with the curve.
+    pub swept: String,
 }
 
 /// The panel's settings and its last curve.
@@ -45,9 +45,6 @@ pub struct CurvePanel {
     pub result: Option<Curve>,
     /// The model and data the curve came from, for its charts' footnote.
     pub footnote: String,
-    /// Time data: plan ahead over this many days after the data (false: the rows chosen above).
-    pub ahead: bool,
-    pub days: u32,
     /// Which rows the drawn curve swept, in words.
     pub swept: String,
 }
@@ -66,8 +63,6 @@ impl Default for CurvePanel {
             },
             result: None,
             footnote: String::new(),
-            ahead: true,
-            days: 7,
             swept: String::new(),
         }
     }
@@ -103,7 +98,7 @@ pub fn curve_ui(
     ui: &mut egui::Ui,
     panel: &mut CurvePanel,
     schema: &Schema,
-    scenario: &[LeverSetting],
+    (scenario, rows): (&[LeverSetting], &str),
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Response curve");
@@ -116,7 +111,8 @@ pub fn curve_ui(
         return;
     }
     ui.label(
-        "Sweep one number, the other levers as set above, for the audience chosen above. \
+        "Sweep one number, the other levers as set above, for the audience and dates chosen \
+         above. \
          Profit = margin on the extra list-price revenue − (fixed + per-message costs + the \
          discount given away).",
     );
@@ -163,31 +159,10 @@ pub fn curve_ui(
             ui.label("Margin % / cost per message / fixed cost");
             ui.horizontal(|ui| super::plan_ui::margin_and_cost_fields(ui, &mut panel.costs));
             ui.end_row();
-            // On time data a curve plans ahead, as the optimiser does: the history's dates are
-            // the other choice (what the lever would have done then).
-            if schema.time.is_some() {
-                ui.label("Over");
-                ui.horizontal(|ui| {
-                    ui.radio_value(&mut panel.ahead, true, "the days after the data:");
-                    ui.add_enabled(
-                        panel.ahead,
-                        egui::DragValue::new(&mut panel.days).range(1..=366),
-                    );
-                    ui.radio_value(&mut panel.ahead, false, "the dates chosen above");
-                });
-                ui.end_row();
-            }
         });
     if ui.button("Draw curve").clicked()
         && let Some(lever) = panel.lever.clone()
     {
-        let ahead = schema.time.is_some() && panel.ahead;
-        let days = panel.days.max(1);
-        panel.swept = match (ahead, schema.time.is_some()) {
-            (true, _) => format!("over the {days} days after the data"),
-            (false, true) => "over the dates chosen above".into(),
-            (false, false) => "over the rows chosen above".into(),
-        };
         commands.push(Command::Curve(CurveRequest {
             lever,
             from: panel.from,
@@ -195,7 +170,7 @@ pub fn curve_ui(
             steps: panel.steps.clamp(2, MAX_STEPS),
             fixed: scenario.to_vec(),
             costs: panel.costs.clone(),
-            days_after_data: ahead.then_some(days),
+            swept: rows.to_owned(),
         }));
     }
     if let Some(curve) = &panel.result {

@@ -128,7 +128,8 @@ enum Running {
     PickMapping(Job<(), Option<Result<RoleMapping, String>>>),
     Train(Job<EpochReport, Result<ForecastModel, crate::model::ModelError>>),
     Forecast(Job<(), WithModel<LiveForecast>>),
-    Curve(Job<(), WithModel<crate::scenario::curve::Curve>>),
+    /// The curve and which rows it swept, in words.
+    Curve(Job<(), WithModel<(crate::scenario::curve::Curve, String)>>),
     Optimise(Job<(), WithModel<crate::scenario::optimise::OptimiseResult>>),
     SaveModel(Job<(), WithModel<Option<PathBuf>>>),
     Export(Job<(), Result<Option<PathBuf>, String>>),
@@ -512,20 +513,8 @@ impl WorkbenchApp {
         let filter = self.scenario_panel.row_filter();
         self.status = format!("Sweeping {}…", request.lever);
         let job = jobs::spawn("curve", self.notify.clone(), move |_| {
-            // The curve plans ahead over the days after the data (for the audience chosen
-            // above), or runs over the same rows as the forecast above it.
-            let rows = match request.days_after_data {
-                Some(days) => crate::scenario::plan::rows_after_data(
-                    &frame,
-                    &model.meta.schema,
-                    &filter.audience,
-                    days,
-                )
-                .map(|(rows, _)| rows)
-                .map_err(|e| e.to_string()),
-                None => chosen_rows(&model, &frame, &filter),
-            };
-            let result = rows.and_then(|rows| {
+            // The curve sweeps the rows the forecast above looks at.
+            let result = chosen_rows(&model, &frame, &filter).and_then(|rows| {
                 crate::scenario::curve::response_curve(
                     &model,
                     &rows,
@@ -535,6 +524,7 @@ impl WorkbenchApp {
                     &request.fixed,
                     Some(&request.costs),
                 )
+                .map(|curve| (curve, request.swept))
                 .map_err(|e| e.to_string())
             });
             (Some(model), result)
@@ -880,8 +870,11 @@ impl WorkbenchApp {
                 if let Some(plan) = project.plan.clone() {
                     self.plan_panel.load(plan);
                 }
-                self.scenario_panel
-                    .restore_rows(&project.audience, project.dates);
+                self.scenario_panel.restore_rows(
+                    &project.audience,
+                    project.dates,
+                    project.days_after_data,
+                );
                 self.plan_panel.population = project.plan_population.clone();
                 self.step = Step::Scenarios;
             }
@@ -1073,9 +1066,10 @@ impl WorkbenchApp {
                 if let Some(end) = job_end(job.poll()) {
                     finished = true;
                     match self.model_back(end) {
-                        Ok(curve) => {
+                        Ok((curve, swept)) => {
                             self.status = format!("Curve of {} drawn.", curve.lever);
                             self.curve_panel.footnote = self.footnote();
+                            self.curve_panel.swept = swept;
                             if let Some(meta) = &self.model_meta {
                                 self.current_chart = curve_ui::curve_charts(
                                     &curve,
@@ -1526,7 +1520,7 @@ impl WorkbenchApp {
                                     ui,
                                     &mut self.curve_panel,
                                     schema,
-                                    &scenario,
+                                    (&scenario, &self.scenario_panel.rows_words()),
                                     &mut commands,
                                 );
                                 ui.separator();

@@ -17,7 +17,7 @@ use crate::data::controls::moved_levers;
 use crate::data::schema::Schema;
 use crate::export::Chart;
 use crate::model::LeverSetting;
-use crate::numbers::{grouped, signed};
+use crate::numbers::{decimals_for, grouped, signed};
 use crate::scenario::bandit::Suggestion;
 use crate::scenario::compare::Comparison;
 use crate::scenario::costs::CostSettings;
@@ -467,11 +467,11 @@ pub fn amount_field(value: &mut f64, min: f64, speed: f64) -> egui::DragValue<'_
         .custom_parser(crate::numbers::parse_grouped)
 }
 
-fn range(interval: &Interval) -> String {
+fn range(interval: &Interval, places: usize) -> String {
     format!(
         "{} to {}",
-        signed(interval.low, 1),
-        signed(interval.high, 1)
+        signed(interval.low, places),
+        signed(interval.high, places)
     )
 }
 
@@ -497,13 +497,14 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
             }
             ui.end_row();
             for o in &result.outcomes {
+                let places = decimals_for(o.scenario.max(o.baseline));
                 ui.label(&o.outcome);
-                ui.label(grouped(o.scenario, 1));
-                ui.label(grouped(o.baseline, 1));
-                ui.label(signed(o.lift, 1));
+                ui.label(grouped(o.scenario, places));
+                ui.label(grouped(o.baseline, places));
+                ui.label(signed(o.lift, places));
                 ui.label(format!("{:+.1}%", o.lift_pct));
-                ui.label(range(&o.lift_80));
-                ui.label(range(&o.lift_95));
+                ui.label(range(&o.lift_80, places));
+                ui.label(range(&o.lift_95, places));
                 ui.end_row();
             }
         });
@@ -523,12 +524,12 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
             line(
                 "incremental revenue",
                 point.incremental_revenue,
-                Some(range(&money.incremental_revenue_95)),
+                Some(range(&money.incremental_revenue_95, 2)),
             );
             line(
                 "incremental margin",
                 point.incremental_margin,
-                Some(range(&money.incremental_margin_95)),
+                Some(range(&money.incremental_margin_95, 2)),
             );
             line("fixed cost", point.fixed_cost, None);
             line("message cost", point.exposure_cost, None);
@@ -540,14 +541,14 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
                 point.campaign_cost,
                 Some(format!(
                     "{} to {}",
-                    grouped(cost.low, 1),
-                    grouped(cost.high, 1)
+                    grouped(cost.low, 2),
+                    grouped(cost.high, 2)
                 )),
             );
             line(
                 "incremental profit",
                 point.incremental_profit,
-                Some(range(&money.incremental_profit_95)),
+                Some(range(&money.incremental_profit_95, 2)),
             );
         });
     ui.strong(format!(
@@ -669,14 +670,18 @@ fn arms_ui(
                 ui.end_row();
                 for arm in &suggestion.arms {
                     ui.label(&arm.arm);
-                    ui.label(format!("{:.1}", arm.mean));
+                    ui.label(grouped(arm.mean, decimals_for(arm.mean)));
                     ui.label(format!("{:.1}%", arm.share * 100.0));
                     ui.end_row();
                 }
             });
         ui.label(format!(
-            "Stopping now means '{}', with an expected regret of {:.1}.",
-            suggestion.exploit, suggestion.expected_regret
+            "Stopping now means '{}', with an expected regret of {}.",
+            suggestion.exploit,
+            grouped(
+                suggestion.expected_regret,
+                decimals_for(suggestion.expected_regret)
+            )
         ));
     }
 }
@@ -692,9 +697,10 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &Comparison) {
             }
             ui.end_row();
             for (i, plan) in comparison.plans.iter().enumerate() {
+                let places = decimals_for(plan.value);
                 ui.label(&plan.plan);
-                ui.label(format!("{:.1}", plan.value));
-                ui.label(range(&plan.interval_95));
+                ui.label(grouped(plan.value, places));
+                ui.label(range(&plan.interval_95, places));
                 ui.label(format!("{:.0}%", plan.probability_best * 100.0));
                 let beats: Vec<String> = comparison
                     .plans

@@ -87,6 +87,7 @@ pub fn save(
         plan_population: request.plan_population,
         audience: request.rows.audience,
         dates: request.rows.dates,
+        days_after_data: request.rows.days_after_data,
     }
     .save(&path)
     .map_err(|e| e.to_string())?;

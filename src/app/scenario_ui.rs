@@ -14,8 +14,10 @@ use crate::data::profile::ColumnProfile;
 use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
 use crate::model::{Forecast, LeverSetting};
-use crate::numbers::{grouped, signed};
-use crate::scenario::plan::{AudienceFilter, RowFilter};
+use crate::numbers::{decimals_for, grouped, signed, significant};
+use crate::scenario::plan::{
+    AudienceFilter, CarryRule, RowFilter, SCENARIO_PLAN_DAYS, days_after_data,
+};
 
 /// What the Scenarios step shows and edits.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +41,10 @@ pub struct ScenarioPanel {
     pub date_bounds: Option<(NaiveDate, NaiveDate)>,
     pub date_from: String,
     pub date_to: String,
+    /// Time data: look at the `days` after the data (a campaign is planned ahead) rather than
+    /// the range typed (what the levers would have done then).
+    pub ahead: bool,
+    pub days: u32,
     /// Numeric levers whose every value in the data is whole (days, a 0/1 arm): their sliders
     /// step by one.
     pub whole_levers: BTreeSet<String>,
@@ -61,7 +67,8 @@ impl ScenarioPanel {
 
     /// Reads what the audience and date range can be chosen from: the values the import's
     /// column profiles found (most frequent first) and the schema's first and last date, so the
-    /// GUI thread never reads the rows. Everyone and every date is chosen at first.
+    /// GUI thread never reads the rows. Everyone is chosen at first, over the week after the
+    /// data on time data.
     pub fn prepare_population(&mut self, schema: &Schema, profiles: &[ColumnProfile]) {
         self.dimension_values = schema
             .dimensions
@@ -104,13 +111,17 @@ impl ScenarioPanel {
             .unwrap_or_default();
         self.date_from = from;
         self.date_to = to;
+        self.ahead = self.date_bounds.is_some();
+        self.days = SCENARIO_PLAN_DAYS;
     }
 
-    /// Chooses the audience and date range a project saved (after `prepare_population`).
+    /// Chooses the audience and dates a project saved (after `prepare_population`): the days
+    /// after the data, or a range of the data's own dates (every date when none was saved).
     pub fn restore_rows(
         &mut self,
         audience: &[AudienceFilter],
         dates: Option<(NaiveDate, NaiveDate)>,
+        days_after_data: Option<u32>,
     ) {
         self.audience = audience
             .iter()
@@ -119,6 +130,39 @@ impl ScenarioPanel {
         if let Some((from, to)) = dates {
             self.date_from = from.to_string();
             self.date_to = to.to_string();
+        }
+        self.ahead = self.date_bounds.is_some() && days_after_data.is_some();
+        if let Some(days) = days_after_data {
+            self.days = days;
+        }
+    }
+
+    /// The days after the data the rows cover, when that is what is chosen.
+    fn days_ahead(&self) -> Option<u32> {
+        (self.ahead && self.date_bounds.is_some()).then_some(self.days.max(1))
+    }
+
+    /// When the rows are, in words: "the 7 days after the data", "2024-03-01 to 2024-03-31",
+    /// "every date"; `None` on data without time.
+    fn period_words(&self) -> Option<String> {
+        self.date_bounds?;
+        Some(match (self.days_ahead(), self.row_filter().dates) {
+            (Some(1), _) => "the day after the data".to_owned(),
+            (Some(days), _) => format!("the {days} days after the data"),
+            (None, Some((from, to))) => format!("{from} to {to}"),
+            (None, None) => "every date".to_owned(),
+        })
+    }
+
+    /// Which rows a sweep over them covers, as a curve's result line ends: "over the 7 days
+    /// after the data", "for the audience chosen above".
+    pub fn rows_words(&self) -> String {
+        match self.period_words() {
+            Some(period) if self.days_ahead().is_some() => format!("over {period}"),
+            Some(period) if self.row_filter().dates.is_some() => format!("over the dates {period}"),
+            Some(_) => "over every date in the data".to_owned(),
+            None if self.row_filter().audience.is_empty() => "for everyone".to_owned(),
+            None => "for the audience chosen above".to_owned(),
         }
     }
 
@@ -134,15 +178,21 @@ impl ScenarioPanel {
             })
             .collect();
         let parse = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+        let days_after_data = self.days_ahead();
         let dates = match (
             self.date_bounds,
             parse(&self.date_from),
             parse(&self.date_to),
         ) {
+            _ if days_after_data.is_some() => None,
             (Some(bounds), Some(from), Some(to)) if (from, to) != bounds => Some((from, to)),
             _ => None,
         };
-        RowFilter { audience, dates }
+        RowFilter {
+            audience,
+            dates,
+            days_after_data,
+        }
     }
 
     /// The scenario's name on charts: the levers it moves off their baselines.
@@ -268,7 +318,7 @@ pub fn scenario_ui(
                 ui.end_row();
             }
         });
-    changed |= population_ui(ui, panel);
+    changed |= population_ui(ui, panel, schema);
     ui.horizontal(|ui| {
         if ui.button("Reset to baseline").clicked() {
             panel.reset(schema);
@@ -321,25 +371,25 @@ pub fn scenario_ui(
     }
 }
 
-/// Who and when the what-if covers: checkboxes per dimension value and, for time data, a date
-/// range. True when the choice changed.
-fn population_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel) -> bool {
+/// Who and when the what-if covers: checkboxes per dimension value and, for time data, the
+/// days after the data or a range of its dates. True when the choice changed.
+fn population_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel, schema: &Schema) -> bool {
     let mut changed = false;
     let filter = panel.row_filter();
-    let summary = if filter.is_everyone() && panel.date_bounds.is_none() {
-        "Audience: everyone".to_owned()
-    } else if filter.is_everyone() {
-        "Audience: everyone, every date".to_owned()
+    let who = if filter.audience.is_empty() {
+        "everyone".to_owned()
     } else {
-        let mut parts: Vec<String> = filter
+        let chosen: Vec<String> = filter
             .audience
             .iter()
             .map(|a| format!("{} in {}", a.column, a.values.join(", ")))
             .collect();
-        if let Some((from, to)) = filter.dates {
-            parts.push(format!("dates {from} to {to}"));
-        }
-        format!("Audience: {}", parts.join("; "))
+        chosen.join("; ")
+    };
+    let summary = match panel.period_words() {
+        Some(period) if filter.audience.is_empty() => format!("Audience: {who}, {period}"),
+        Some(period) => format!("Audience: {who}; {period}"),
+        None => format!("Audience: {who}"),
     };
     egui::CollapsingHeader::new(summary)
         .id_salt("audience")
@@ -363,21 +413,56 @@ fn population_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel) -> bool {
                 });
             }
             if let Some((first, last)) = panel.date_bounds {
-                ui.horizontal(|ui| {
-                    let from = ui.label("From");
-                    changed |= ui
-                        .add(egui::TextEdit::singleline(&mut panel.date_from).desired_width(90.0))
-                        .labelled_by(from.id)
-                        .changed();
-                    let to = ui.label("to");
-                    changed |= ui
-                        .add(egui::TextEdit::singleline(&mut panel.date_to).desired_width(90.0))
-                        .labelled_by(to.id)
-                        .changed();
-                    ui.weak(format!("(YYYY-MM-DD; the data runs {first} to {last})"));
-                });
+                changed |= period_ui(ui, panel, schema, (first, last));
             }
         });
+    changed
+}
+
+/// Time data: the days after the data (the default: a campaign is planned ahead), or a range
+/// of the data's own dates. True when the choice changed.
+fn period_ui(
+    ui: &mut egui::Ui,
+    panel: &mut ScenarioPanel,
+    schema: &Schema,
+    (first, last): (NaiveDate, NaiveDate),
+) -> bool {
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        changed |= ui
+            .radio_value(&mut panel.ahead, true, "The days after the data:")
+            .changed();
+        changed |= ui
+            .add_enabled(
+                panel.ahead,
+                egui::DragValue::new(&mut panel.days).range(1..=366),
+            )
+            .changed();
+        if let Some((from, to)) = days_after_data(schema, panel.days) {
+            ui.weak(format!(
+                "({from} to {to}; covariates and exposure: {})",
+                CarryRule::default().describe()
+            ));
+        }
+    });
+    ui.horizontal(|ui| {
+        changed |= ui
+            .radio_value(&mut panel.ahead, false, "Dates in the data:")
+            .changed();
+        ui.add_enabled_ui(!panel.ahead, |ui| {
+            let from = ui.label("From");
+            changed |= ui
+                .add(egui::TextEdit::singleline(&mut panel.date_from).desired_width(90.0))
+                .labelled_by(from.id)
+                .changed();
+            let to = ui.label("to");
+            changed |= ui
+                .add(egui::TextEdit::singleline(&mut panel.date_to).desired_width(90.0))
+                .labelled_by(to.id)
+                .changed();
+            ui.weak(format!("(YYYY-MM-DD; the data runs {first} to {last})"));
+        });
+    });
     changed
 }
 
@@ -407,28 +492,33 @@ fn forecast_ui(ui: &mut egui::Ui, forecast: &Forecast) {
             }
             ui.end_row();
             for outcome in &forecast.outcomes {
+                let places = decimals_for(outcome.scenario_total.max(outcome.baseline_total));
                 ui.label(&outcome.outcome);
-                ui.label(grouped(outcome.scenario_total, 1));
+                ui.label(grouped(outcome.scenario_total, places));
                 ui.label(format!(
                     "{} to {}",
-                    grouped(outcome.scenario_low, 1),
-                    grouped(outcome.scenario_high, 1)
+                    grouped(outcome.scenario_low, places),
+                    grouped(outcome.scenario_high, places)
                 ));
-                ui.label(grouped(outcome.baseline_total, 1));
-                ui.strong(signed(outcome.lift, 1));
+                ui.label(grouped(outcome.baseline_total, places));
+                ui.strong(signed(outcome.lift, places));
                 ui.strong(format!("{:+.1}%", outcome.lift_pct));
                 ui.label(format!(
                     "{} to {}",
-                    signed(outcome.lift_low, 1),
-                    signed(outcome.lift_high, 1)
+                    signed(outcome.lift_low, places),
+                    signed(outcome.lift_high, places)
                 ));
                 ui.end_row();
             }
         });
     for rate in &forecast.funnel {
         ui.label(format!(
-            "{} ({} per {}): {:.4} with the campaign, {:.4} without (from the predicted totals)",
-            rate.name, rate.numerator, rate.denominator, rate.scenario, rate.baseline
+            "{} ({} per {}): {} with the campaign, {} without (from the predicted totals)",
+            rate.name,
+            rate.numerator,
+            rate.denominator,
+            significant(rate.scenario, 4),
+            significant(rate.baseline, 4)
         ));
     }
     if forecast.cold_start_rows > 0 {
@@ -504,13 +594,16 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &[(String, Forecast)]) {
                 ui.label(&comparison[0].1.outcomes[j].outcome);
                 for (_, forecast) in comparison {
                     match forecast.outcomes.get(j) {
-                        Some(o) => ui.label(format!(
-                            "{} ({:+.1}%, 80% {} to {})",
-                            grouped(o.scenario_total, 1),
-                            o.lift_pct,
-                            signed(o.lift_low, 1),
-                            signed(o.lift_high, 1)
-                        )),
+                        Some(o) => {
+                            let places = decimals_for(o.scenario_total.max(o.baseline_total));
+                            ui.label(format!(
+                                "{} ({:+.1}%, 80% {} to {})",
+                                grouped(o.scenario_total, places),
+                                o.lift_pct,
+                                signed(o.lift_low, places),
+                                signed(o.lift_high, places)
+                            ))
+                        }
                         None => ui.label("-"),
                     };
                 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::model_args::ModelData;
-use crate::numbers::{grouped, signed};
+use crate::numbers::{decimals_for, grouped, signed, significant};
 use crate::scenario::draws::Interval;
 use crate::scenario::evaluate::{PlanForecast, evaluate_plan};
 use crate::scenario::plan::Plan;
@@ -37,11 +37,11 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn range(interval: &Interval) -> String {
+fn range(interval: &Interval, places: usize) -> String {
     format!(
         "[{}, {}]",
-        signed(interval.low, 1),
-        signed(interval.high, 1)
+        signed(interval.low, places),
+        signed(interval.high, places)
     )
 }
 
@@ -52,21 +52,24 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
         forecast.plan, forecast.rows, forecast.rule, forecast.draws_count
     );
     for o in &forecast.outcomes {
+        let places = decimals_for(o.scenario.max(o.baseline));
         println!(
             "  {:<14} scenario {:>16}  baseline {:>16}  lift {} ({:+.1}%)  80% {}  95% {}",
             o.outcome,
-            grouped(o.scenario, 1),
-            grouped(o.baseline, 1),
-            signed(o.lift, 1),
+            grouped(o.scenario, places),
+            grouped(o.baseline, places),
+            signed(o.lift, places),
             o.lift_pct,
-            range(&o.lift_80),
-            range(&o.lift_95)
+            range(&o.lift_80, places),
+            range(&o.lift_95, places)
         );
     }
     for rate in &forecast.funnel {
         println!(
-            "  {:<4} scenario {:.4}  baseline {:.4}",
-            rate.name, rate.scenario, rate.baseline
+            "  {:<4} scenario {}  baseline {}",
+            rate.name,
+            significant(rate.scenario, 4),
+            significant(rate.baseline, 4)
         );
     }
     let money = &forecast.money;
@@ -74,7 +77,7 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     println!(
         "  money: incremental revenue {} 95% {} (list prices {}), margin {}",
         grouped(point.incremental_revenue, 2),
-        range(&money.incremental_revenue_95),
+        range(&money.incremental_revenue_95, 2),
         grouped(point.incremental_list_revenue, 2),
         grouped(point.incremental_margin, 2)
     );
@@ -88,8 +91,8 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     println!(
         "         profit {} 80% {} 95% {}; ROI {}; probability profit > 0: {:.0}%",
         grouped(point.incremental_profit, 2),
-        range(&money.incremental_profit_80),
-        range(&money.incremental_profit_95),
+        range(&money.incremental_profit_80, 2),
+        range(&money.incremental_profit_95, 2),
         point
             .roi
             .map(|r| format!("{r:.2}"))

@@ -359,27 +359,36 @@ pub fn rows_after_data(
     Ok((rows.baseline, rows.rule))
 }
 
-/// Which rows of the data a what-if runs over: an audience (dimension values) and, for time
-/// data, a date range (inclusive). The default keeps every row.
+/// Which rows a what-if runs over: an audience (dimension values) and, for time data, either a
+/// date range of the data (inclusive) or the days after the data (the audience's combinations
+/// carried forward by the plans' default rule, as `rows_after_data` makes them). The default
+/// keeps every row of the data.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RowFilter {
     pub audience: Vec<AudienceFilter>,
     pub dates: Option<(NaiveDate, NaiveDate)>,
+    /// When set, the rows are this many days after the data's last date (`dates` unused).
+    pub days_after_data: Option<u32>,
 }
 
 impl RowFilter {
+    /// Every row of the data, as it is.
     pub fn is_everyone(&self) -> bool {
-        self.audience.is_empty() && self.dates.is_none()
+        self.audience.is_empty() && self.dates.is_none() && self.days_after_data.is_none()
     }
 }
 
-/// The rows of `frame` that `filter` keeps; an empty selection is an error, not an empty
-/// forecast. Everyone is `frame` itself, not a copy (the workbench asks on every lever move).
+/// The rows of `frame` that `filter` keeps, or the days after it that `filter` asks for; an
+/// empty selection is an error, not an empty forecast. Everyone is `frame` itself, not a copy
+/// (the workbench asks on every lever move).
 pub fn select_rows(
     frame: &DataFrame,
     schema: &Schema,
     filter: &RowFilter,
 ) -> Result<DataFrame, PlanError> {
+    if let Some(days) = filter.days_after_data {
+        return rows_after_data(frame, schema, &filter.audience, days).map(|(rows, _)| rows);
+    }
     if filter.is_everyone() && frame.height() > 0 {
         return Ok(frame.clone());
     }
