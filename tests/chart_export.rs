@@ -5,7 +5,8 @@
 mod common;
 
 use liftcast::export::figures::{
-    curve_lift_chart, curve_profit_chart, footnote, forecast_lift_chart, observed_range,
+    MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart, footnote, forecast_lift_chart,
+    observed_range,
 };
 use liftcast::export::{Chart, ExportError, render_png, render_svg, write_chart};
 use liftcast::model::{LeverSetting, TrainConfig};
@@ -25,7 +26,7 @@ fn twenty_percent_off() -> Vec<LeverSetting> {
     ]
 }
 
-/// The three charts a presenter exports: lift bars, lift curve, profit curve.
+/// The charts a presenter exports: lift bars; a curve's lift, total, profit and ROI.
 fn charts() -> Vec<Chart> {
     let inspection = common::sample_inspection();
     let config = TrainConfig {
@@ -55,8 +56,10 @@ fn charts() -> Vec<Chart> {
     assert!(observed.is_some(), "discount_pct is a numeric lever");
     vec![
         forecast_lift_chart(&forecast, "20% off", note.clone()),
-        curve_lift_chart(&curve, "orders", observed, note.clone()).unwrap(),
-        curve_profit_chart(&curve, observed, note).unwrap(),
+        curve_outcome_chart(&curve, "orders", OutcomeView::Lift, observed, note.clone()).unwrap(),
+        curve_outcome_chart(&curve, "orders", OutcomeView::Total, observed, note.clone()).unwrap(),
+        curve_money_chart(&curve, MoneyView::Profit, observed, note.clone()).unwrap(),
+        curve_money_chart(&curve, MoneyView::Roi, observed, note).unwrap(),
     ]
 }
 
@@ -137,24 +140,7 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
     let path = |name: &str| folder.path().join(name).to_str().unwrap().to_owned();
     common::train_cli(&data, &model, "2");
     let model = model.to_str().unwrap();
-    let runs: [Vec<&str>; 3] = [
-        vec![
-            "chart",
-            "lift",
-            model,
-            "--set",
-            "campaign_type=percent_off",
-            "--set",
-            "discount_pct=15",
-        ],
-        vec![
-            "chart",
-            "plan",
-            model,
-            plan.to_str().unwrap(),
-            "--size",
-            "800x450",
-        ],
+    let curve = |show: &'static str| {
         vec![
             "chart",
             "curve",
@@ -172,10 +158,40 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
             "--costs-from",
             plan.to_str().unwrap(),
             "--show",
-            "profit",
+            show,
+        ]
+    };
+    let mut total = curve("orders");
+    total.push("--total");
+    let runs: [Vec<&str>; 5] = [
+        vec![
+            "chart",
+            "lift",
+            model,
+            "--set",
+            "campaign_type=percent_off",
+            "--set",
+            "discount_pct=15",
         ],
+        vec![
+            "chart",
+            "plan",
+            model,
+            plan.to_str().unwrap(),
+            "--size",
+            "800x450",
+        ],
+        curve("profit"),
+        curve("roi"),
+        total,
     ];
-    let outputs = [path("lift.png"), path("plan.png"), path("curve.svg")];
+    let outputs = [
+        path("lift.png"),
+        path("plan.png"),
+        path("curve.svg"),
+        path("roi.svg"),
+        path("total.svg"),
+    ];
     for (args, out) in runs.iter().zip(&outputs) {
         let mut args = args.clone();
         args.extend(["--out", out.as_str()]);
@@ -195,12 +211,14 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
         "the default is a 2× 16:9 slide"
     );
     assert_eq!(size(&outputs[1]), (800, 450));
-    let texts = svg_texts(&std::fs::read_to_string(&outputs[2]).unwrap());
-    assert!(
-        texts
-            .iter()
-            .any(|t| t == "Incremental profit as discount_pct varies")
-    );
+    for (out, title) in outputs[2..].iter().zip([
+        "Incremental profit as discount_pct varies",
+        "ROI as discount_pct varies",
+        "orders as discount_pct varies",
+    ]) {
+        let texts = svg_texts(&std::fs::read_to_string(out).unwrap());
+        assert!(texts.iter().any(|t| t == title), "{title} in {texts:?}");
+    }
 
     // The forecast's table as CSV: a header and one row per outcome.
     let table = path("forecast.csv");

@@ -322,6 +322,28 @@ fn train_then_scenario_shows_the_core_forecast() {
     );
     harness.get_by_label(&chart.title);
     harness.get_by_label(&format!("Incremental profit as {} varies", curve.lever));
+    // The money chart can show the ROI instead, with its band; the curve is not swept again.
+    harness.get_by_value("incremental profit").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("ROI").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label(&format!("ROI as {} varies", curve.lever));
+    assert!(
+        curve.points.iter().all(|p| p
+            .money
+            .as_ref()
+            .is_some_and(|m| m.roi.is_some() == m.roi_80.is_some())),
+        "a band wherever there is an ROI"
+    );
+    harness.get_by_value("ROI").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("incremental profit").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label(&format!("Incremental profit as {} varies", curve.lever));
     // The line under both charts, scrolled into view, brings the charts with it.
     harness
         .get_by_label_contains(&format!("Most profitable: {} = {best} ", curve.lever))

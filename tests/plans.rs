@@ -559,6 +559,15 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         let roi = money.roi.unwrap();
         assert!((roi - money.incremental_profit / money.campaign_cost).abs() < 1e-9);
         assert!(money.incremental_profit_80.low <= money.incremental_profit_80.high);
+        // Every member's campaign costs something, so the ROI has its band; the totals theirs.
+        let band = money.roi_80.as_ref().expect("an ROI band");
+        assert!(band.low <= band.high, "{band:?}");
+        for o in &point.outcomes {
+            assert!(
+                o.scenario_low <= o.scenario_total && o.scenario_total < o.scenario_high,
+                "{o:?}"
+            );
+        }
     }
     assert!(
         points[4].money.as_ref().unwrap().campaign_cost

@@ -8,7 +8,9 @@ use eframe::egui;
 use super::Command;
 use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
-use crate::export::figures::{curve_lift_chart, curve_profit_chart, observed_range};
+use crate::export::figures::{
+    MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart, observed_range,
+};
 use crate::model::LeverSetting;
 use crate::numbers::grouped;
 use crate::scenario::costs::CostSettings;
@@ -39,8 +41,10 @@ pub struct CurvePanel {
     pub from: f64,
     pub to: f64,
     pub steps: usize,
-    /// The outcome whose lift is drawn.
+    /// The outcome drawn, as its lift or its total, and the money drawn.
     pub outcome: Option<String>,
+    pub outcome_view: OutcomeView,
+    pub money_view: MoneyView,
     pub costs: CostSettings,
     pub result: Option<Curve>,
     /// The model and data the curve came from, for its charts' footnote.
@@ -57,6 +61,8 @@ impl Default for CurvePanel {
             to: 0.0,
             steps: 11,
             outcome: None,
+            outcome_view: OutcomeView::default(),
+            money_view: MoneyView::default(),
             costs: CostSettings {
                 margin_pct: 40.0,
                 ..CostSettings::default()
@@ -141,20 +147,43 @@ pub fn curve_ui(
                 ui.add(egui::DragValue::new(&mut panel.steps).range(2..=MAX_STEPS));
             });
             ui.end_row();
-            ui.label("Lift of");
-            let outcome = panel.outcome.clone().unwrap_or_default();
-            egui::ComboBox::from_id_salt("curve_outcome")
-                .selected_text(outcome.as_str())
-                .show_ui(ui, |ui| {
-                    for field in &schema.outcomes {
-                        if ui
-                            .selectable_label(outcome == field.column, &field.column)
-                            .clicked()
-                        {
-                            panel.outcome = Some(field.column.clone());
+            ui.label("Chart");
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt("curve_outcome_view")
+                    .selected_text(outcome_view_text(panel.outcome_view))
+                    .width(70.0)
+                    .show_ui(ui, |ui| {
+                        for view in [OutcomeView::Lift, OutcomeView::Total] {
+                            ui.selectable_value(
+                                &mut panel.outcome_view,
+                                view,
+                                outcome_view_text(view),
+                            );
                         }
-                    }
-                });
+                    });
+                let outcome = panel.outcome.clone().unwrap_or_default();
+                egui::ComboBox::from_id_salt("curve_outcome")
+                    .selected_text(outcome.as_str())
+                    .show_ui(ui, |ui| {
+                        for field in &schema.outcomes {
+                            if ui
+                                .selectable_label(outcome == field.column, &field.column)
+                                .clicked()
+                            {
+                                panel.outcome = Some(field.column.clone());
+                            }
+                        }
+                    });
+                ui.label("and");
+                egui::ComboBox::from_id_salt("curve_money_view")
+                    .selected_text(money_view_text(panel.money_view))
+                    .width(140.0)
+                    .show_ui(ui, |ui| {
+                        for view in [MoneyView::Profit, MoneyView::Roi] {
+                            ui.selectable_value(&mut panel.money_view, view, money_view_text(view));
+                        }
+                    });
+            });
             ui.end_row();
             ui.label("Margin % / cost per message / fixed cost");
             ui.horizontal(|ui| super::plan_ui::margin_and_cost_fields(ui, &mut panel.costs));
@@ -174,26 +203,32 @@ pub fn curve_ui(
         }));
     }
     if let Some(curve) = &panel.result {
-        curve_plots(
-            ui,
-            curve,
-            panel.outcome.as_deref(),
-            schema,
-            (&panel.footnote, &panel.swept),
-            commands,
-        );
+        curve_plots(ui, curve, panel, schema, commands);
+    }
+}
+
+fn outcome_view_text(view: OutcomeView) -> &'static str {
+    match view {
+        OutcomeView::Lift => "lift in",
+        OutcomeView::Total => "total of",
+    }
+}
+
+fn money_view_text(view: MoneyView) -> &'static str {
+    match view {
+        MoneyView::Profit => "incremental profit",
+        MoneyView::Roi => "ROI",
     }
 }
 
 fn curve_plots(
     ui: &mut egui::Ui,
     curve: &Curve,
-    outcome: Option<&str>,
+    panel: &CurvePanel,
     schema: &Schema,
-    (footnote, swept): (&str, &str),
     commands: &mut Vec<Command>,
 ) {
-    for chart in curve_charts(curve, outcome, schema, footnote) {
+    for chart in curve_charts(curve, panel, schema) {
         ui.add_space(6.0);
         super::chart_ui::chart_ui(ui, &chart.title.clone(), &chart, 200.0, commands);
     }
@@ -201,17 +236,21 @@ fn curve_plots(
         && let Some(point) = curve.points.iter().find(|p| p.value == best)
         && let Some(money) = &point.money
     {
-        let roi = money
-            .roi
-            .map(|r| format!("ROI {r:.2}"))
-            .unwrap_or_else(|| "no cost".into());
+        let roi = match (money.roi, &money.roi_80) {
+            (Some(roi), Some(band)) => {
+                format!("ROI {roi:.2}, 80% {:.2} to {:.2}", band.low, band.high)
+            }
+            (Some(roi), None) => format!("ROI {roi:.2}"),
+            (None, _) => "no cost".into(),
+        };
         ui.strong(format!(
-            "Most profitable: {} = {} (incremental profit {}, 80% {} to {}; {roi}) {swept}",
+            "Most profitable: {} = {} (incremental profit {}, 80% {} to {}; {roi}) {}",
             curve.lever,
             best,
             grouped(money.incremental_profit, 0),
             grouped(money.incremental_profit_80.low, 0),
-            grouped(money.incremental_profit_80.high, 0)
+            grouped(money.incremental_profit_80.high, 0),
+            panel.swept
         ));
         if !point.observed {
             ui.colored_label(
@@ -222,17 +261,14 @@ fn curve_plots(
     }
 }
 
-/// The lift chart of the chosen outcome and the profit chart (when priced), as drawn and
-/// exported.
-pub fn curve_charts(
-    curve: &Curve,
-    outcome: Option<&str>,
-    schema: &Schema,
-    footnote: &str,
-) -> Vec<Chart> {
+/// The chosen outcome's chart and the money chart (when priced) of `curve`, as the panel's
+/// choices draw and export them.
+pub fn curve_charts(curve: &Curve, panel: &CurvePanel, schema: &Schema) -> Vec<Chart> {
     let observed = observed_range(schema, &curve.lever);
-    let lift =
-        outcome.and_then(|name| curve_lift_chart(curve, name, observed, footnote.to_owned()));
-    let profit = curve_profit_chart(curve, observed, footnote.to_owned());
-    lift.into_iter().chain(profit).collect()
+    let footnote = &panel.footnote;
+    let outcome = panel.outcome.as_deref().and_then(|name| {
+        curve_outcome_chart(curve, name, panel.outcome_view, observed, footnote.clone())
+    });
+    let money = curve_money_chart(curve, panel.money_view, observed, footnote.clone());
+    outcome.into_iter().chain(money).collect()
 }

@@ -1071,14 +1071,10 @@ impl WorkbenchApp {
                             self.curve_panel.footnote = self.footnote();
                             self.curve_panel.swept = swept;
                             if let Some(meta) = &self.model_meta {
-                                self.current_chart = curve_ui::curve_charts(
-                                    &curve,
-                                    self.curve_panel.outcome.as_deref(),
-                                    &meta.schema,
-                                    &self.curve_panel.footnote,
-                                )
-                                .into_iter()
-                                .next();
+                                self.current_chart =
+                                    curve_ui::curve_charts(&curve, &self.curve_panel, &meta.schema)
+                                        .into_iter()
+                                        .next();
                             }
                             self.curve_panel.result = Some(curve);
                         }

@@ -10,8 +10,8 @@ use clap::{Args, Subcommand};
 use super::curve::CurveQuery;
 use super::model_args::{ModelData, parse_settings};
 use crate::export::figures::{
-    curve_lift_chart, curve_profit_chart, footnote, forecast_lift_chart, observed_range,
-    plan_lift_chart,
+    MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart, footnote, forecast_lift_chart,
+    observed_range, plan_lift_chart,
 };
 use crate::export::write_chart;
 use crate::scenario::evaluate::evaluate_plan;
@@ -29,7 +29,8 @@ enum ChartKind {
     Lift(Box<LiftChartArgs>),
     /// A saved plan against no campaign for each outcome (as `plan`).
     Plan(Box<PlanChartArgs>),
-    /// A response curve: one outcome's lift, or the incremental profit (as `curve`).
+    /// A response curve: one outcome's lift or total, the incremental profit or the ROI (as
+    /// `curve`).
     Curve(Box<CurveChartArgs>),
 }
 
@@ -74,10 +75,13 @@ struct CurveChartArgs {
     target: ModelData,
     #[command(flatten)]
     query: CurveQuery,
-    /// What to draw: `profit` (needs --costs-from), or an outcome's name for its lift
-    /// (default: the first outcome).
+    /// What to draw: `profit` or `roi` (they need --costs-from), or an outcome's name for its
+    /// lift (default: the first outcome).
     #[arg(long)]
     show: Option<String>,
+    /// Draw the outcome's total with the campaign instead of its lift.
+    #[arg(long)]
+    total: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -135,14 +139,27 @@ pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
                 .outcomes
                 .first()
                 .map(|o| o.column.clone());
+            let view = if args.total {
+                OutcomeView::Total
+            } else {
+                OutcomeView::Lift
+            };
             let chart = match args.show.clone().or(first_outcome).as_deref() {
-                Some("profit") => curve_profit_chart(&curve, observed, note).ok_or_else(|| {
-                    anyhow::anyhow!("--show profit needs costs: add --costs-from PLAN.json")
-                })?,
-                Some(outcome) => {
-                    curve_lift_chart(&curve, outcome, observed, note).ok_or_else(|| {
+                Some("profit") => curve_money_chart(&curve, MoneyView::Profit, observed, note)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("--show profit needs costs: add --costs-from PLAN.json")
+                    })?,
+                Some("roi") => curve_money_chart(&curve, MoneyView::Roi, observed, note)
+                    .ok_or_else(|| {
                         anyhow::anyhow!(
-                            "--show {outcome}: the model has no such outcome; use one of {} or profit",
+                            "--show roi needs costs (add --costs-from PLAN.json) and a campaign \
+                             that costs something"
+                        )
+                    })?,
+                Some(outcome) => {
+                    curve_outcome_chart(&curve, outcome, view, observed, note).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--show {outcome}: the model has no such outcome; use one of {}, profit or roi",
                             model
                                 .meta
                                 .encoder

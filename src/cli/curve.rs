@@ -95,7 +95,7 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
             .map(|o| format!("{} lift [80%]", o.outcome))
     }));
     if priced {
-        header.extend(["profit [80%]".to_owned(), "ROI".to_owned()]);
+        header.extend(["profit [80%]".to_owned(), "ROI [80%]".to_owned()]);
     }
     let mut rows = Vec::new();
     let mut notes = Vec::new();
@@ -112,12 +112,11 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
                 grouped(money.incremental_profit_80.low, 0),
                 grouped(money.incremental_profit_80.high, 0)
             ));
-            row.push(
-                money
-                    .roi
-                    .map(|r| format!("{r:.2}"))
-                    .unwrap_or_else(|| "n/a".into()),
-            );
+            row.push(match (money.roi, &money.roi_80) {
+                (Some(roi), Some(band)) => format!("{roi:.2} [{:.2}, {:.2}]", band.low, band.high),
+                (Some(roi), None) => format!("{roi:.2}"),
+                (None, _) => "n/a".into(),
+            });
         } else if priced {
             row.extend(["".to_owned(), "".to_owned()]);
         }

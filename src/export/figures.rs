@@ -6,7 +6,7 @@ use crate::data::schema::{LeverKind, Schema};
 use crate::model::ModelMeta;
 use crate::model::forecast::{Forecast, OutcomeForecast};
 use crate::scenario::compare::Comparison;
-use crate::scenario::curve::Curve;
+use crate::scenario::curve::{Curve, CurveOutcome};
 use crate::scenario::evaluate::{OutcomeLift, PlanForecast};
 
 /// The training data's file name, without its folder.
@@ -226,11 +226,32 @@ fn curve_marks(plot: &mut XyPlot, curve: &Curve, observed: Option<(f64, f64)>) {
     }
 }
 
-/// The lift of one outcome along the swept lever, with its 80% band; `None` when the curve
-/// has no such outcome.
-pub fn curve_lift_chart(
+/// What a curve's outcome chart draws along the swept lever.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutcomeView {
+    /// The change against no campaign (the default: what the lever buys).
+    #[default]
+    Lift,
+    /// The total with the campaign.
+    Total,
+}
+
+/// What a curve's money chart draws along the swept lever.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MoneyView {
+    /// Incremental profit after every campaign cost.
+    #[default]
+    Profit,
+    /// Incremental profit per unit of campaign cost.
+    Roi,
+}
+
+/// One outcome along the swept lever, its lift or its total, with its 80% band; `None` when
+/// the curve has no such outcome.
+pub fn curve_outcome_chart(
     curve: &Curve,
     outcome: &str,
+    view: OutcomeView,
     observed: Option<(f64, f64)>,
     footnote: String,
 ) -> Option<Chart> {
@@ -241,68 +262,107 @@ pub fn curve_lift_chart(
         .iter()
         .position(|o| o.outcome == outcome)?;
     let at = |p: &crate::scenario::curve::CurvePoint| p.outcomes.get(index).cloned();
+    let [line, low, high]: [fn(&CurveOutcome) -> f64; 3] = match view {
+        OutcomeView::Lift => [|o| o.lift, |o| o.lift_low, |o| o.lift_high],
+        OutcomeView::Total => [
+            |o| o.scenario_total,
+            |o| o.scenario_low,
+            |o| o.scenario_high,
+        ],
+    };
     let points = curve
         .points
         .iter()
-        .filter_map(|p| at(p).map(|o| [p.value, o.lift]))
+        .filter_map(|p| at(p).map(|o| [p.value, line(&o)]))
         .collect();
     let band = curve
         .points
         .iter()
-        .filter_map(|p| at(p).map(|o| [p.value, o.lift_low, o.lift_high]))
+        .filter_map(|p| at(p).map(|o| [p.value, low(&o), high(&o)]))
         .collect();
-    let mut plot = XyPlot::new(curve.lever.clone(), format!("lift in {outcome} (total)"));
+    let (y_label, name, title, how_to_read) = match view {
+        OutcomeView::Lift => (
+            format!("lift in {outcome} (total)"),
+            format!("{outcome} lift"),
+            format!("Lift in {outcome} as {} varies", curve.lever),
+            "Line: expected lift over no campaign; band: 80% interval; shaded: the range seen \
+             in the data (outside it the model extrapolates).",
+        ),
+        OutcomeView::Total => (
+            format!("{outcome} (total)"),
+            format!("{outcome} with the campaign"),
+            format!("{outcome} as {} varies", curve.lever),
+            "Line: expected total with the campaign; band: 80% interval (the model's spread \
+             and the outcome's own noise); shaded: the range seen in the data.",
+        ),
+    };
+    let mut plot = XyPlot::new(curve.lever.clone(), y_label);
     plot.series
-        .push(Series::line(format!("{outcome} lift"), points).with_band("80% band", band));
+        .push(Series::line(name, points).with_band("80% band", band));
     curve_marks(&mut plot, curve, observed);
     Some(Chart {
-        title: format!("Lift in {outcome} as {} varies", curve.lever),
-        how_to_read: "Line: expected lift over no campaign; band: 80% interval; shaded: the \
-                      range seen in the data (outside it the model extrapolates)."
-            .into(),
+        title,
+        how_to_read: how_to_read.into(),
         footnote,
         body: ChartBody::Xy(plot),
     })
 }
 
-/// Incremental profit along the swept lever, with its 80% band; `None` for a curve drawn
-/// without costs.
-pub fn curve_profit_chart(
+/// Incremental profit or ROI along the swept lever, with its 80% band; `None` for a curve
+/// drawn without costs, or an ROI curve whose campaign costs nothing.
+pub fn curve_money_chart(
     curve: &Curve,
+    view: MoneyView,
     observed: Option<(f64, f64)>,
     footnote: String,
 ) -> Option<Chart> {
-    let priced: Vec<_> = curve
+    // Each priced point's value and band; for ROI, only where the campaign costs something.
+    let priced: Vec<[f64; 4]> = curve
         .points
         .iter()
-        .filter_map(|p| p.money.as_ref().map(|m| (p.value, m)))
+        .filter_map(|p| {
+            let m = p.money.as_ref()?;
+            match view {
+                MoneyView::Profit => Some([
+                    p.value,
+                    m.incremental_profit,
+                    m.incremental_profit_80.low,
+                    m.incremental_profit_80.high,
+                ]),
+                MoneyView::Roi => {
+                    let band = m.roi_80.as_ref()?;
+                    Some([p.value, m.roi?, band.low, band.high])
+                }
+            }
+        })
         .collect();
     if priced.is_empty() {
         return None;
     }
-    let points = priced
-        .iter()
-        .map(|(x, m)| [*x, m.incremental_profit])
-        .collect();
-    let band = priced
-        .iter()
-        .map(|(x, m)| {
-            [
-                *x,
-                m.incremental_profit_80.low,
-                m.incremental_profit_80.high,
-            ]
-        })
-        .collect();
-    let mut plot = XyPlot::new(curve.lever.clone(), "incremental profit");
+    let points = priced.iter().map(|[x, y, _, _]| [*x, *y]).collect();
+    let band = priced.iter().map(|[x, _, lo, hi]| [*x, *lo, *hi]).collect();
+    let (y_label, title, how_to_read) = match view {
+        MoneyView::Profit => (
+            "incremental profit",
+            format!("Incremental profit as {} varies", curve.lever),
+            "Line: expected profit over no campaign after every campaign cost; band: 80% \
+             interval; the mark: the most profitable value swept.",
+        ),
+        MoneyView::Roi => (
+            "ROI (profit per unit of cost)",
+            format!("ROI as {} varies", curve.lever),
+            "Line: expected incremental profit per unit of campaign cost (0: the campaign pays \
+             for itself, no more); band: 80% interval; the mark: the most profitable value \
+             swept, which need not have the highest ROI.",
+        ),
+    };
+    let mut plot = XyPlot::new(curve.lever.clone(), y_label);
     plot.series
-        .push(Series::line("incremental profit", points).with_band("80% band", band));
+        .push(Series::line(y_label, points).with_band("80% band", band));
     curve_marks(&mut plot, curve, observed);
     Some(Chart {
-        title: format!("Incremental profit as {} varies", curve.lever),
-        how_to_read: "Line: expected profit over no campaign after every campaign cost; band: \
-                      80% interval; the mark: the most profitable value swept."
-            .into(),
+        title,
+        how_to_read: how_to_read.into(),
         footnote,
         body: ChartBody::Xy(plot),
     })

@@ -37,6 +37,10 @@ pub struct CurveMoney {
     pub campaign_cost: f64,
     /// incremental profit / cost, when the campaign costs something.
     pub roi: Option<f64>,
+    /// 80% interval of the ROI over the ensemble members, when each member's campaign costs
+    /// something.
+    #[serde(default)]
+    pub roi_80: Option<Interval>,
 }
 
 /// A response curve.
@@ -53,6 +57,12 @@ pub struct Curve {
 pub struct CurveOutcome {
     pub outcome: String,
     pub scenario_total: f64,
+    /// 80% interval of the total with the campaign (the members' spread and the outcome's
+    /// own noise, as a forecast's).
+    #[serde(default)]
+    pub scenario_low: f64,
+    #[serde(default)]
+    pub scenario_high: f64,
     pub lift: f64,
     pub lift_low: f64,
     pub lift_high: f64,
@@ -121,6 +131,8 @@ pub fn response_curve(
                 .map(|o| CurveOutcome {
                     outcome: o.outcome.clone(),
                     scenario_total: o.scenario_total,
+                    scenario_low: o.scenario_low,
+                    scenario_high: o.scenario_high,
                     lift: o.lift,
                     lift_low: o.lift_low,
                     lift_high: o.lift_high,
@@ -216,14 +228,19 @@ fn point_money(
         mean_discount += d * share;
     }
     let point = money_with_discount(mean_discount, &mean, costs);
-    let profits: Vec<f64> = member_money
+    let members: Vec<_> = member_money
         .iter()
-        .map(|(q, d)| money_with_discount(*d, q, costs).incremental_profit)
+        .map(|(q, d)| money_with_discount(*d, q, costs))
         .collect();
+    let profits: Vec<f64> = members.iter().map(|m| m.incremental_profit).collect();
+    let rois: Option<Vec<f64>> = members.iter().map(|m| m.roi).collect();
     CurveMoney {
         incremental_profit: point.incremental_profit,
         incremental_profit_80: draws::interval(&profits, 0.8),
         campaign_cost: point.campaign_cost,
         roi: point.roi,
+        roi_80: rois
+            .filter(|r| !r.is_empty())
+            .map(|r| draws::interval(&r, 0.8)),
     }
 }
