@@ -821,6 +821,22 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     harness.get_by_label(&profit);
     let orders = core.outcome("orders").unwrap();
     harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));
+    // The lift day by day, unfolded: each of the plan's 7 days with the core's lift.
+    assert_eq!(core.by_day.len(), 7);
+    scroll_and_click(&mut harness, "Lift by day");
+    for _ in 0..5 {
+        harness.step();
+    }
+    let first_day = &core.by_day[0];
+    harness.get_by_label(&first_day.value);
+    let day_orders = first_day
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "orders")
+        .unwrap();
+    let places = liftcast::numbers::decimals_for(day_orders.scenario.max(day_orders.baseline));
+    harness.get_by_label_contains(&liftcast::numbers::signed(day_orders.lift, places));
+    scroll_and_click(&mut harness, "Lift by day");
     harness.get_by_label("Forecast plan").scroll_to_me();
     for _ in 0..30 {
         harness.step();

@@ -22,7 +22,7 @@ use crate::scenario::bandit::Suggestion;
 use crate::scenario::compare::Comparison;
 use crate::scenario::costs::CostSettings;
 use crate::scenario::draws::Interval;
-use crate::scenario::evaluate::PlanForecast;
+use crate::scenario::evaluate::{Breakdown, PlanForecast};
 use crate::scenario::plan::{
     AudienceFilter, CarryRule, PLAN_FORMAT_VERSION, Plan, SCENARIO_PLAN_DAYS, SegmentLevers,
     days_after_data,
@@ -564,23 +564,47 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
     for warning in &result.warnings {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
     }
-    egui::CollapsingHeader::new("Lift by segment")
-        .id_salt("plan-by-segment")
+    breakdown_ui(ui, "Lift by segment", &result.by_segment, result);
+    breakdown_ui(ui, "Lift by day", &result.by_day, result);
+}
+
+/// A plan's lift per group (segment or day), each outcome's lift and lift %, folded away at
+/// first; nothing when the plan has no such groups.
+fn breakdown_ui(ui: &mut egui::Ui, title: &str, groups: &[Breakdown], result: &PlanForecast) {
+    if groups.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(title)
+        .id_salt(("plan-breakdown", title))
         .show(ui, |ui| {
-            egui::Grid::new("plan-breakdown")
+            egui::Grid::new(("plan-breakdown-grid", title))
                 .striped(true)
+                .spacing([14.0, 4.0])
                 .show(ui, |ui| {
-                    ui.strong("group");
+                    // One dimension (or the dates): its name heads the column.
+                    let by = groups.first().map(|g| g.by.as_str()).unwrap_or_default();
+                    let one_by = groups.iter().all(|g| g.by == by);
+                    ui.strong(if one_by { by } else { "group" });
                     ui.strong("rows");
                     for o in &result.outcomes {
                         ui.strong(format!("{} lift", o.outcome));
                     }
                     ui.end_row();
-                    for group in &result.by_segment {
-                        ui.label(format!("{}={}", group.by, group.value));
-                        ui.label(group.rows.to_string());
+                    for group in groups {
+                        if one_by {
+                            ui.label(&group.value);
+                        } else {
+                            ui.label(format!("{}={}", group.by, group.value));
+                        }
+                        ui.label(grouped(group.rows as f64, 0));
                         for o in &group.outcomes {
-                            ui.label(format!("{:+.1}", o.lift));
+                            let places = decimals_for(o.scenario.max(o.baseline));
+                            let pct = if o.baseline.abs() > 0.0 {
+                                format!(" ({:+.1}%)", o.lift / o.baseline * 100.0)
+                            } else {
+                                String::new()
+                            };
+                            ui.label(format!("{}{pct}", signed(o.lift, places)));
                         }
                         ui.end_row();
                     }
