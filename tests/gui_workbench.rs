@@ -330,6 +330,11 @@ fn train_then_scenario_shows_the_core_forecast() {
     harness.step();
     harness.step();
     harness.get_by_label(&format!("ROI as {} varies", curve.lever));
+    assert_eq!(
+        harness.state().current_chart().map(|c| c.title.clone()),
+        Some(format!("ROI as {} varies", curve.lever)),
+        "Ctrl+E exports the chart just redrawn"
+    );
     assert!(
         curve.points.iter().all(|p| p
             .money

@@ -122,6 +122,7 @@ pub fn curve_ui(
          Profit = margin on the extra list-price revenue − (fixed + per-message costs + the \
          discount given away).",
     );
+    let views = (panel.outcome.clone(), panel.outcome_view, panel.money_view);
     egui::Grid::new("curve_settings")
         .num_columns(2)
         .spacing([16.0, 6.0])
@@ -203,6 +204,21 @@ pub fn curve_ui(
         }));
     }
     if let Some(curve) = &panel.result {
+        // The chart redrawn in another view is the one Ctrl+E exports: the money chart (the
+        // last) when its view changed, the outcome's otherwise.
+        let (outcome, outcome_view, money_view) = views;
+        let money_changed = money_view != panel.money_view;
+        if money_changed || (outcome, outcome_view) != (panel.outcome.clone(), panel.outcome_view) {
+            let charts = curve_charts(curve, panel, schema);
+            let redrawn = if money_changed {
+                charts.last()
+            } else {
+                charts.first()
+            };
+            if let Some(chart) = redrawn {
+                commands.push(Command::ShowChart(Box::new(chart.clone())));
+            }
+        }
         curve_plots(ui, curve, panel, schema, commands);
     }
 }

@@ -60,6 +60,9 @@ pub enum Command {
     ExportTable(Vec<(String, Forecast)>),
     /// Export the chart last drawn (Ctrl+E).
     ExportCurrentChart,
+    /// A chart now drawn in place of the last one (a curve's view changed): what Ctrl+E
+    /// exports.
+    ShowChart(Box<crate::export::Chart>),
     /// Measure permutation importance and partial dependence for the Diagnostics step.
     Explain,
     /// Run a backtest (one model per fold) for the Diagnostics step.
@@ -1378,6 +1381,7 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Command::ShowChart(chart) => self.current_chart = Some(*chart),
             Command::ToggleTheme => {
                 self.settings.light = !self.settings.light;
             }
