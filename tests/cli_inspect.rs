@@ -37,7 +37,7 @@ fn hillstrom_inspects_as_usable() {
     let output = liftcast(&["inspect", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("64000 rows, 12 columns"), "{text}");
+    assert!(text.contains("64,000 rows, 12 columns"), "{text}");
     assert!(text.contains("lever (baseline No E-Mail)"), "{text}");
 }
 
@@ -89,9 +89,9 @@ fn o2o_prints_both_notations_and_says_why_it_is_not_trainable() {
     let output = liftcast(&["inspect", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let text = stdout(&output);
-    assert!(text.contains("113640 rows"), "{text}");
+    assert!(text.contains("113,640 rows"), "{text}");
     assert!(
-        text.contains("111074 spend-threshold, 2566 price-rate"),
+        text.contains("111,074 spend-threshold, 2,566 price-rate"),
         "{text}"
     );
     assert!(

@@ -115,7 +115,7 @@ fn open_audience_and_tick(harness: &mut Harness<'static, WorkbenchApp>, value: &
 #[test]
 fn opens_on_the_sample_data_with_its_preview() {
     let harness = harness_with_sample();
-    assert!(harness.query_all_by_label_contains("8772 rows").count() >= 1);
+    assert!(harness.query_all_by_label_contains("8,772 rows").count() >= 1);
     harness.get_by_label("date");
     // Only visible rows are laid out; the first rows are 2024-01-01 for every segment × channel.
     let first_day_cells = harness.query_all_by_label("2024-01-01").count();

@@ -13,8 +13,8 @@ pub fn data_ui(ui: &mut egui::Ui, inspection: &Inspection, commands: &mut Vec<Co
     ui.horizontal_wrapped(|ui| {
         ui.strong(source.display_name());
         let mut facts = vec![
-            format!("{} rows", table.rows()),
-            format!("{} columns", inspection.profiles.len()),
+            crate::numbers::counted(table.rows(), "row"),
+            crate::numbers::counted(inspection.profiles.len(), "column"),
             source.format.label().to_owned(),
         ];
         facts.extend(source.encoding.clone());

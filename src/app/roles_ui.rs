@@ -8,6 +8,7 @@ use crate::data::detect::kind_label;
 use crate::data::notation::parse_offer;
 use crate::data::roles::OutcomeKind;
 use crate::data::{Inspection, Role, RoleKind};
+use crate::numbers::{grouped, significant};
 
 pub fn roles_ui(ui: &mut egui::Ui, inspection: &Inspection, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
@@ -159,11 +160,11 @@ fn column_row_ui(ui: &mut egui::Ui, inspection: &Inspection, column: &str) -> Op
         Some(profile) => match (profile.date, profile.min, profile.max) {
             (Some(guess), _, _) => format!("dates {}", guess.format.pattern()),
             (None, Some(min), Some(max)) => format!(
-                "{} · {} to {} · mean {:.3}",
+                "{} · {} to {} · mean {}",
                 profile.type_name,
-                trim(min),
-                trim(max),
-                profile.mean.unwrap_or_default()
+                readable(min),
+                readable(max),
+                significant(profile.mean.unwrap_or_default(), 3)
             ),
             _ => format!(
                 "{} · {} distinct · e.g. {}",
@@ -178,11 +179,11 @@ fn column_row_ui(ui: &mut egui::Ui, inspection: &Inspection, column: &str) -> Op
     changed
 }
 
-/// Whole numbers without decimals, others with up to three.
-fn trim(value: f64) -> String {
+/// Whole numbers as they are, others to five significant digits; thousands grouped.
+fn readable(value: f64) -> String {
     if value.fract() == 0.0 {
-        format!("{value:.0}")
+        grouped(value, 0)
     } else {
-        format!("{value:.3}")
+        significant(value, 5)
     }
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{EXIT_UNUSABLE, ImportArgs, RoleArgs};
 use crate::data::detect::kind_label;
 use crate::data::{Inspection, Role, Severity, import};
-use crate::numbers::counted;
+use crate::numbers::{counted, grouped};
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
@@ -89,10 +89,10 @@ fn to_text(inspection: &Inspection) -> String {
     }
     let _ = writeln!(
         out,
-        "{}: {} rows, {} columns ({})\n",
+        "{}: {}, {} ({})\n",
         source.display_name(),
-        table.rows(),
-        inspection.profiles.len(),
+        counted(table.rows(), "row"),
+        counted(inspection.profiles.len(), "column"),
         how.join(", ")
     );
     let _ = writeln!(
@@ -135,12 +135,12 @@ fn to_text(inspection: &Inspection) -> String {
                 out,
                 "  {}: {} spend-threshold, {} price-rate, {} percent-off, {} amount-off, {} no-offer, {} other",
                 profile.name,
-                summary.spend_threshold,
-                summary.price_rate,
-                summary.percent_off,
-                summary.amount_off,
-                summary.no_offer,
-                summary.labels
+                grouped(summary.spend_threshold as f64, 0),
+                grouped(summary.price_rate as f64, 0),
+                grouped(summary.percent_off as f64, 0),
+                grouped(summary.amount_off as f64, 0),
+                grouped(summary.no_offer as f64, 0),
+                grouped(summary.labels as f64, 0)
             );
             for (text, reading) in &summary.examples {
                 let _ = writeln!(out, "    {text} → {reading}");
