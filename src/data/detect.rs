@@ -234,7 +234,8 @@ fn detect_one(profile: &ColumnProfile) -> Detection {
             profile,
             Role::Ignore,
             0.7,
-            "marks randomised rows: used to judge lift, not as a feature",
+            "marks randomised rows: not a feature (the lift is learnt from the levers, against \
+             rows that ran no campaign)",
         );
     }
     if profile.is_offer_column() {

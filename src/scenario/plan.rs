@@ -18,6 +18,7 @@ use crate::data::schema::{LeverKind, Schema};
 use crate::data::{column, dates};
 use crate::files::{self, FileError};
 use crate::model::LeverSetting;
+use crate::numbers::counted;
 
 /// Format version of plan files.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -603,9 +604,9 @@ fn future_population(
         message: e.to_string(),
     })?;
     let mut rule = format!(
-        "{} days × {} dimension combinations; covariates and exposure carried forward as {}",
-        days,
-        combos.len(),
+        "{} × {}; covariates and exposure carried forward as {}",
+        counted(usize::try_from(days).unwrap_or(0), "day"),
+        counted(combos.len(), "dimension combination"),
         plan.carry.describe()
     );
     if let Some(note) = given {
