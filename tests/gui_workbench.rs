@@ -103,7 +103,7 @@ fn train_and_open_scenarios(harness: &mut Harness<'static, WorkbenchApp>) {
 /// for the forecast of the narrower rows.
 fn open_audience_and_tick(harness: &mut Harness<'static, WorkbenchApp>, value: &str) {
     harness
-        .get_by_label("Audience: everyone, the 7 days after the data")
+        .get_by_label("Audience: everyone, the 7 days after the data (2026-01-01 to 2026-01-07)")
         .click();
     harness.step();
     harness.step();

@@ -386,7 +386,18 @@ fn population_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel, schema: &Schema) 
             .collect();
         chosen.join("; ")
     };
-    let summary = match panel.period_words() {
+    // The days after the data by their dates too: what the forecast below covers.
+    let period = panel.period_words().map(|words| {
+        match filter
+            .days_after_data
+            .and_then(|days| days_after_data(schema, days))
+        {
+            Some((from, to)) if from == to => format!("{words} ({from})"),
+            Some((from, to)) => format!("{words} ({from} to {to})"),
+            None => words,
+        }
+    });
+    let summary = match period {
         Some(period) if filter.audience.is_empty() => format!("Audience: {who}, {period}"),
         Some(period) => format!("Audience: {who}; {period}"),
         None => format!("Audience: {who}"),
