@@ -237,6 +237,20 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
     assert!(lines[0].starts_with("scenario,outcome,scenario_total"));
     assert!(lines[2].starts_with("discount_pct=15,orders,"));
 
+    // The days after the data instead of its rows: each segment × channel once a day.
+    let output = common::liftcast(&[
+        "forecast",
+        model,
+        "--set",
+        "discount_pct=15",
+        "--days",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let forecast: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(forecast["outcomes"][0]["rows"], 3 * 12);
+
     // A format it cannot write is refused with what to do, and nothing is left behind.
     let wrong = path("chart.jpg");
     let output = common::liftcast(&["chart", "lift", model, "--out", &wrong]);

@@ -52,6 +52,22 @@ fn train_then_forecast_with_a_lever_setting() {
         outcome["scenario_total"].as_f64().unwrap() - outcome["baseline_total"].as_f64().unwrap();
     assert!((lift - difference).abs() < 1e-6);
 
+    // Customers have no days after the data: said, not guessed.
+    let output = liftcast(&[
+        "forecast",
+        model.to_str().unwrap(),
+        "--set",
+        "test_coupon=coupon",
+        "--days",
+        "7",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no days after it"),
+        "{}",
+        stderr(&output)
+    );
+
     let output = liftcast(&[
         "forecast",
         model.to_str().unwrap(),

@@ -11,7 +11,8 @@ use super::model_args::{DeviceArg, parse_settings};
 use crate::data::import;
 use crate::data::write::{AddedColumn, write_with_columns};
 use crate::model::{Forecast, ForecastModel, LeverSetting};
-use crate::numbers::{grouped, signed};
+use crate::numbers::{counted, decimals_for, grouped, signed, significant};
+use crate::scenario::plan::{days_after_data, rows_after_data};
 
 #[derive(Args, Debug)]
 pub struct ForecastArgs {
@@ -27,6 +28,11 @@ pub struct ForecastArgs {
     /// campaign); name every lever to forecast one campaign for everyone.
     #[arg(long = "set", value_name = "LEVER=VALUE")]
     settings: Vec<String>,
+    /// Time data: forecast the N days after the model's data (each dimension combination once
+    /// a day, covariates and exposure carried forward from the population as plans carry
+    /// them) instead of the population's own rows, as the workbench's what-if does.
+    #[arg(long, value_name = "N")]
+    days: Option<u32>,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
     /// Also write every row's predictions (scenario, baseline, 80% interval per outcome) beside
@@ -48,9 +54,21 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from(&model.meta.data_file));
     let table = import::load(&data, &args.import.options())?;
     let scenario = parse_settings(&args.settings)?;
-    let forecast = model.forecast(&table.frame, &scenario)?;
+    // The rows forecast: the population's own, or the days after the data, with the words
+    // that say which.
+    let (frame, rows_are) = match args.days {
+        Some(days) => {
+            let (rows, rule) = rows_after_data(&table.frame, &model.meta.schema, &[], days)?;
+            let dates = days_after_data(&model.meta.schema, days)
+                .map(|(from, to)| format!("{from} to {to}"))
+                .unwrap_or_default();
+            (rows, format!("the days after the data, {dates} ({rule})"))
+        }
+        None => (table.frame.clone(), data.display().to_string()),
+    };
+    let forecast = model.forecast(&frame, &scenario)?;
     if let Some(path) = &args.rows {
-        write_rows(&table.frame, &forecast, path)?;
+        write_rows(&frame, &forecast, path)?;
     }
     if let Some(path) = &args.csv {
         let name = args.settings.join(" ");
@@ -60,7 +78,7 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
     // A hybrid says how each family alone sees the lift, so a lever effect that one family
     // misses is visible.
     let by_family = if model.families().len() > 1 {
-        model.forecast_by_family(&table.frame, &scenario)?
+        model.forecast_by_family(&frame, &scenario)?
     } else {
         Vec::new()
     };
@@ -79,6 +97,7 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&serde_json::json!({
                 "model": args.model,
                 "data": data,
+                "rows_are": rows_are,
                 "scenario": scenario,
                 "outcomes": outcomes,
                 "lift_by_family": families,
@@ -87,9 +106,8 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{} rows of {}; scenario: {}",
-        table.rows(),
-        data.display(),
+        "{} of {rows_are}; scenario: {}",
+        counted(frame.height(), "row"),
         describe(&scenario)
     );
     println!(
@@ -97,21 +115,22 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         "outcome", "scenario", "scenario 80%", "baseline", "lift", "lift/row", "lift %"
     );
     for outcome in outcomes {
+        let places = decimals_for(outcome.scenario_total.max(outcome.baseline_total));
         println!(
-            "{:<16} {:>16} {:>32} {:>16} {:>14} {:>12.5} {:>8.1}%  [{}, {}]",
+            "{:<16} {:>16} {:>32} {:>16} {:>14} {:>12} {:>8.1}%  [{}, {}]",
             outcome.outcome,
-            grouped(outcome.scenario_total, 2),
+            grouped(outcome.scenario_total, places),
             format!(
                 "[{}, {}]",
-                grouped(outcome.scenario_low, 2),
-                grouped(outcome.scenario_high, 2)
+                grouped(outcome.scenario_low, places),
+                grouped(outcome.scenario_high, places)
             ),
-            grouped(outcome.baseline_total, 2),
-            grouped(outcome.lift, 2),
-            outcome.lift_mean,
+            grouped(outcome.baseline_total, places),
+            signed(outcome.lift, places),
+            significant(outcome.lift_mean, 5),
             outcome.lift_pct,
-            grouped(outcome.lift_low, 2),
-            grouped(outcome.lift_high, 2)
+            signed(outcome.lift_low, places),
+            signed(outcome.lift_high, places)
         );
     }
     for (family, alone) in &by_family {
@@ -128,15 +147,19 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
     }
     for rate in &forecast.funnel {
         println!(
-            "{:<4} ({} per {}): scenario {:.5}, baseline {:.5} (derived from the predicted totals)",
-            rate.name, rate.numerator, rate.denominator, rate.scenario, rate.baseline
+            "{:<4} ({} per {}): scenario {}, baseline {} (derived from the predicted totals)",
+            rate.name,
+            rate.numerator,
+            rate.denominator,
+            significant(rate.scenario, 4),
+            significant(rate.baseline, 4)
         );
     }
     if forecast.cold_start_rows > 0 {
         let values = model
             .meta
             .encoder
-            .unseen_in_words(&table.frame)
+            .unseen_in_words(&frame)
             .map(|words| format!(": {words}"))
             .unwrap_or_default();
         println!(
