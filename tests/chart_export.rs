@@ -163,7 +163,7 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
     };
     let mut total = curve("orders");
     total.push("--total");
-    let runs: [Vec<&str>; 5] = [
+    let runs: [Vec<&str>; 6] = [
         vec![
             "chart",
             "lift",
@@ -184,6 +184,14 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
         curve("profit"),
         curve("roi"),
         total,
+        vec![
+            "chart",
+            "plan",
+            model,
+            plan.to_str().unwrap(),
+            "--by-day",
+            "orders",
+        ],
     ];
     let outputs = [
         path("lift.png"),
@@ -191,6 +199,7 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
         path("curve.svg"),
         path("roi.svg"),
         path("total.svg"),
+        path("daily.svg"),
     ];
     for (args, out) in runs.iter().zip(&outputs) {
         let mut args = args.clone();
@@ -215,6 +224,7 @@ fn the_cli_writes_lift_plan_and_curve_charts() {
         "Incremental profit as discount_pct varies",
         "ROI as discount_pct varies",
         "orders as discount_pct varies",
+        "orders per day: 15% off for everyone, 7 days from 2026-03-02 against no campaign",
     ]) {
         let texts = svg_texts(&std::fs::read_to_string(out).unwrap());
         assert!(texts.iter().any(|t| t == title), "{title} in {texts:?}");

@@ -841,6 +841,10 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
         .unwrap();
     let places = liftcast::numbers::decimals_for(day_orders.scenario.max(day_orders.baseline));
     harness.get_by_label_contains(&liftcast::numbers::signed(day_orders.lift, places));
+    // Under the table, the first outcome day by day with and without the plan.
+    let daily = liftcast::export::figures::plan_daily_chart(&core, "clicks", String::new())
+        .expect("a daily chart");
+    harness.get_by_label(&daily.title);
     scroll_and_click(&mut harness, "Lift by day");
     harness.get_by_label("Forecast plan").scroll_to_me();
     for _ in 0..30 {

@@ -16,6 +16,7 @@ use super::Command;
 use crate::data::controls::moved_levers;
 use crate::data::schema::Schema;
 use crate::export::Chart;
+use crate::export::figures::plan_daily_chart;
 use crate::model::LeverSetting;
 use crate::numbers::{decimals_for, grouped, signed};
 use crate::scenario::bandit::Suggestion;
@@ -69,6 +70,8 @@ pub struct PlanPanel {
     pub result: Option<PlanForecast>,
     /// The lift chart of `result`.
     pub chart: Option<Chart>,
+    /// The outcome `result`'s day-by-day chart draws (none chosen: the first).
+    pub daily_outcome: Option<String>,
     /// The saved scenarios as arms: the metric, their last comparison (with its chart) and
     /// the last next-test suggestion.
     pub suggest_metric: String,
@@ -95,6 +98,7 @@ impl Default for PlanPanel {
             population: None,
             result: None,
             chart: None,
+            daily_outcome: None,
             suggest_metric: "profit".into(),
             comparison: None,
             suggestion: None,
@@ -348,6 +352,8 @@ pub fn plan_ui(
     });
     if let Some(result) = &panel.result {
         result_ui(ui, result);
+        let footnote = panel.chart.as_ref().map_or("", |c| c.footnote.as_str());
+        daily_ui(ui, result, &mut panel.daily_outcome, footnote, commands);
     }
     if let Some(chart) = &panel.chart {
         super::chart_ui::chart_ui(ui, "plan_chart", chart, 200.0, commands);
@@ -564,51 +570,94 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
     for warning in &result.warnings {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
     }
-    breakdown_ui(ui, "Lift by segment", &result.by_segment, result);
-    breakdown_ui(ui, "Lift by day", &result.by_day, result);
+    breakdown_ui(ui, "Lift by segment", &result.by_segment, result, |_| {});
 }
 
 /// A plan's lift per group (segment or day), each outcome's lift and lift %, folded away at
-/// first; nothing when the plan has no such groups.
-fn breakdown_ui(ui: &mut egui::Ui, title: &str, groups: &[Breakdown], result: &PlanForecast) {
+/// first with `more` drawn under the table; nothing when the plan has no such groups.
+fn breakdown_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    groups: &[Breakdown],
+    result: &PlanForecast,
+    more: impl FnOnce(&mut egui::Ui),
+) {
     if groups.is_empty() {
         return;
     }
     egui::CollapsingHeader::new(title)
         .id_salt(("plan-breakdown", title))
         .show(ui, |ui| {
-            egui::Grid::new(("plan-breakdown-grid", title))
-                .striped(true)
-                .spacing([14.0, 4.0])
-                .show(ui, |ui| {
-                    // One dimension (or the dates): its name heads the column.
-                    let by = groups.first().map(|g| g.by.as_str()).unwrap_or_default();
-                    let one_by = groups.iter().all(|g| g.by == by);
-                    ui.strong(if one_by { by } else { "group" });
-                    ui.strong("rows");
-                    for o in &result.outcomes {
-                        ui.strong(format!("{} lift", o.outcome));
-                    }
-                    ui.end_row();
-                    for group in groups {
-                        if one_by {
-                            ui.label(&group.value);
-                        } else {
-                            ui.label(format!("{}={}", group.by, group.value));
+            breakdown_grid(ui, title, groups, result);
+            more(ui);
+        });
+}
+
+/// The lift day by day, as a table and as a chart of one outcome (chosen here) with and
+/// without the plan.
+fn daily_ui(
+    ui: &mut egui::Ui,
+    result: &PlanForecast,
+    outcome: &mut Option<String>,
+    footnote: &str,
+    commands: &mut Vec<Command>,
+) {
+    breakdown_ui(ui, "Lift by day", &result.by_day, result, |ui| {
+        let names: Vec<&str> = result.outcomes.iter().map(|o| o.outcome.as_str()).collect();
+        let chosen = match outcome.as_deref() {
+            Some(name) if names.contains(&name) => name.to_owned(),
+            _ => names.first().copied().unwrap_or_default().to_owned(),
+        };
+        ui.horizontal(|ui| {
+            ui.label("Chart of");
+            egui::ComboBox::from_id_salt("plan-daily-outcome")
+                .selected_text(chosen.as_str())
+                .show_ui(ui, |ui| {
+                    for name in &names {
+                        if ui.selectable_label(chosen == *name, *name).clicked() {
+                            *outcome = Some((*name).to_owned());
                         }
-                        ui.label(grouped(group.rows as f64, 0));
-                        for o in &group.outcomes {
-                            let places = decimals_for(o.scenario.max(o.baseline));
-                            let pct = if o.baseline.abs() > 0.0 {
-                                format!(" ({:+.1}%)", o.lift / o.baseline * 100.0)
-                            } else {
-                                String::new()
-                            };
-                            ui.label(format!("{}{pct}", signed(o.lift, places)));
-                        }
-                        ui.end_row();
                     }
                 });
+        });
+        if let Some(chart) = plan_daily_chart(result, &chosen, footnote.to_owned()) {
+            super::chart_ui::chart_ui(ui, "plan_daily_chart", &chart, 180.0, commands);
+        }
+    });
+}
+
+fn breakdown_grid(ui: &mut egui::Ui, title: &str, groups: &[Breakdown], result: &PlanForecast) {
+    egui::Grid::new(("plan-breakdown-grid", title))
+        .striped(true)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            // One dimension (or the dates): its name heads the column.
+            let by = groups.first().map(|g| g.by.as_str()).unwrap_or_default();
+            let one_by = groups.iter().all(|g| g.by == by);
+            ui.strong(if one_by { by } else { "group" });
+            ui.strong("rows");
+            for o in &result.outcomes {
+                ui.strong(format!("{} lift", o.outcome));
+            }
+            ui.end_row();
+            for group in groups {
+                if one_by {
+                    ui.label(&group.value);
+                } else {
+                    ui.label(format!("{}={}", group.by, group.value));
+                }
+                ui.label(grouped(group.rows as f64, 0));
+                for o in &group.outcomes {
+                    let places = decimals_for(o.scenario.max(o.baseline));
+                    let pct = if o.baseline.abs() > 0.0 {
+                        format!(" ({:+.1}%)", o.lift / o.baseline * 100.0)
+                    } else {
+                        String::new()
+                    };
+                    ui.label(format!("{}{pct}", signed(o.lift, places)));
+                }
+                ui.end_row();
+            }
         });
 }
 

@@ -11,7 +11,7 @@ use super::curve::CurveQuery;
 use super::model_args::{ModelData, parse_settings};
 use crate::export::figures::{
     MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart, footnote, forecast_lift_chart,
-    observed_range, plan_lift_chart,
+    observed_range, plan_daily_chart, plan_lift_chart,
 };
 use crate::export::write_chart;
 use crate::scenario::evaluate::evaluate_plan;
@@ -27,7 +27,7 @@ pub struct ChartArgs {
 enum ChartKind {
     /// Scenario against no campaign for each outcome, with 80% whiskers (as `forecast`).
     Lift(Box<LiftChartArgs>),
-    /// A saved plan against no campaign for each outcome (as `plan`).
+    /// A saved plan against no campaign for each outcome (as `plan`), or one outcome day by day.
     Plan(Box<PlanChartArgs>),
     /// A response curve: one outcome's lift or total, the incremental profit or the ROI (as
     /// `curve`).
@@ -65,6 +65,9 @@ struct PlanChartArgs {
     target: ModelData,
     /// A plan file (JSON).
     plan: PathBuf,
+    /// Draw this outcome day by day, with and without the plan, instead of the totals.
+    #[arg(long, value_name = "OUTCOME")]
+    by_day: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -123,10 +126,23 @@ pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
             let (model, history) = args.target.load()?;
             let plan = Plan::load(&args.plan)?;
             let forecast = evaluate_plan(&model, &history, &plan)?;
-            (
-                plan_lift_chart(&forecast, footnote(&model.meta)),
-                &args.output,
-            )
+            let note = footnote(&model.meta);
+            let chart = match &args.by_day {
+                Some(outcome) => plan_daily_chart(&forecast, outcome, note).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--by-day {outcome}: the plan has no days (unit data) or the model no \
+                         such outcome; outcomes: {}",
+                        forecast
+                            .outcomes
+                            .iter()
+                            .map(|o| o.outcome.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?,
+                None => plan_lift_chart(&forecast, note),
+            };
+            (chart, &args.output)
         }
         ChartKind::Curve(args) => {
             let (model, population) = args.target.load()?;

@@ -101,6 +101,42 @@ pub fn plan_lift_chart(forecast: &PlanForecast, footnote: String) -> Chart {
     lift_chart(&rows, &forecast.plan, note, footnote)
 }
 
+/// One outcome of a plan day by day: the total with the plan and without it, so the gap is each
+/// day's lift; `None` without days (unit data) or without that outcome.
+pub fn plan_daily_chart(forecast: &PlanForecast, outcome: &str, footnote: String) -> Option<Chart> {
+    let first = forecast.by_day.first()?;
+    // The days come sorted by date, one group each: day 1 is the plan's first.
+    let totals: Vec<(f64, f64, f64)> = forecast
+        .by_day
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let o = day.outcomes.iter().find(|o| o.outcome == outcome)?;
+            Some((i as f64 + 1.0, o.scenario, o.baseline))
+        })
+        .collect::<Option<_>>()?;
+    let mut plot = XyPlot::new(
+        format!("day of the plan (day 1: {})", first.value),
+        format!("{outcome} per day"),
+    );
+    plot.series.push(Series::line(
+        "with the plan",
+        totals.iter().map(|&(x, with, _)| [x, with]).collect(),
+    ));
+    plot.series.push(Series::line(
+        "no campaign",
+        totals.iter().map(|&(x, _, without)| [x, without]).collect(),
+    ));
+    Some(Chart {
+        title: format!("{outcome} per day: {} against no campaign", forecast.plan),
+        how_to_read: "The gap between the lines is each day's expected lift; both are forecasts \
+                      (the plan's intervals are for its totals)."
+            .into(),
+        footnote,
+        body: ChartBody::Xy(plot),
+    })
+}
+
 /// Plans side by side on one metric: each plan's value with its 95% interval, the likeliest
 /// best in the accent colour, and each plan's chance of being the best over the bars.
 pub fn comparison_chart(comparison: &Comparison, footnote: String) -> Chart {
