@@ -118,9 +118,8 @@ pub fn curve_ui(
     }
     ui.label(
         "Sweep one number, the other levers as set above, for the audience and dates chosen \
-         above. \
-         Profit = margin on the extra list-price revenue − (fixed + per-message costs + the \
-         discount given away).",
+         above. Profit = margin on the extra list-price revenue − (fixed + per-message costs + \
+         the discount given away).",
     );
     let views = (panel.outcome.clone(), panel.outcome_view, panel.money_view);
     egui::Grid::new("curve_settings")

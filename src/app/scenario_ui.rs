@@ -14,7 +14,7 @@ use crate::data::profile::ColumnProfile;
 use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
 use crate::model::{Forecast, LeverSetting};
-use crate::numbers::{decimals_for, grouped, signed, significant};
+use crate::numbers::{decimals_for, grouped, signed};
 use crate::scenario::plan::{
     AudienceFilter, CarryRule, RowFilter, SCENARIO_PLAN_DAYS, days_after_data,
 };
@@ -523,14 +523,7 @@ fn forecast_ui(ui: &mut egui::Ui, forecast: &Forecast) {
             }
         });
     for rate in &forecast.funnel {
-        ui.label(format!(
-            "{} ({} per {}): {} with the campaign, {} without (from the predicted totals)",
-            rate.name,
-            rate.numerator,
-            rate.denominator,
-            significant(rate.scenario, 4),
-            significant(rate.baseline, 4)
-        ));
+        ui.label(rate.in_words());
     }
     if forecast.cold_start_rows > 0 {
         ui.colored_label(

@@ -146,14 +146,7 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
         );
     }
     for rate in &forecast.funnel {
-        println!(
-            "{:<4} ({} per {}): scenario {}, baseline {} (derived from the predicted totals)",
-            rate.name,
-            rate.numerator,
-            rate.denominator,
-            significant(rate.scenario, 4),
-            significant(rate.baseline, 4)
-        );
+        println!("{}", rate.in_words());
     }
     if forecast.cold_start_rows > 0 {
         let values = model

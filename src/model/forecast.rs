@@ -8,6 +8,7 @@ use super::encode::OutcomeTarget;
 use super::metrics::quantile;
 use super::predict::MemberPredictions;
 use crate::data::roles::OutcomeKind;
+use crate::numbers::significant;
 
 /// Normal quantile of the 80% central interval.
 const Z80: f64 = 1.281_551_565_5;
@@ -62,6 +63,21 @@ pub struct FunnelRate {
     pub denominator: String,
     pub scenario: f64,
     pub baseline: f64,
+}
+
+impl FunnelRate {
+    /// "CTR (clicks per exposure): 0.03858 with the campaign, 0.02939 without (from the
+    /// predicted totals)", as the workbench and the CLI show it.
+    pub fn in_words(&self) -> String {
+        format!(
+            "{} ({} per {}): {} with the campaign, {} without (from the predicted totals)",
+            self.name,
+            self.numerator,
+            self.denominator,
+            significant(self.scenario, 4),
+            significant(self.baseline, 4)
+        )
+    }
 }
 
 /// A whole forecast.
@@ -294,4 +310,25 @@ fn funnel_rates(outcomes: &[OutcomeForecast], exposure_total: Option<f64>) -> Ve
         );
     }
     rates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FunnelRate;
+
+    #[test]
+    fn a_funnel_rate_reads_with_and_without_the_campaign() {
+        let rate = FunnelRate {
+            name: "CTR".into(),
+            numerator: "clicks".into(),
+            denominator: "exposure".into(),
+            scenario: 0.038_581_2,
+            baseline: 0.029_391,
+        };
+        assert_eq!(
+            rate.in_words(),
+            "CTR (clicks per exposure): 0.03858 with the campaign, 0.02939 without (from the \
+             predicted totals)"
+        );
+    }
 }
