@@ -48,6 +48,17 @@ pub fn significant(value: f64, digits: usize) -> String {
     grouped(value, decimals)
 }
 
+/// Whole numbers as they are, others to five significant digits; thousands grouped: a value
+/// as the data holds it (a range, a threshold). A value a rounding error away from whole
+/// (`(1 - 0.9) × 100`) is whole.
+pub fn readable(value: f64) -> String {
+    if (value - value.round()).abs() <= 1e-9 * value.abs().max(1.0) {
+        grouped(value.round(), 0)
+    } else {
+        significant(value, 5)
+    }
+}
+
 /// Decimals that show a total of about `scale` (its largest value in a row of figures) without
 /// digits that are noise: none from 1,000 up, one from 10, two below. Figures in one row share
 /// them, so a lift reads against its totals.
@@ -80,7 +91,7 @@ pub fn parse_grouped(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{counted, decimals_for, grouped, parse_grouped, signed, significant};
+    use super::{counted, decimals_for, grouped, parse_grouped, readable, signed, significant};
 
     #[test]
     fn thousands_are_grouped_and_decimals_kept() {
@@ -140,5 +151,14 @@ mod tests {
         assert_eq!(decimals_for(0.0), 2);
         assert_eq!(decimals_for(f64::NAN), 0);
         assert_eq!(grouped(382_413.3, decimals_for(382_413.3)), "382,413");
+    }
+
+    #[test]
+    fn readable_values_are_whole_or_five_digits() {
+        assert_eq!(readable(18_000.0), "18,000");
+        assert_eq!(readable((1.0 - 0.9) * 100.0), "10");
+        assert_eq!(readable(763.15), "763.15");
+        assert_eq!(readable(812_194.89), "812,195");
+        assert_eq!(readable(0.0), "0");
     }
 }

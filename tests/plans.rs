@@ -498,6 +498,27 @@ fn plans_beyond_the_data_are_flagged() {
         "{warnings:?}"
     );
     assert!(plan_warnings(&schema, &committed_plan("pct15_all_7d.json")).is_empty());
+
+    // A coupon beyond the thresholds and amounts the sample's coupons took (100:10 to 300:50),
+    // and one within them that was never tested as such: only the first is extrapolation.
+    let mut coupon = committed_plan("coupon_150_20_active_app_push_7d.json");
+    for (value, beyond) in [("500:60", true), ("250:25", false), ("150:20", false)] {
+        for setting in coupon.levers.iter_mut().filter(|s| s.lever == "coupon") {
+            setting.value = value.into();
+        }
+        let warnings = plan_warnings(&schema, &coupon);
+        let flagged = warnings
+            .iter()
+            .find(|w| w.starts_with("extrapolation: coupon"));
+        assert_eq!(flagged.is_some(), beyond, "{value}: {warnings:?}");
+        if let Some(warning) = flagged {
+            assert!(
+                warning.contains("a spend threshold of 500, beyond the 100 to 300 seen")
+                    && warning.contains("an amount off of 60, beyond the 10 to 50 seen"),
+                "{warning}"
+            );
+        }
+    }
 }
 
 #[test]

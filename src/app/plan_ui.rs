@@ -810,6 +810,7 @@ mod tests {
                 },
                 baseline: "0".into(),
                 varies: true,
+                offers_seen: None,
             }],
             covariates: Vec::new(),
             exposure: None,

@@ -8,7 +8,7 @@ use crate::data::detect::kind_label;
 use crate::data::notation::parse_offer;
 use crate::data::roles::OutcomeKind;
 use crate::data::{Inspection, Role, RoleKind};
-use crate::numbers::{grouped, significant};
+use crate::numbers::{readable, significant};
 
 pub fn roles_ui(ui: &mut egui::Ui, inspection: &Inspection, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
@@ -177,13 +177,4 @@ fn column_row_ui(ui: &mut egui::Ui, inspection: &Inspection, column: &str) -> Op
     };
     ui.label(values);
     changed
-}
-
-/// Whole numbers as they are, others to five significant digits; thousands grouped.
-fn readable(value: f64) -> String {
-    if value.fract() == 0.0 {
-        grouped(value, 0)
-    } else {
-        significant(value, 5)
-    }
 }

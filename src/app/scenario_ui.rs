@@ -16,7 +16,7 @@ use crate::export::Chart;
 use crate::model::{Forecast, LeverSetting};
 use crate::numbers::{decimals_for, grouped, signed};
 use crate::scenario::plan::{
-    AudienceFilter, CarryRule, RowFilter, SCENARIO_PLAN_DAYS, days_after_data,
+    AudienceFilter, CarryRule, RowFilter, SCENARIO_PLAN_DAYS, days_after_data, offer_extrapolation,
 };
 
 /// What the Scenarios step shows and edits.
@@ -304,7 +304,11 @@ pub fn scenario_ui(
                                     });
                             }
                         });
-                        parse_offer(value).describe()
+                        let offer = parse_offer(value);
+                        match offer_extrapolation(lever, value, &offer) {
+                            Some(warning) => format!("{} · {warning}", offer.describe()),
+                            None => offer.describe(),
+                        }
                     }
                 };
                 if !lever.varies {

@@ -137,6 +137,7 @@ mod tests {
                 },
                 baseline: "0".into(),
                 varies: true,
+                offers_seen: None,
             }],
             covariates: Vec::new(),
             exposure: None,

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::data::dates::DateFormat;
+use crate::data::notation::Offer;
 use crate::data::roles::OutcomeKind;
+use crate::numbers::readable;
 
 /// The time column and its span.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,6 +40,93 @@ pub struct LeverField {
     pub baseline: String,
     /// False when the lever has one value in the data: its effect cannot be learned.
     pub varies: bool,
+    /// An offer lever: the ranges its offers took in the data, for extrapolation warnings
+    /// (`None` for other levers, and for models saved before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offers_seen: Option<OfferRanges>,
+}
+
+/// The ranges an offer lever's notations took in the data; a part no offer had is `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OfferRanges {
+    /// Spend thresholds of 满减 coupons (`150:20` → 150).
+    pub threshold: Option<(f64, f64)>,
+    /// Money off: a coupon's amount, or a flat amount off.
+    pub amount_off: Option<(f64, f64)>,
+    /// The share of the price off of percent and price-rate discounts (0.2 = 20% off).
+    pub rate_off: Option<(f64, f64)>,
+}
+
+impl OfferRanges {
+    /// The ranges of `offers` (the no-offer baseline and labels take no part).
+    pub fn of<'a>(offers: impl IntoIterator<Item = &'a Offer>) -> Self {
+        let widen = |range: &mut Option<(f64, f64)>, value: f64| {
+            *range = Some(match *range {
+                Some((low, high)) => (low.min(value), high.max(value)),
+                None => (value, value),
+            });
+        };
+        let mut ranges = Self::default();
+        for offer in offers {
+            match offer {
+                Offer::SpendThreshold {
+                    threshold,
+                    amount_off,
+                } => {
+                    widen(&mut ranges.threshold, *threshold);
+                    widen(&mut ranges.amount_off, *amount_off);
+                }
+                Offer::AmountOff { amount } => widen(&mut ranges.amount_off, *amount),
+                Offer::PriceRate { .. } | Offer::PercentOff { .. } => {
+                    if let Some(rate) = offer.discount_rate() {
+                        widen(&mut ranges.rate_off, rate);
+                    }
+                }
+                Offer::NoOffer | Offer::Label { .. } => {}
+            }
+        }
+        ranges
+    }
+
+    /// What `offer` asks beyond these ranges, in words ("a spend threshold of 500, beyond the
+    /// 100 to 300 seen"); empty when it stays inside them.
+    pub fn beyond(&self, offer: &Offer) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut check =
+            |what: &str, value: f64, range: Option<(f64, f64)>, shown: &dyn Fn(f64) -> String| {
+                match range {
+                    Some((low, high)) if value < low || value > high => found.push(format!(
+                        "{what} of {}, beyond the {} to {} seen",
+                        shown(value),
+                        shown(low),
+                        shown(high)
+                    )),
+                    Some(_) => {}
+                    None => found.push(format!("{what} ({}) never seen in the data", shown(value))),
+                }
+            };
+        let number = |v: f64| readable(v);
+        let percent = |v: f64| format!("{}%", readable(v * 100.0));
+        match offer {
+            Offer::SpendThreshold {
+                threshold,
+                amount_off,
+            } => {
+                check("a spend threshold", *threshold, self.threshold, &number);
+                check("an amount off", *amount_off, self.amount_off, &number);
+            }
+            Offer::AmountOff { amount } => {
+                check("an amount off", *amount, self.amount_off, &number)
+            }
+            Offer::PriceRate { .. } | Offer::PercentOff { .. } => {
+                if let Some(rate) = offer.discount_rate() {
+                    check("a discount", rate, self.rate_off, &percent);
+                }
+            }
+            Offer::NoOffer | Offer::Label { .. } => {}
+        }
+        found
+    }
 }
 
 /// An outcome and the kind of quantity it is.
@@ -59,4 +148,45 @@ pub struct Schema {
     pub covariates: Vec<String>,
     pub exposure: Option<String>,
     pub outcomes: Vec<OutcomeField>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OfferRanges;
+    use crate::data::notation::parse_offer;
+
+    #[test]
+    fn offer_ranges_say_what_a_new_offer_asks_beyond_them() {
+        let seen: Vec<_> = ["none", "150:20", "300:50", "100:10", "0.9"]
+            .iter()
+            .map(|t| parse_offer(t))
+            .collect();
+        let ranges = OfferRanges::of(&seen);
+        assert_eq!(ranges.threshold, Some((100.0, 300.0)));
+        assert_eq!(ranges.amount_off, Some((10.0, 50.0)));
+        let rate = ranges.rate_off.unwrap();
+        assert!((rate.0 - 0.1).abs() < 1e-12 && (rate.1 - 0.1).abs() < 1e-12);
+        assert!(ranges.beyond(&parse_offer("200:30")).is_empty());
+        assert!(ranges.beyond(&parse_offer("none")).is_empty());
+        assert_eq!(
+            ranges.beyond(&parse_offer("1000:5")),
+            [
+                "a spend threshold of 1,000, beyond the 100 to 300 seen",
+                "an amount off of 5, beyond the 10 to 50 seen"
+            ]
+        );
+        assert_eq!(
+            ranges.beyond(&parse_offer("0.75")),
+            ["a discount of 25%, beyond the 10% to 10% seen"]
+        );
+        // No flat amount off was seen apart from coupons' amounts: 20 off is within them.
+        let percent_only = OfferRanges::of(&[parse_offer("0.9")]);
+        assert_eq!(
+            percent_only.beyond(&parse_offer("150:20")),
+            [
+                "a spend threshold (150) never seen in the data",
+                "an amount off (20) never seen in the data"
+            ]
+        );
+    }
 }

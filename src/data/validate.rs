@@ -13,7 +13,7 @@ use crate::data::notation::{Offer, parse_offer};
 use crate::data::problem::{Problem, ProblemCode};
 use crate::data::profile::ColumnProfile;
 use crate::data::roles::{OutcomeKind, Role, RoleKind, RoleMapping};
-use crate::data::schema::{LeverField, LeverKind, OutcomeField, Schema, TimeField};
+use crate::data::schema::{LeverField, LeverKind, OfferRanges, OutcomeField, Schema, TimeField};
 
 /// Fewer rows than this cannot be trained and held out.
 pub const MIN_ROWS: usize = 20;
@@ -386,11 +386,19 @@ impl Checker<'_> {
                 ),
             );
         }
+        // Each distinct text read once: a column of 100,000 coupons holds a few dozen offers.
+        let offers: Vec<Offer> = column::texts(&self.table.frame, column)
+            .map(|texts| {
+                let distinct: HashSet<String> = texts.into_iter().flatten().collect();
+                distinct.iter().map(|text| parse_offer(text)).collect()
+            })
+            .unwrap_or_default();
         Some(LeverField {
             column: column.to_owned(),
             kind: LeverKind::Offer,
             baseline,
             varies,
+            offers_seen: Some(OfferRanges::of(&offers)),
         })
     }
 
@@ -434,6 +442,7 @@ impl Checker<'_> {
             kind: LeverKind::Numeric { min, max },
             baseline,
             varies,
+            offers_seen: None,
         })
     }
 
@@ -499,6 +508,7 @@ impl Checker<'_> {
             kind: LeverKind::Categorical { levels },
             baseline,
             varies,
+            offers_seen: None,
         })
     }
 

@@ -935,9 +935,27 @@ pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
                     "{} = '{}' gives the whole price away",
                     lever.column, setting.value
                 )),
-                _ => {}
+                // Within the notation's own sense, is it within what the data tried?
+                offer => warnings.extend(offer_extrapolation(lever, &setting.value, &offer)),
             },
         }
     }
     warnings
+}
+
+/// An offer beyond the thresholds, amounts or discounts its lever took in the data, in words
+/// (nothing for models saved before the ranges were kept).
+pub fn offer_extrapolation(
+    lever: &crate::data::schema::LeverField,
+    value: &str,
+    offer: &crate::data::notation::Offer,
+) -> Option<String> {
+    let beyond = lever.offers_seen.as_ref()?.beyond(offer);
+    (!beyond.is_empty()).then(|| {
+        format!(
+            "extrapolation: {} = {value} has {}; the model extrapolates there",
+            lever.column,
+            beyond.join(" and ")
+        )
+    })
 }
