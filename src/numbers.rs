@@ -53,9 +53,13 @@ pub fn significant(value: f64, digits: usize) -> String {
 /// (`(1 - 0.9) × 100`) is whole.
 pub fn readable(value: f64) -> String {
     if (value - value.round()).abs() <= 1e-9 * value.abs().max(1.0) {
-        grouped(value.round(), 0)
-    } else {
-        significant(value, 5)
+        return grouped(value.round(), 0);
+    }
+    // Five digits, without the zeros that end a shorter value (0.5, not 0.50000).
+    let text = significant(value, 5);
+    match text.contains('.') {
+        true => text.trim_end_matches('0').trim_end_matches('.').to_owned(),
+        false => text,
     }
 }
 
@@ -160,5 +164,6 @@ mod tests {
         assert_eq!(readable(763.15), "763.15");
         assert_eq!(readable(812_194.89), "812,195");
         assert_eq!(readable(0.0), "0");
+        assert_eq!(readable(0.5), "0.5");
     }
 }

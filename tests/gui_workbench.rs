@@ -960,6 +960,36 @@ fn an_offer_is_picked_from_those_seen_in_the_data() {
         "{:?}",
         plan.levers
     );
+
+    // The curve sweeps the coupon's amount off, its threshold held at the 150 set above.
+    // The curve's lever picker (the last control showing discount_pct; the plan's segment
+    // picker above may show it too).
+    harness
+        .query_all_by_value("discount_pct")
+        .last()
+        .unwrap()
+        .scroll_to_me();
+    for _ in 0..30 {
+        harness.step();
+    }
+    harness
+        .query_all_by_value("discount_pct")
+        .last()
+        .unwrap()
+        .click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("coupon:off").click();
+    harness.step();
+    click_and_wait(&mut harness, "Draw curve");
+    let curve = harness
+        .state()
+        .curve()
+        .cloned()
+        .unwrap_or_else(|| panic!("no curve; status: {}", harness.state().status()));
+    assert_eq!(curve.axis_name(), "coupon amount off (spend 150)");
+    assert!(curve.points.iter().all(|p| p.outcomes.len() == 3));
+    harness.get_by_label_contains("Most profitable: coupon amount off (spend 150) = ");
 }
 
 #[test]

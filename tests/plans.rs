@@ -623,6 +623,99 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         .err()
         .unwrap();
     assert!(matches!(error, CurveError::NotNumeric(_)));
+
+    // A 满减 coupon's amount off, the spend threshold held at the coupon set (150): the
+    // sample's coupons took 10% to 16.7% of their threshold off, so at a spend of 150 the data
+    // covered 15 to 25 off and 35 off is extrapolation; the discount given away grows with
+    // the amount.
+    let coupon = [
+        LeverSetting {
+            lever: "campaign_type".into(),
+            value: "coupon".into(),
+        },
+        LeverSetting {
+            lever: "coupon".into(),
+            value: "150:20".into(),
+        },
+    ];
+    let off = response_curve(
+        &model,
+        frame,
+        "coupon:off",
+        (15.0, 35.0),
+        3,
+        &coupon,
+        Some(&costs),
+    )
+    .unwrap();
+    assert_eq!(off.axis_name(), "coupon amount off (spend 150)");
+    let observed: Vec<bool> = off.points.iter().map(|p| p.observed).collect();
+    assert_eq!(observed, vec![true, true, false]);
+    let (low, high) = off.observed_range.expect("the coupons' ranges were kept");
+    assert!(
+        (low - 15.0).abs() < 1e-9 && (high - 25.0).abs() < 1e-9,
+        "{low} {high}"
+    );
+    let costs_at: Vec<f64> = off
+        .points
+        .iter()
+        .map(|p| p.money.as_ref().unwrap().campaign_cost)
+        .collect();
+    assert!(
+        costs_at.windows(2).all(|w| w[0] < w[1]),
+        "more off costs more: {costs_at:?}"
+    );
+    // The point at 20 off is the coupon set: the same lift as forecasting it.
+    let at_twenty =
+        response_curve(&model, frame, "coupon:off", (20.0, 20.0), 2, &coupon, None).unwrap();
+    let direct = model.forecast(frame, &coupon).unwrap();
+    for (point, forecast) in at_twenty.points[0].outcomes.iter().zip(&direct.outcomes) {
+        assert!((point.lift - forecast.lift).abs() <= 1e-6 * forecast.lift.abs().max(1.0));
+    }
+    // Through the tested coupon the curve runs on without a jump: an untested amount at a
+    // tested threshold takes the calibration of the coupons tested there.
+    let close = response_curve(
+        &model,
+        frame,
+        "coupon:off",
+        (19.999, 20.001),
+        3,
+        &coupon,
+        None,
+    )
+    .unwrap();
+    for outcome in 0..3 {
+        let lift = |point: usize| close.points[point].outcomes[outcome].lift;
+        for beside in [0, 2] {
+            assert!(
+                (lift(1) - lift(beside)).abs() < 0.001 * lift(1).abs(),
+                "outcome {outcome}: lift at 20 off {} against {} at {}",
+                lift(1),
+                lift(beside),
+                close.points[beside].value
+            );
+        }
+    }
+    // The threshold, the amount held; and without a coupon set there is nothing to hold.
+    let threshold = response_curve(
+        &model,
+        frame,
+        "coupon:threshold",
+        (100.0, 400.0),
+        4,
+        &coupon,
+        None,
+    )
+    .unwrap();
+    assert_eq!(threshold.axis_name(), "coupon spend threshold (20 off)");
+    assert!(
+        !threshold.points[3].observed,
+        "no coupon asked a spend of 400"
+    );
+    let error = response_curve(&model, frame, "coupon:off", (10.0, 50.0), 3, &fixed, None)
+        .err()
+        .unwrap();
+    assert!(matches!(error, CurveError::NeedsCoupon { .. }), "{error}");
 }
 
 #[test]

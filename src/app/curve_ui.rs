@@ -8,13 +8,11 @@ use eframe::egui;
 use super::Command;
 use crate::data::schema::{LeverKind, Schema};
 use crate::export::Chart;
-use crate::export::figures::{
-    MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart, observed_range,
-};
+use crate::export::figures::{MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart};
 use crate::model::LeverSetting;
 use crate::numbers::grouped;
 use crate::scenario::costs::CostSettings;
-use crate::scenario::curve::Curve;
+use crate::scenario::curve::{Curve, OFF_PART, THRESHOLD_PART};
 
 /// Points a curve may have (the core allows up to 201; more only slows the panel down).
 const MAX_STEPS: usize = 41;
@@ -80,7 +78,7 @@ impl CurvePanel {
         if self.lever.is_some() {
             return;
         }
-        if let Some((lever, min, max)) = numeric_levers(schema).first() {
+        if let Some((lever, min, max)) = sweepable(schema).first() {
             self.lever = Some(lever.clone());
             self.from = *min;
             self.to = *max;
@@ -89,15 +87,30 @@ impl CurvePanel {
     }
 }
 
-fn numeric_levers(schema: &Schema) -> Vec<(String, f64, f64)> {
-    schema
-        .levers
-        .iter()
-        .filter_map(|lever| match lever.kind {
-            LeverKind::Numeric { min, max } => Some((lever.column.clone(), min, max)),
-            _ => None,
-        })
-        .collect()
+/// What a curve can sweep, with the range the data covered: each numeric lever, and the
+/// amount off and spend threshold of each coupon lever whose data had 满减 coupons (the other
+/// part held at the coupon set above).
+fn sweepable(schema: &Schema) -> Vec<(String, f64, f64)> {
+    let mut levers = Vec::new();
+    for lever in &schema.levers {
+        match (&lever.kind, &lever.offers_seen) {
+            (LeverKind::Numeric { min, max }, _) => {
+                levers.push((lever.column.clone(), *min, *max));
+            }
+            (LeverKind::Offer, Some(seen)) => {
+                for (part, range) in [
+                    (OFF_PART, seen.amount_off),
+                    (THRESHOLD_PART, seen.threshold),
+                ] {
+                    if let (Some((min, max)), Some(_)) = (range, seen.threshold) {
+                        levers.push((format!("{}:{part}", lever.column), min, max));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    levers
 }
 
 pub fn curve_ui(
@@ -109,7 +122,7 @@ pub fn curve_ui(
 ) {
     ui.heading("Response curve");
     panel.choose_defaults(schema);
-    let levers = numeric_levers(schema);
+    let levers = sweepable(schema);
     if levers.is_empty() {
         ui.label(
             "No numeric lever to sweep: curves need a number (discount %, coupon value, duration).",
@@ -118,7 +131,8 @@ pub fn curve_ui(
     }
     ui.label(
         "Sweep one number, the other levers as set above, for the audience and dates chosen \
-         above. Profit = margin on the extra list-price revenue − (fixed + per-message costs + \
+         above (a coupon's amount off or threshold holds its other part from the coupon set \
+         above). Profit = margin on the extra list-price revenue − (fixed + per-message costs + \
          the discount given away).",
     );
     let views = (panel.outcome.clone(), panel.outcome_view, panel.money_view);
@@ -208,7 +222,7 @@ pub fn curve_ui(
         let (outcome, outcome_view, money_view) = views;
         let money_changed = money_view != panel.money_view;
         if money_changed || (outcome, outcome_view) != (panel.outcome.clone(), panel.outcome_view) {
-            let charts = curve_charts(curve, panel, schema);
+            let charts = curve_charts(curve, panel);
             let redrawn = if money_changed {
                 charts.last()
             } else {
@@ -218,7 +232,7 @@ pub fn curve_ui(
                 commands.push(Command::ShowChart(Box::new(chart.clone())));
             }
         }
-        curve_plots(ui, curve, panel, schema, commands);
+        curve_plots(ui, curve, panel, commands);
     }
 }
 
@@ -236,14 +250,8 @@ fn money_view_text(view: MoneyView) -> &'static str {
     }
 }
 
-fn curve_plots(
-    ui: &mut egui::Ui,
-    curve: &Curve,
-    panel: &CurvePanel,
-    schema: &Schema,
-    commands: &mut Vec<Command>,
-) {
-    for chart in curve_charts(curve, panel, schema) {
+fn curve_plots(ui: &mut egui::Ui, curve: &Curve, panel: &CurvePanel, commands: &mut Vec<Command>) {
+    for chart in curve_charts(curve, panel) {
         ui.add_space(6.0);
         super::chart_ui::chart_ui(ui, &chart.title.clone(), &chart, 200.0, commands);
     }
@@ -260,7 +268,7 @@ fn curve_plots(
         };
         ui.strong(format!(
             "Most profitable: {} = {} (incremental profit {}, 80% {} to {}; {roi}) {}",
-            curve.lever,
+            curve.axis_name(),
             best,
             grouped(money.incremental_profit, 0),
             grouped(money.incremental_profit_80.low, 0),
@@ -278,8 +286,8 @@ fn curve_plots(
 
 /// The chosen outcome's chart and the money chart (when priced) of `curve`, as the panel's
 /// choices draw and export them.
-pub fn curve_charts(curve: &Curve, panel: &CurvePanel, schema: &Schema) -> Vec<Chart> {
-    let observed = observed_range(schema, &curve.lever);
+pub fn curve_charts(curve: &Curve, panel: &CurvePanel) -> Vec<Chart> {
+    let observed = curve.observed_range;
     let footnote = &panel.footnote;
     let outcome = panel.outcome.as_deref().and_then(|name| {
         curve_outcome_chart(curve, name, panel.outcome_view, observed, footnote.clone())

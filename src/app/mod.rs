@@ -1070,15 +1070,12 @@ impl WorkbenchApp {
                     finished = true;
                     match self.model_back(end) {
                         Ok((curve, swept)) => {
-                            self.status = format!("Curve of {} drawn.", curve.lever);
+                            self.status = format!("Curve of {} drawn.", curve.axis_name());
                             self.curve_panel.footnote = self.footnote();
                             self.curve_panel.swept = swept;
-                            if let Some(meta) = &self.model_meta {
-                                self.current_chart =
-                                    curve_ui::curve_charts(&curve, &self.curve_panel, &meta.schema)
-                                        .into_iter()
-                                        .next();
-                            }
+                            self.current_chart = curve_ui::curve_charts(&curve, &self.curve_panel)
+                                .into_iter()
+                                .next();
                             self.curve_panel.result = Some(curve);
                         }
                         Err(message) => self.status = format!("Curve failed: {message}"),

@@ -11,7 +11,7 @@ use super::curve::CurveQuery;
 use super::model_args::{ModelData, parse_settings};
 use crate::export::figures::{
     MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart, footnote, forecast_lift_chart,
-    observed_range, plan_daily_chart, plan_lift_chart,
+    plan_daily_chart, plan_lift_chart,
 };
 use crate::export::write_chart;
 use crate::scenario::evaluate::evaluate_plan;
@@ -147,7 +147,7 @@ pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
         ChartKind::Curve(args) => {
             let (model, population) = args.target.load()?;
             let curve = args.query.sweep(&model, &population)?;
-            let observed = observed_range(&model.meta.schema, &args.query.lever);
+            let observed = curve.observed_range;
             let note = footnote(&model.meta);
             let first_outcome = model
                 .meta

@@ -18,7 +18,9 @@ use crate::scenario::plan::{Plan, rows_after_data};
 /// What to sweep and how to price it: shared by `curve` and `chart curve`.
 #[derive(Args, Debug)]
 pub struct CurveQuery {
-    /// The numeric lever to sweep.
+    /// The numeric lever to sweep, or a coupon lever's part: `COUPON:off` (the amount off)
+    /// or `COUPON:threshold` (the spend threshold), the other part held at the coupon given
+    /// with --set (e.g. `--lever coupon:off --set coupon=150:20`).
     #[arg(long)]
     pub lever: String,
     #[arg(long)]

@@ -53,6 +53,11 @@ pub struct OfferRanges {
     pub threshold: Option<(f64, f64)>,
     /// Money off: a coupon's amount, or a flat amount off.
     pub amount_off: Option<(f64, f64)>,
+    /// A coupon's amount over its threshold (`150:20` → 0.133): data whose coupons grow their
+    /// amount with their threshold never showed a deep coupon on a small spend, whatever
+    /// ranges the two parts took alone.
+    #[serde(default)]
+    pub coupon_rate: Option<(f64, f64)>,
     /// The share of the price off of percent and price-rate discounts (0.2 = 20% off).
     pub rate_off: Option<(f64, f64)>,
 }
@@ -75,6 +80,9 @@ impl OfferRanges {
                 } => {
                     widen(&mut ranges.threshold, *threshold);
                     widen(&mut ranges.amount_off, *amount_off);
+                    if *threshold > 0.0 {
+                        widen(&mut ranges.coupon_rate, amount_off / threshold);
+                    }
                 }
                 Offer::AmountOff { amount } => widen(&mut ranges.amount_off, *amount),
                 Offer::PriceRate { .. } | Offer::PercentOff { .. } => {
@@ -102,7 +110,7 @@ impl OfferRanges {
                         shown(high)
                     )),
                     Some(_) => {}
-                    None => found.push(format!("{what} ({}) never seen in the data", shown(value))),
+                    None => found.push(format!("{what} never seen in the data ({})", shown(value))),
                 }
             };
         let number = |v: f64| readable(v);
@@ -114,6 +122,14 @@ impl OfferRanges {
             } => {
                 check("a spend threshold", *threshold, self.threshold, &number);
                 check("an amount off", *amount_off, self.amount_off, &number);
+                if *threshold > 0.0 {
+                    check(
+                        "a coupon depth (amount off over threshold)",
+                        amount_off / threshold,
+                        self.coupon_rate,
+                        &percent,
+                    );
+                }
             }
             Offer::AmountOff { amount } => {
                 check("an amount off", *amount, self.amount_off, &number)
@@ -172,7 +188,15 @@ mod tests {
             ranges.beyond(&parse_offer("1000:5")),
             [
                 "a spend threshold of 1,000, beyond the 100 to 300 seen",
-                "an amount off of 5, beyond the 10 to 50 seen"
+                "an amount off of 5, beyond the 10 to 50 seen",
+                "a coupon depth (amount off over threshold) of 0.5%, beyond the 10% to 16.667% seen"
+            ]
+        );
+        // Each part within its range, together deeper than any coupon tried.
+        assert_eq!(
+            ranges.beyond(&parse_offer("150:50")),
+            [
+                "a coupon depth (amount off over threshold) of 33.333%, beyond the 10% to 16.667% seen"
             ]
         );
         assert_eq!(
@@ -184,8 +208,9 @@ mod tests {
         assert_eq!(
             percent_only.beyond(&parse_offer("150:20")),
             [
-                "a spend threshold (150) never seen in the data",
-                "an amount off (20) never seen in the data"
+                "a spend threshold never seen in the data (150)",
+                "an amount off never seen in the data (20)",
+                "a coupon depth (amount off over threshold) never seen in the data (13.333%)"
             ]
         );
     }

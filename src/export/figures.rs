@@ -2,7 +2,6 @@
 //! the exported files both draw these.
 
 use super::chart::{Bar, BarPanel, Chart, ChartBody, Series, XyPlot};
-use crate::data::schema::{LeverKind, Schema};
 use crate::model::ModelMeta;
 use crate::model::forecast::{Forecast, OutcomeForecast};
 use crate::scenario::compare::Comparison;
@@ -246,13 +245,8 @@ fn signed(value: f64) -> String {
     }
 }
 
-/// The range a numeric lever took in the training data.
-pub fn observed_range(schema: &Schema, lever: &str) -> Option<(f64, f64)> {
-    schema.levers.iter().find_map(|l| match l.kind {
-        LeverKind::Numeric { min, max } if l.column == lever => Some((min, max)),
-        _ => None,
-    })
-}
+/// The range a curve's swept quantity took in the training data (the shaded band).
+pub use crate::scenario::curve::observed_range;
 
 fn curve_marks(plot: &mut XyPlot, curve: &Curve, observed: Option<(f64, f64)>) {
     plot.zero_line = true;
@@ -320,19 +314,19 @@ pub fn curve_outcome_chart(
         OutcomeView::Lift => (
             format!("lift in {outcome} (total)"),
             format!("{outcome} lift"),
-            format!("Lift in {outcome} as {} varies", curve.lever),
+            format!("Lift in {outcome} as {} varies", curve.axis_name()),
             "Line: expected lift over no campaign; band: 80% interval; shaded: the range seen \
              in the data (outside it the model extrapolates).",
         ),
         OutcomeView::Total => (
             format!("{outcome} (total)"),
             format!("{outcome} with the campaign"),
-            format!("{outcome} as {} varies", curve.lever),
+            format!("{outcome} as {} varies", curve.axis_name()),
             "Line: expected total with the campaign; band: 80% interval (the model's spread \
              and the outcome's own noise); shaded: the range seen in the data.",
         ),
     };
-    let mut plot = XyPlot::new(curve.lever.clone(), y_label);
+    let mut plot = XyPlot::new(curve.axis_name(), y_label);
     plot.series
         .push(Series::line(name, points).with_band("80% band", band));
     curve_marks(&mut plot, curve, observed);
@@ -380,19 +374,19 @@ pub fn curve_money_chart(
     let (y_label, title, how_to_read) = match view {
         MoneyView::Profit => (
             "incremental profit",
-            format!("Incremental profit as {} varies", curve.lever),
+            format!("Incremental profit as {} varies", curve.axis_name()),
             "Line: expected profit over no campaign after every campaign cost; band: 80% \
              interval; the mark: the most profitable value swept.",
         ),
         MoneyView::Roi => (
             "ROI (profit per unit of cost)",
-            format!("ROI as {} varies", curve.lever),
+            format!("ROI as {} varies", curve.axis_name()),
             "Line: expected incremental profit per unit of campaign cost (0: the campaign pays \
              for itself, no more); band: 80% interval; the mark: the most profitable value \
              swept, which need not have the highest ROI.",
         ),
     };
-    let mut plot = XyPlot::new(curve.lever.clone(), y_label);
+    let mut plot = XyPlot::new(curve.axis_name(), y_label);
     plot.series
         .push(Series::line(y_label, points).with_band("80% band", band));
     curve_marks(&mut plot, curve, observed);

@@ -36,6 +36,17 @@ pub struct LeverShifts {
     /// ...and the encoded values at those positions of each calibrated arm, slot `i + 1`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<Vec<f32>>,
+    /// An offer lever: which of `inputs` is the spend threshold and which the amount off
+    /// (models saved before have neither, and keep untested offers uncalibrated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer_parts: Option<OfferParts>,
+}
+
+/// Positions within `LeverShifts::inputs` of an offer's threshold and amount off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferParts {
+    pub threshold: usize,
+    pub amount_off: usize,
 }
 
 impl LeverShifts {
@@ -91,11 +102,50 @@ impl LeverShifts {
                 .and_then(|&input| encoded.inputs.get(row * encoded.width + input))
                 .copied()
                 .filter(|v| v.is_finite() && slot == 0 && !line.is_empty());
-            match value.map(|value| bracket(&line, value)) {
+            let between = match value {
+                Some(value) => Some(bracket(&line, value)),
+                None if slot == 0 => self.offer_bracket(encoded, row),
+                None => None,
+            };
+            match between {
                 Some((low, high, weight)) => add(row, of(low), of(high), weight),
                 None => add(row, of(slot), of(slot), 0.0),
             }
         }
+    }
+
+    /// An untested offer lies on the line of the tested ones that share its threshold (its
+    /// amount off swept) or else its amount off (its threshold swept): it takes the shifts
+    /// interpolated along that line, the nearest end's beyond it, so that a curve over a
+    /// coupon's amount does not jump at the amount tested. `None` when no tested offer shares
+    /// either part.
+    fn offer_bracket(&self, encoded: &EncodedRows, row: usize) -> Option<(usize, usize, f32)> {
+        let parts = self.offer_parts?;
+        let at = |position: usize| {
+            let input = *self.inputs.get(position)?;
+            encoded.inputs.get(row * encoded.width + input).copied()
+        };
+        let (threshold, amount_off) = (at(parts.threshold)?, at(parts.amount_off)?);
+        // The line through the arms holding `held` at position `fixed`, along `along`.
+        let line_of = |fixed: usize, held: f32, along: usize| {
+            let mut line: Vec<(f32, usize)> = self
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, arm)| arm.get(fixed) == Some(&held))
+                .filter_map(|(arm, values)| Some((*values.get(along)?, arm + 1)))
+                .collect();
+            line.sort_by(|a, b| a.0.total_cmp(&b.0));
+            line
+        };
+        [
+            (parts.threshold, threshold, parts.amount_off, amount_off),
+            (parts.amount_off, amount_off, parts.threshold, threshold),
+        ]
+        .into_iter()
+        .map(|(fixed, held, along, value)| (line_of(fixed, held, along), value))
+        .find(|(line, value)| !line.is_empty() && value.is_finite())
+        .map(|(line, value)| bracket(&line, value))
     }
 
     /// The calibrated values of a one-input lever in ascending order, with their slots.
@@ -177,12 +227,24 @@ fn numeric_arms(
                     values.push(key);
                 }
             }
+            let part = |source: NumericSource| {
+                inputs.iter().position(|&input| {
+                    encoder.numeric.get(input).map(|f| &f.source) == Some(&source)
+                })
+            };
+            let offer_parts = part(NumericSource::OfferThreshold)
+                .zip(part(NumericSource::OfferAmountOff))
+                .map(|(threshold, amount_off)| OfferParts {
+                    threshold,
+                    amount_off,
+                });
             Some(LeverShifts {
                 column,
                 feature: 0,
                 shifts: vec![vec![0.0; k]; values.len() + 1],
                 inputs,
                 values,
+                offer_parts,
             })
         })
         .collect()

@@ -12,8 +12,8 @@ use super::draws::{self, Interval};
 use super::evaluate::lever_offer;
 use crate::data::column;
 use crate::data::controls::same_value;
-use crate::data::notation::Offer;
-use crate::data::schema::{LeverKind, Schema};
+use crate::data::notation::{Offer, parse_offer};
+use crate::data::schema::{LeverKind, OfferRanges, Schema};
 use crate::model::forecast::{Forecast, Stage};
 use crate::model::{ForecastModel, LeverSetting, ModelError};
 
@@ -46,10 +46,20 @@ pub struct CurveMoney {
 /// A response curve.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Curve {
+    /// What was swept: a numeric lever, or a coupon lever's part (`coupon:off`).
     pub lever: String,
+    /// A coupon part in words, with the part held ("coupon amount off at a spend of 150");
+    /// empty for a numeric lever.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub axis: String,
     pub points: Vec<CurvePoint>,
     /// The swept value with the highest expected incremental profit (with costs only).
     pub profit_maximising_value: Option<f64>,
+    /// The stretch of the swept values the data covered (shaded on charts): a numeric lever's
+    /// range, or the amounts (thresholds) whose coupons stay within the parts and depths the
+    /// data's coupons took, the other part held.
+    #[serde(default)]
+    pub observed_range: Option<(f64, f64)>,
 }
 
 /// An outcome at one point of the curve.
@@ -68,13 +78,35 @@ pub struct CurveOutcome {
     pub lift_high: f64,
 }
 
+impl Curve {
+    /// What the curve sweeps, as charts name it: the lever, or the coupon part in words.
+    pub fn axis_name(&self) -> &str {
+        if self.axis.is_empty() {
+            &self.lever
+        } else {
+            &self.axis
+        }
+    }
+}
+
+/// A coupon lever's part a curve sweeps: `COLUMN:off` (the amount off, the threshold held) or
+/// `COLUMN:threshold` (the spend threshold, the amount held).
+pub const OFF_PART: &str = "off";
+pub const THRESHOLD_PART: &str = "threshold";
+
 /// Why a curve could not be drawn.
 #[derive(Debug, Error)]
 pub enum CurveError {
     #[error(
-        "'{0}' is not a numeric lever of this model; curves sweep numbers (discount %, coupon value, duration)"
+        "'{0}' is not a numeric lever of this model, nor a coupon lever's part (COLUMN:off, \
+         COLUMN:threshold); curves sweep numbers (discount %, coupon value, threshold, duration)"
     )]
     NotNumeric(String),
+    #[error(
+        "sweeping {lever} holds the coupon's other part from its setting: set {column} to a \
+         'threshold:off' coupon such as 150:20"
+    )]
+    NeedsCoupon { lever: String, column: String },
     #[error("a curve needs at least 2 steps and at most 201")]
     Steps,
     #[error(transparent)]
@@ -92,30 +124,30 @@ pub fn response_curve(
     fixed: &[LeverSetting],
     costs: Option<&CostSettings>,
 ) -> Result<Curve, CurveError> {
-    let Some(field) = model.meta.schema.levers.iter().find(|l| l.column == lever) else {
-        return Err(CurveError::NotNumeric(lever.to_owned()));
-    };
-    let LeverKind::Numeric { min, max } = field.kind else {
-        return Err(CurveError::NotNumeric(lever.to_owned()));
-    };
+    let axis = Axis::of(&model.meta.schema, lever, fixed)?;
     if !(2..=201).contains(&steps) {
         return Err(CurveError::Steps);
     }
     let values: Vec<f64> = (0..steps)
         .map(|step| from + (to - from) * step as f64 / (steps - 1) as f64)
         .collect();
+    let column = axis.column();
     let sweep: Vec<Vec<LeverSetting>> = values
         .iter()
-        .map(|value| {
-            let mut settings: Vec<LeverSetting> =
-                fixed.iter().filter(|s| s.lever != lever).cloned().collect();
+        .map(|&value| {
+            let mut settings: Vec<LeverSetting> = fixed
+                .iter()
+                .filter(|s| s.lever != column)
+                .cloned()
+                .collect();
             settings.push(LeverSetting {
-                lever: lever.to_owned(),
-                value: value.to_string(),
+                lever: column.to_owned(),
+                value: axis.setting(value),
             });
             settings
         })
         .collect();
+    let schema = &model.meta.schema;
     let forecasts = model.forecast_each_totals(population, &sweep)?;
     let mut points = Vec::with_capacity(steps);
     for ((value, settings), forecast) in values.into_iter().zip(&sweep).zip(forecasts) {
@@ -123,7 +155,7 @@ pub fn response_curve(
             .map(|costs| point_money(&model.meta.schema, population, settings, &forecast, costs));
         points.push(CurvePoint {
             value,
-            observed: value >= min - 1e-9 && value <= max + 1e-9,
+            observed: axis.observed(schema, value),
             money,
             outcomes: forecast
                 .outcomes
@@ -147,9 +179,161 @@ pub fn response_curve(
         .map(|(value, _)| value);
     Ok(Curve {
         lever: lever.to_owned(),
+        axis: axis.in_words(),
         points,
         profit_maximising_value,
+        observed_range: axis.observed_range(schema),
     })
+}
+
+/// What a curve sweeps, read from its name: a numeric lever's value, or one part of a 满减
+/// coupon lever with the other part held at the coupon the fixed settings give it.
+enum Axis<'a> {
+    Number(&'a str),
+    CouponOff { column: &'a str, threshold: f64 },
+    CouponThreshold { column: &'a str, amount_off: f64 },
+}
+
+impl<'a> Axis<'a> {
+    fn of(schema: &Schema, lever: &'a str, fixed: &[LeverSetting]) -> Result<Self, CurveError> {
+        let not_numeric = || CurveError::NotNumeric(lever.to_owned());
+        if let Some(field) = schema.levers.iter().find(|l| l.column == lever) {
+            return match field.kind {
+                LeverKind::Numeric { .. } => Ok(Axis::Number(lever)),
+                _ => Err(not_numeric()),
+            };
+        }
+        let (column, part) = lever.rsplit_once(':').ok_or_else(not_numeric)?;
+        let field = schema
+            .levers
+            .iter()
+            .find(|l| l.column == column && l.kind == LeverKind::Offer)
+            .ok_or_else(not_numeric)?;
+        let held = fixed
+            .iter()
+            .find(|s| s.lever == field.column)
+            .map(|s| parse_offer(&s.value));
+        let Some(Offer::SpendThreshold {
+            threshold,
+            amount_off,
+        }) = held
+        else {
+            return Err(CurveError::NeedsCoupon {
+                lever: lever.to_owned(),
+                column: column.to_owned(),
+            });
+        };
+        let column = &lever[..column.len()];
+        match part {
+            OFF_PART => Ok(Axis::CouponOff { column, threshold }),
+            THRESHOLD_PART => Ok(Axis::CouponThreshold { column, amount_off }),
+            _ => Err(not_numeric()),
+        }
+    }
+
+    /// The lever column set at each point.
+    fn column(&self) -> &'a str {
+        match self {
+            Axis::Number(column)
+            | Axis::CouponOff { column, .. }
+            | Axis::CouponThreshold { column, .. } => column,
+        }
+    }
+
+    /// The lever's value at a swept `value`: the number, or the coupon's notation.
+    fn setting(&self, value: f64) -> String {
+        match self {
+            Axis::Number(_) => value.to_string(),
+            Axis::CouponOff { threshold, .. } => format!("{threshold}:{value}"),
+            Axis::CouponThreshold { amount_off, .. } => format!("{value}:{amount_off}"),
+        }
+    }
+
+    /// Whether the data covered `value`: within a numeric lever's range, or a coupon within
+    /// every part and depth its lever's coupons took (true when a model did not keep them).
+    fn observed(&self, schema: &Schema, value: f64) -> bool {
+        let within = |(min, max): (f64, f64)| value >= min - 1e-9 && value <= max + 1e-9;
+        match self {
+            Axis::Number(lever) => observed_range(schema, lever).is_none_or(within),
+            Axis::CouponOff { column, .. } | Axis::CouponThreshold { column, .. } => {
+                offers_seen(schema, column)
+                    .is_none_or(|seen| seen.beyond(&parse_offer(&self.setting(value))).is_empty())
+            }
+        }
+    }
+
+    /// The stretch of swept values `observed` holds true on (an interval: each bound is
+    /// linear in the swept part); `None` when the data did not say or covers none of it.
+    fn observed_range(&self, schema: &Schema) -> Option<(f64, f64)> {
+        let (low, high) = match self {
+            Axis::Number(lever) => return observed_range(schema, lever),
+            Axis::CouponOff { column, threshold } => {
+                let seen = offers_seen(schema, column)?;
+                let (off_low, off_high) = seen.amount_off?;
+                let (rate_low, rate_high) = seen.coupon_rate?;
+                (
+                    off_low.max(rate_low * threshold),
+                    off_high.min(rate_high * threshold),
+                )
+            }
+            Axis::CouponThreshold { column, amount_off } => {
+                let seen = offers_seen(schema, column)?;
+                let (low, high) = seen.threshold?;
+                let (rate_low, rate_high) = seen.coupon_rate?;
+                let by_rate = |rate: f64| {
+                    if rate > 0.0 {
+                        amount_off / rate
+                    } else {
+                        f64::INFINITY
+                    }
+                };
+                (low.max(by_rate(rate_high)), high.min(by_rate(rate_low)))
+            }
+        };
+        (low <= high).then_some((low, high))
+    }
+
+    /// A coupon part in words with the part held; empty for a numeric lever.
+    fn in_words(&self) -> String {
+        match self {
+            Axis::Number(_) => String::new(),
+            Axis::CouponOff { column, threshold } => {
+                format!("{column} amount off (spend {threshold})")
+            }
+            Axis::CouponThreshold { column, amount_off } => {
+                format!("{column} spend threshold ({amount_off} off)")
+            }
+        }
+    }
+}
+
+/// The range a curve's swept quantity took in the data: a numeric lever's, or the thresholds
+/// or amounts off of a coupon lever's offers (`COLUMN:threshold`, `COLUMN:off`); `None` when
+/// the data did not say (a model saved before offers' ranges were kept).
+pub fn observed_range(schema: &Schema, lever: &str) -> Option<(f64, f64)> {
+    if let Some(field) = schema.levers.iter().find(|l| l.column == lever) {
+        return match field.kind {
+            LeverKind::Numeric { min, max } => Some((min, max)),
+            _ => None,
+        };
+    }
+    let (column, part) = lever.rsplit_once(':')?;
+    let seen = offers_seen(schema, column)?;
+    match part {
+        OFF_PART => seen.amount_off,
+        THRESHOLD_PART => seen.threshold,
+        _ => None,
+    }
+}
+
+/// The ranges an offer lever's coupons took in the data, when the model kept them.
+fn offers_seen<'s>(schema: &'s Schema, column: &str) -> Option<&'s OfferRanges> {
+    schema
+        .levers
+        .iter()
+        .find(|l| l.column == column)?
+        .offers_seen
+        .as_ref()
 }
 
 /// Every member's money with the same offer on every row (a curve point), then the point
