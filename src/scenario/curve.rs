@@ -48,7 +48,7 @@ pub struct CurveMoney {
 pub struct Curve {
     /// What was swept: a numeric lever, or a coupon lever's part (`coupon:off`).
     pub lever: String,
-    /// A coupon part in words, with the part held ("coupon amount off at a spend of 150");
+    /// A coupon part in words, with the part held ("coupon amount off (spend 150)");
     /// empty for a numeric lever.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub axis: String,
@@ -262,8 +262,8 @@ impl<'a> Axis<'a> {
         }
     }
 
-    /// The stretch of swept values `observed` holds true on (an interval: each bound is
-    /// linear in the swept part); `None` when the data did not say or covers none of it.
+    /// The stretch of swept values `observed` holds true on (an interval: each constraint is
+    /// monotone in the swept part); `None` when the data did not say or covers none of it.
     fn observed_range(&self, schema: &Schema) -> Option<(f64, f64)> {
         let (low, high) = match self {
             Axis::Number(lever) => return observed_range(schema, lever),
