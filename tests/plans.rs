@@ -521,6 +521,24 @@ fn plans_beyond_the_data_are_flagged() {
     }
 }
 
+/// A three-point curve a hair either side of its middle value: every outcome's lift at the
+/// middle within 0.1% of its neighbours' (no jump at a tested value).
+fn assert_no_jump(close: &liftcast::scenario::curve::Curve) {
+    let middle = close.points[1].value;
+    for outcome in 0..close.points[1].outcomes.len() {
+        let lift = |point: usize| close.points[point].outcomes[outcome].lift;
+        for beside in [0, 2] {
+            assert!(
+                (lift(1) - lift(beside)).abs() < 0.001 * lift(1).abs(),
+                "outcome {outcome}: lift at {middle} {} against {} at {}",
+                lift(1),
+                lift(beside),
+                close.points[beside].value
+            );
+        }
+    }
+}
+
 #[test]
 fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
     use liftcast::model::{ModelFamily, TrainConfig};
@@ -607,18 +625,7 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         None,
     )
     .unwrap();
-    for outcome in 0..3 {
-        let lift = |point: usize| close.points[point].outcomes[outcome].lift;
-        for beside in [0, 2] {
-            assert!(
-                (lift(1) - lift(beside)).abs() < 0.001 * lift(1).abs(),
-                "outcome {outcome}: lift at 15% {} against {} at {}",
-                lift(1),
-                lift(beside),
-                close.points[beside].value
-            );
-        }
-    }
+    assert_no_jump(&close);
     let error = response_curve(&model, frame, "campaign_type", (0.0, 1.0), 5, &[], None)
         .err()
         .unwrap();
@@ -684,18 +691,7 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         None,
     )
     .unwrap();
-    for outcome in 0..3 {
-        let lift = |point: usize| close.points[point].outcomes[outcome].lift;
-        for beside in [0, 2] {
-            assert!(
-                (lift(1) - lift(beside)).abs() < 0.001 * lift(1).abs(),
-                "outcome {outcome}: lift at 20 off {} against {} at {}",
-                lift(1),
-                lift(beside),
-                close.points[beside].value
-            );
-        }
-    }
+    assert_no_jump(&close);
     // The threshold, the amount held; and without a coupon set there is nothing to hold.
     let threshold = response_curve(
         &model,
