@@ -990,6 +990,7 @@ fn an_offer_is_picked_from_those_seen_in_the_data() {
     assert_eq!(curve.axis_name(), "coupon amount off (spend 150)");
     assert!(curve.points.iter().all(|p| p.outcomes.len() == 3));
     harness.get_by_label_contains("Most profitable: coupon amount off (spend 150) = ");
+    harness.get_by_label_contains("The data's coupons cover coupon amount off (spend 150) from");
 }
 
 #[test]

@@ -663,6 +663,14 @@ fn response_curve_sweeps_a_numeric_lever_and_marks_extrapolation() {
         (low - 15.0).abs() < 1e-9 && (high - 25.0).abs() < 1e-9,
         "{low} {high}"
     );
+    let note = off
+        .coverage_note()
+        .expect("a coupon curve says what the data covered");
+    assert!(note.contains("from 15 to 25 only"), "{note}");
+    assert!(
+        curve.coverage_note().is_none(),
+        "a numeric lever's range is shaded"
+    );
     let costs_at: Vec<f64> = off
         .points
         .iter()

@@ -255,6 +255,9 @@ fn curve_plots(ui: &mut egui::Ui, curve: &Curve, panel: &CurvePanel, commands: &
         ui.add_space(6.0);
         super::chart_ui::chart_ui(ui, &chart.title.clone(), &chart, 200.0, commands);
     }
+    if let Some(note) = curve.coverage_note() {
+        ui.colored_label(ui.visuals().warn_fg_color, note);
+    }
     if let Some(best) = curve.profit_maximising_value
         && let Some(point) = curve.points.iter().find(|p| p.value == best)
         && let Some(money) = &point.money

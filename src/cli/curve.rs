@@ -133,5 +133,8 @@ pub fn run(args: &CurveArgs) -> anyhow::Result<ExitCode> {
         notes.push(note.join("  "));
     }
     println!("{}", table::render(&header, 0, &rows, &notes));
+    if let Some(note) = curve.coverage_note() {
+        println!("{note}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,7 @@ use crate::data::notation::{Offer, parse_offer};
 use crate::data::schema::{LeverKind, OfferRanges, Schema};
 use crate::model::forecast::{Forecast, Stage};
 use crate::model::{ForecastModel, LeverSetting, ModelError};
+use crate::numbers::readable;
 
 /// One point of a curve, per outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,6 +87,34 @@ impl Curve {
         } else {
             &self.axis
         }
+    }
+
+    /// A coupon curve's evidence in words: the stretch of the sweep the data's coupons
+    /// covered (where the data let amount and threshold vary together only, it is short), or
+    /// that they covered none of it; `None` for a numeric lever, whose range the chart shades.
+    pub fn coverage_note(&self) -> Option<String> {
+        if self.axis.is_empty() {
+            return None;
+        }
+        let swept = self.points.first().zip(self.points.last());
+        Some(match (self.observed_range, swept) {
+            (Some((low, high)), _) => format!(
+                "The data's coupons cover {} from {} to {} only: there each part and the \
+                 coupon's depth (amount over threshold) stay within what they took; beyond, \
+                 the model extrapolates.",
+                self.axis,
+                readable(low),
+                readable(high)
+            ),
+            (None, Some((first, last))) => format!(
+                "The data's coupons cover none of {} from {} to {}: every point is \
+                 extrapolation.",
+                self.axis,
+                readable(first.value),
+                readable(last.value)
+            ),
+            (None, None) => return None,
+        })
     }
 }
 
