@@ -57,9 +57,10 @@ pub fn readable(value: f64) -> String {
     }
     // Five digits, without the zeros that end a shorter value (0.5, not 0.50000).
     let text = significant(value, 5);
-    match text.contains('.') {
-        true => text.trim_end_matches('0').trim_end_matches('.').to_owned(),
-        false => text,
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
 }
 

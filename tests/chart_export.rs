@@ -6,7 +6,6 @@ mod common;
 
 use liftcast::export::figures::{
     MoneyView, OutcomeView, curve_money_chart, curve_outcome_chart, footnote, forecast_lift_chart,
-    observed_range,
 };
 use liftcast::export::{Chart, ExportError, render_png, render_svg, write_chart};
 use liftcast::model::{LeverSetting, TrainConfig};
@@ -52,14 +51,16 @@ fn charts() -> Vec<Chart> {
         Some(&costs),
     )
     .unwrap();
-    let observed = observed_range(&model.meta.schema, "discount_pct");
-    assert!(observed.is_some(), "discount_pct is a numeric lever");
+    assert!(
+        curve.observed_range.is_some(),
+        "discount_pct is a numeric lever"
+    );
     vec![
         forecast_lift_chart(&forecast, "20% off", note.clone()),
-        curve_outcome_chart(&curve, "orders", OutcomeView::Lift, observed, note.clone()).unwrap(),
-        curve_outcome_chart(&curve, "orders", OutcomeView::Total, observed, note.clone()).unwrap(),
-        curve_money_chart(&curve, MoneyView::Profit, observed, note.clone()).unwrap(),
-        curve_money_chart(&curve, MoneyView::Roi, observed, note).unwrap(),
+        curve_outcome_chart(&curve, "orders", OutcomeView::Lift, note.clone()).unwrap(),
+        curve_outcome_chart(&curve, "orders", OutcomeView::Total, note.clone()).unwrap(),
+        curve_money_chart(&curve, MoneyView::Profit, note.clone()).unwrap(),
+        curve_money_chart(&curve, MoneyView::Roi, note).unwrap(),
     ]
 }
 

@@ -290,11 +290,11 @@ fn curve_plots(ui: &mut egui::Ui, curve: &Curve, panel: &CurvePanel, commands: &
 /// The chosen outcome's chart and the money chart (when priced) of `curve`, as the panel's
 /// choices draw and export them.
 pub fn curve_charts(curve: &Curve, panel: &CurvePanel) -> Vec<Chart> {
-    let observed = curve.observed_range;
     let footnote = &panel.footnote;
-    let outcome = panel.outcome.as_deref().and_then(|name| {
-        curve_outcome_chart(curve, name, panel.outcome_view, observed, footnote.clone())
-    });
-    let money = curve_money_chart(curve, panel.money_view, observed, footnote.clone());
+    let outcome = panel
+        .outcome
+        .as_deref()
+        .and_then(|name| curve_outcome_chart(curve, name, panel.outcome_view, footnote.clone()));
+    let money = curve_money_chart(curve, panel.money_view, footnote.clone());
     outcome.into_iter().chain(money).collect()
 }

@@ -142,11 +142,11 @@ impl ScenarioPanel {
         (self.ahead && self.date_bounds.is_some()).then_some(self.days.max(1))
     }
 
-    /// When the rows are, in words: "the 7 days after the data", "2024-03-01 to 2024-03-31",
-    /// "every date"; `None` on data without time.
-    fn period_words(&self) -> Option<String> {
+    /// When `filter`'s rows are, in words: "the 7 days after the data", "2024-03-01 to
+    /// 2024-03-31", "every date"; `None` on data without time.
+    fn period_words(&self, filter: &RowFilter) -> Option<String> {
         self.date_bounds?;
-        Some(match (self.days_ahead(), self.row_filter().dates) {
+        Some(match (filter.days_after_data, filter.dates) {
             (Some(1), _) => "the day after the data".to_owned(),
             (Some(days), _) => format!("the {days} days after the data"),
             (None, Some((from, to))) => format!("{from} to {to}"),
@@ -157,11 +157,12 @@ impl ScenarioPanel {
     /// Which rows a sweep over them covers, as a curve's result line ends: "over the 7 days
     /// after the data", "for the audience chosen above".
     pub fn rows_words(&self) -> String {
-        match self.period_words() {
-            Some(period) if self.days_ahead().is_some() => format!("over {period}"),
-            Some(period) if self.row_filter().dates.is_some() => format!("over the dates {period}"),
+        let filter = self.row_filter();
+        match self.period_words(&filter) {
+            Some(period) if filter.days_after_data.is_some() => format!("over {period}"),
+            Some(period) if filter.dates.is_some() => format!("over the dates {period}"),
             Some(_) => "over every date in the data".to_owned(),
-            None if self.row_filter().audience.is_empty() => "for everyone".to_owned(),
+            None if filter.audience.is_empty() => "for everyone".to_owned(),
             None => "for the audience chosen above".to_owned(),
         }
     }
@@ -391,7 +392,7 @@ fn population_ui(ui: &mut egui::Ui, panel: &mut ScenarioPanel, schema: &Schema) 
         chosen.join("; ")
     };
     // The days after the data by their dates too: what the forecast below covers.
-    let period = panel.period_words().map(|words| {
+    let period = panel.period_words(&filter).map(|words| {
         match filter
             .days_after_data
             .and_then(|days| days_after_data(schema, days))

@@ -147,7 +147,6 @@ pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
         ChartKind::Curve(args) => {
             let (model, population) = args.target.load()?;
             let curve = args.query.sweep(&model, &population)?;
-            let observed = curve.observed_range;
             let note = footnote(&model.meta);
             let first_outcome = model
                 .meta
@@ -161,11 +160,11 @@ pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
                 OutcomeView::Lift
             };
             let chart = match args.show.clone().or(first_outcome).as_deref() {
-                Some("profit") => curve_money_chart(&curve, MoneyView::Profit, observed, note)
+                Some("profit") => curve_money_chart(&curve, MoneyView::Profit, note)
                     .ok_or_else(|| {
                         anyhow::anyhow!("--show profit needs costs: add --costs-from PLAN.json")
                     })?,
-                Some("roi") => curve_money_chart(&curve, MoneyView::Roi, observed, note)
+                Some("roi") => curve_money_chart(&curve, MoneyView::Roi, note)
                     .ok_or_else(|| {
                         anyhow::anyhow!(
                             "--show roi needs costs (add --costs-from PLAN.json) and a campaign \
@@ -173,7 +172,7 @@ pub fn run(args: &ChartArgs) -> anyhow::Result<ExitCode> {
                         )
                     })?,
                 Some(outcome) => {
-                    curve_outcome_chart(&curve, outcome, view, observed, note).ok_or_else(|| {
+                    curve_outcome_chart(&curve, outcome, view, note).ok_or_else(|| {
                         anyhow::anyhow!(
                             "--show {outcome}: the model has no such outcome; use one of {}, profit or roi",
                             model

@@ -113,15 +113,15 @@ impl OfferRanges {
                     None => found.push(format!("{what} never seen in the data ({})", shown(value))),
                 }
             };
-        let number = |v: f64| readable(v);
+        let number = &readable;
         let percent = |v: f64| format!("{}%", readable(v * 100.0));
         match offer {
             Offer::SpendThreshold {
                 threshold,
                 amount_off,
             } => {
-                check("a spend threshold", *threshold, self.threshold, &number);
-                check("an amount off", *amount_off, self.amount_off, &number);
+                check("a spend threshold", *threshold, self.threshold, number);
+                check("an amount off", *amount_off, self.amount_off, number);
                 if *threshold > 0.0 {
                     check(
                         "a coupon depth (amount off over threshold)",
@@ -131,9 +131,7 @@ impl OfferRanges {
                     );
                 }
             }
-            Offer::AmountOff { amount } => {
-                check("an amount off", *amount, self.amount_off, &number)
-            }
+            Offer::AmountOff { amount } => check("an amount off", *amount, self.amount_off, number),
             Offer::PriceRate { .. } | Offer::PercentOff { .. } => {
                 if let Some(rate) = offer.discount_rate() {
                     check("a discount", rate, self.rate_off, &percent);

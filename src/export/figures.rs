@@ -245,12 +245,12 @@ fn signed(value: f64) -> String {
     }
 }
 
-/// The range a curve's swept quantity took in the training data (the shaded band).
-pub use crate::scenario::curve::observed_range;
-
-fn curve_marks(plot: &mut XyPlot, curve: &Curve, observed: Option<(f64, f64)>) {
+/// The stretch the data covered (shaded) and the most profitable value (marked).
+fn curve_marks(plot: &mut XyPlot, curve: &Curve) {
     plot.zero_line = true;
-    plot.shaded_x = observed.map(|(min, max)| (min, max, "range seen in the data".into()));
+    plot.shaded_x = curve
+        .observed_range
+        .map(|(min, max)| (min, max, "range seen in the data".into()));
     if let Some(best) = curve.profit_maximising_value {
         plot.vlines.push((best, format!("most profitable: {best}")));
     }
@@ -282,7 +282,6 @@ pub fn curve_outcome_chart(
     curve: &Curve,
     outcome: &str,
     view: OutcomeView,
-    observed: Option<(f64, f64)>,
     footnote: String,
 ) -> Option<Chart> {
     let index = curve
@@ -329,7 +328,7 @@ pub fn curve_outcome_chart(
     let mut plot = XyPlot::new(curve.axis_name(), y_label);
     plot.series
         .push(Series::line(name, points).with_band("80% band", band));
-    curve_marks(&mut plot, curve, observed);
+    curve_marks(&mut plot, curve);
     Some(Chart {
         title,
         how_to_read: how_to_read.into(),
@@ -340,12 +339,7 @@ pub fn curve_outcome_chart(
 
 /// Incremental profit or ROI along the swept lever, with its 80% band; `None` for a curve
 /// drawn without costs, or an ROI curve whose campaign costs nothing.
-pub fn curve_money_chart(
-    curve: &Curve,
-    view: MoneyView,
-    observed: Option<(f64, f64)>,
-    footnote: String,
-) -> Option<Chart> {
+pub fn curve_money_chart(curve: &Curve, view: MoneyView, footnote: String) -> Option<Chart> {
     // Each priced point's value and band; for ROI, only where the campaign costs something.
     let priced: Vec<[f64; 4]> = curve
         .points
@@ -389,7 +383,7 @@ pub fn curve_money_chart(
     let mut plot = XyPlot::new(curve.axis_name(), y_label);
     plot.series
         .push(Series::line(y_label, points).with_band("80% band", band));
-    curve_marks(&mut plot, curve, observed);
+    curve_marks(&mut plot, curve);
     Some(Chart {
         title,
         how_to_read: how_to_read.into(),

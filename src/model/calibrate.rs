@@ -95,6 +95,9 @@ impl LeverShifts {
                 }
             }
         };
+        // Rows of one untested offer come in runs (a curve point sets it on every row): its
+        // place among the tested ones is found once per run.
+        let mut last_offer: Option<([f32; 2], Option<Between>)> = None;
         for (row, slot) in self.slots(encoded).into_iter().enumerate() {
             let value = self
                 .inputs
@@ -102,10 +105,17 @@ impl LeverShifts {
                 .and_then(|&input| encoded.inputs.get(row * encoded.width + input))
                 .copied()
                 .filter(|v| v.is_finite() && slot == 0 && !line.is_empty());
-            let between = match value {
-                Some(value) => Some(bracket(&line, value)),
-                None if slot == 0 => self.offer_bracket(encoded, row),
-                None => None,
+            let between = match (value, self.offer_values(encoded, row)) {
+                (Some(value), _) => Some(bracket(&line, value)),
+                (None, Some(offer)) if slot == 0 => match last_offer {
+                    Some((seen, between)) if seen == offer => between,
+                    _ => {
+                        let between = self.offer_bracket(offer);
+                        last_offer = Some((offer, between));
+                        between
+                    }
+                },
+                _ => None,
             };
             match between {
                 Some((low, high, weight)) => add(row, of(low), of(high), weight),
@@ -119,13 +129,8 @@ impl LeverShifts {
     /// interpolated along that line, the nearest end's beyond it, so that a curve over a
     /// coupon's amount does not jump at the amount tested. `None` when no tested offer shares
     /// either part.
-    fn offer_bracket(&self, encoded: &EncodedRows, row: usize) -> Option<(usize, usize, f32)> {
+    fn offer_bracket(&self, [threshold, amount_off]: [f32; 2]) -> Option<Between> {
         let parts = self.offer_parts?;
-        let at = |position: usize| {
-            let input = *self.inputs.get(position)?;
-            encoded.inputs.get(row * encoded.width + input).copied()
-        };
-        let (threshold, amount_off) = (at(parts.threshold)?, at(parts.amount_off)?);
         // The line through the arms holding `held` at position `fixed`, along `along`.
         let line_of = |fixed: usize, held: f32, along: usize| {
             let mut line: Vec<(f32, usize)> = self
@@ -148,6 +153,16 @@ impl LeverShifts {
         .map(|(line, value)| bracket(&line, value))
     }
 
+    /// An offer lever's encoded threshold and amount off on `row`; `None` for other levers.
+    fn offer_values(&self, encoded: &EncodedRows, row: usize) -> Option<[f32; 2]> {
+        let parts = self.offer_parts?;
+        let at = |position: usize| {
+            let input = *self.inputs.get(position)?;
+            encoded.inputs.get(row * encoded.width + input).copied()
+        };
+        Some([at(parts.threshold)?, at(parts.amount_off)?])
+    }
+
     /// The calibrated values of a one-input lever in ascending order, with their slots.
     fn line(&self) -> Vec<(f32, usize)> {
         let mut line: Vec<(f32, usize)> = self
@@ -161,9 +176,12 @@ impl LeverShifts {
     }
 }
 
+/// The slots of the calibrated values around a value, and the weight of the upper one.
+type Between = (usize, usize, f32);
+
 /// Where `value` lies on a line of calibrated values: the slots of the values around it and
 /// the weight of the upper one; beyond the line, the nearest end's slot alone.
-fn bracket(line: &[(f32, usize)], value: f32) -> (usize, usize, f32) {
+fn bracket(line: &[(f32, usize)], value: f32) -> Between {
     let above = line.partition_point(|(at, _)| *at < value);
     match (
         above.checked_sub(1).and_then(|i| line.get(i)),

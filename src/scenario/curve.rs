@@ -153,7 +153,8 @@ pub fn response_curve(
     fixed: &[LeverSetting],
     costs: Option<&CostSettings>,
 ) -> Result<Curve, CurveError> {
-    let axis = Axis::of(&model.meta.schema, lever, fixed)?;
+    let schema = &model.meta.schema;
+    let axis = Axis::of(schema, lever, fixed)?;
     if !(2..=201).contains(&steps) {
         return Err(CurveError::Steps);
     }
@@ -176,12 +177,10 @@ pub fn response_curve(
             settings
         })
         .collect();
-    let schema = &model.meta.schema;
     let forecasts = model.forecast_each_totals(population, &sweep)?;
     let mut points = Vec::with_capacity(steps);
     for ((value, settings), forecast) in values.into_iter().zip(&sweep).zip(forecasts) {
-        let money = costs
-            .map(|costs| point_money(&model.meta.schema, population, settings, &forecast, costs));
+        let money = costs.map(|costs| point_money(schema, population, settings, &forecast, costs));
         points.push(CurvePoint {
             value,
             observed: axis.observed(schema, value),
@@ -252,7 +251,6 @@ impl<'a> Axis<'a> {
                 column: column.to_owned(),
             });
         };
-        let column = &lever[..column.len()];
         match part {
             OFF_PART => Ok(Axis::CouponOff { column, threshold }),
             THRESHOLD_PART => Ok(Axis::CouponThreshold { column, amount_off }),
@@ -283,7 +281,7 @@ impl<'a> Axis<'a> {
     fn observed(&self, schema: &Schema, value: f64) -> bool {
         let within = |(min, max): (f64, f64)| value >= min - 1e-9 && value <= max + 1e-9;
         match self {
-            Axis::Number(lever) => observed_range(schema, lever).is_none_or(within),
+            Axis::Number(lever) => numeric_range(schema, lever).is_none_or(within),
             Axis::CouponOff { column, .. } | Axis::CouponThreshold { column, .. } => {
                 offers_seen(schema, column)
                     .is_none_or(|seen| seen.beyond(&parse_offer(&self.setting(value))).is_empty())
@@ -295,7 +293,7 @@ impl<'a> Axis<'a> {
     /// monotone in the swept part); `None` when the data did not say or covers none of it.
     fn observed_range(&self, schema: &Schema) -> Option<(f64, f64)> {
         let (low, high) = match self {
-            Axis::Number(lever) => return observed_range(schema, lever),
+            Axis::Number(lever) => return numeric_range(schema, lever),
             Axis::CouponOff { column, threshold } => {
                 let seen = offers_seen(schema, column)?;
                 let (off_low, off_high) = seen.amount_off?;
@@ -336,23 +334,12 @@ impl<'a> Axis<'a> {
     }
 }
 
-/// The range a curve's swept quantity took in the data: a numeric lever's, or the thresholds
-/// or amounts off of a coupon lever's offers (`COLUMN:threshold`, `COLUMN:off`); `None` when
-/// the data did not say (a model saved before offers' ranges were kept).
-pub fn observed_range(schema: &Schema, lever: &str) -> Option<(f64, f64)> {
-    if let Some(field) = schema.levers.iter().find(|l| l.column == lever) {
-        return match field.kind {
-            LeverKind::Numeric { min, max } => Some((min, max)),
-            _ => None,
-        };
-    }
-    let (column, part) = lever.rsplit_once(':')?;
-    let seen = offers_seen(schema, column)?;
-    match part {
-        OFF_PART => seen.amount_off,
-        THRESHOLD_PART => seen.threshold,
+/// The range a numeric lever took in the data.
+fn numeric_range(schema: &Schema, lever: &str) -> Option<(f64, f64)> {
+    schema.levers.iter().find_map(|l| match l.kind {
+        LeverKind::Numeric { min, max } if l.column == lever => Some((min, max)),
         _ => None,
-    }
+    })
 }
 
 /// The ranges an offer lever's coupons took in the data, when the model kept them.

@@ -14,7 +14,8 @@ use thiserror::Error;
 
 use super::costs::CostSettings;
 use crate::data::frame::{self, Values};
-use crate::data::schema::{LeverKind, Schema};
+use crate::data::notation::Offer;
+use crate::data::schema::{LeverField, LeverKind, Schema};
 use crate::data::{column, dates};
 use crate::files::{self, FileError};
 use crate::model::LeverSetting;
@@ -871,7 +872,7 @@ fn check_numeric_levers(schema: &Schema, plan: &Plan) -> Result<(), PlanError> {
 /// lever values outside the observed range (extrapolation), values never seen, and levers that
 /// never varied (their effect was not learnt).
 pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
-    use crate::data::notation::{Offer, parse_offer};
+    use crate::data::notation::parse_offer;
     let mut warnings = Vec::new();
     if plan.costs.cost_per_exposure > 0.0 && !counts_messages(schema) {
         warnings.push(format!(
@@ -945,11 +946,7 @@ pub fn plan_warnings(schema: &Schema, plan: &Plan) -> Vec<String> {
 
 /// An offer beyond the thresholds, amounts or discounts its lever took in the data, in words
 /// (nothing for models saved before the ranges were kept).
-pub fn offer_extrapolation(
-    lever: &crate::data::schema::LeverField,
-    value: &str,
-    offer: &crate::data::notation::Offer,
-) -> Option<String> {
+pub fn offer_extrapolation(lever: &LeverField, value: &str, offer: &Offer) -> Option<String> {
     let beyond = lever.offers_seen.as_ref()?.beyond(offer);
     (!beyond.is_empty()).then(|| {
         format!(
