@@ -11,13 +11,16 @@ use thiserror::Error;
 /// Why a saved file could not be written or read back.
 #[derive(Debug, Error)]
 pub enum FileError {
-    #[error("{path}: cannot {action} ({source}).")]
+    /// The reason is in the message, not a source: printed with its chain (`{:#}`), a
+    /// source would say it twice.
+    #[error("{path}: cannot {action}: {reason}.")]
     Io {
         path: String,
         action: &'static str,
-        #[source]
-        source: std::io::Error,
+        reason: String,
     },
+    #[error("{path}: no such {what} file. Check the path.")]
+    NotFound { path: String, what: &'static str },
     #[error("{path}: is not a valid {what} file: {message}")]
     Invalid {
         path: String,
@@ -35,13 +38,22 @@ pub enum FileError {
     },
 }
 
+/// What went wrong with a file, in words: the system's text without its "(os error N)".
+pub fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_owned(),
+        None => text,
+    }
+}
+
 /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
 /// `path`: readers see the old file or the new one, never a mix.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let io_error = |action, source| FileError::Io {
+    let io_error = |action, error: std::io::Error| FileError::Io {
         path: path.display().to_string(),
         action,
-        source,
+        reason: io_reason(&error),
     };
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -97,10 +109,16 @@ pub fn load_json_versions<T: DeserializeOwned>(
 ) -> Result<T, FileError> {
     let expected_version = *readable.end();
     let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| FileError::Io {
-        path: display.clone(),
-        action: "read",
-        source,
+    let bytes = std::fs::read(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => FileError::NotFound {
+            path: display.clone(),
+            what,
+        },
+        _ => FileError::Io {
+            path: display.clone(),
+            action: "read",
+            reason: io_reason(&error),
+        },
     })?;
     let invalid = |message: String| FileError::Invalid {
         path: display.clone(),
@@ -127,6 +145,20 @@ pub fn load_json_versions<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_file_is_named_once_without_the_system_code() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("plan.json");
+        let error = load_versioned_json::<serde_json::Value>(&path, "plan", 1).unwrap_err();
+        let printed = format!("{:#}", anyhow::Error::from(error));
+        assert_eq!(
+            printed,
+            format!("{}: no such plan file. Check the path.", path.display())
+        );
+        let error = std::io::Error::from_raw_os_error(13);
+        assert_eq!(io_reason(&error), "Permission denied");
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary() {

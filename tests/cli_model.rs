@@ -85,10 +85,20 @@ fn train_then_forecast_with_a_lever_setting() {
 #[test]
 fn forecast_of_a_missing_model_folder_is_a_clear_error() {
     let folder = tempfile::tempdir().unwrap();
-    let output = liftcast(&["forecast", folder.path().join("none").to_str().unwrap()]);
+    let missing = folder.path().join("none");
+    let output = liftcast(&["forecast", missing.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
     assert!(
-        stderr(&output).contains("model.json"),
+        said.contains("none: no such folder. Give a model folder written by `liftcast train`"),
+        "{said}"
+    );
+    // Said once, in words: not the system's "(os error 2)" twice over.
+    assert!(!said.contains("os error"), "{said}");
+    // A folder that holds no model says so.
+    let output = liftcast(&["forecast", folder.path().to_str().unwrap()]);
+    assert!(
+        stderr(&output).contains("is not a model folder: it has no model.json"),
         "{}",
         stderr(&output)
     );

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use liftcast::data::column;
 use liftcast::model::LeverSetting;
+use liftcast::scenario::optimise::{GridOption, OptimiseRequest, optimise};
 use liftcast::scenario::plan::{
     AudienceFilter, Plan, PlanError, SegmentLevers, plan_rows, plan_warnings,
 };
@@ -999,6 +1000,43 @@ fn unit_data_counts_one_message_per_customer_reached() {
     plan.segment_levers.clear();
     let forecast = evaluate_plan(&model, frame, &plan).unwrap();
     assert_eq!(forecast.money.point.exposure_cost, 0.0);
+
+    // Customers missing the unit's value belong to no unit a plan could name: the optimiser
+    // leaves them at no campaign rather than choose for a "(missing)" channel no plan reaches.
+    let blanked: Vec<Option<String>> = channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i % 7 == 0 { None } else { c.clone() })
+        .collect();
+    let mut history = frame.clone();
+    history
+        .with_column(polars::prelude::Column::new("channel_acq".into(), blanked))
+        .unwrap();
+    let request = OptimiseRequest {
+        base: plan.clone(),
+        units: vec!["channel_acq".into()],
+        options: vec![GridOption {
+            name: "coupon".into(),
+            levers: vec![LeverSetting {
+                lever: "test_coupon".into(),
+                value: "coupon".into(),
+            }],
+        }],
+        budget: None,
+        objective: "profit".into(),
+        max_discount_pct: None,
+        capacities: Vec::new(),
+    };
+    let result = optimise(&model, &history, &request).expect("rows without a channel are skipped");
+    assert!(!result.allocations.is_empty());
+    assert!(
+        result
+            .allocations
+            .iter()
+            .all(|a| a.unit.iter().all(|d| d.value != "(missing)")),
+        "{:?}",
+        result.allocations
+    );
 }
 
 /// Time data rows are aggregates: without an exposure column a plan's messages cannot be

@@ -259,6 +259,115 @@ fn absurd_numbers_are_errors() {
     let problem = find(&inspection, ProblemCode::AbsurdNumber);
     assert!(problem.is_error());
     assert!(problem.row.is_some());
+    // Written as people write it, and counted in the singular when there is one.
+    assert!(
+        problem
+            .message
+            .starts_with("1e300 is not a plausible value")
+            && problem.message.contains("(1 such value)")
+            && problem.message.ends_with("fix or remove it"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn time_data_with_too_few_dates_is_an_error_before_training() {
+    // 60 rows on two dates: one would be held out and none left to train and stop on.
+    let mut two_dates = String::from("date,segment,discount_pct,sends,orders,revenue\n");
+    for (i, line) in campaign_csv(60).lines().skip(1).enumerate() {
+        let rest = line
+            .split_once(',')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        two_dates.push_str(&format!("2024-01-0{},{rest}\n", 1 + i % 2));
+    }
+    let inspection = inspect(&two_dates, RoleOverrides::default());
+    let problem = find(&inspection, ProblemCode::TooFewDates);
+    assert!(problem.is_error());
+    assert_eq!(problem.column.as_deref(), Some("date"));
+    assert!(
+        problem
+            .message
+            .contains("only 2 dates (2024-01-01 to 2024-01-02)")
+            && problem.message.contains("at least 3"),
+        "{}",
+        problem.message
+    );
+    // Three dates are enough.
+    let three = two_dates.replacen("2024-01-01,", "2024-01-03,", 1);
+    let inspection = inspect(&three, RoleOverrides::default());
+    assert!(
+        !inspection
+            .validation
+            .problems
+            .iter()
+            .any(|p| p.code == ProblemCode::TooFewDates)
+    );
+}
+
+#[test]
+fn a_lever_named_but_never_varied_is_detected_as_a_lever_and_warned_of() {
+    let csv = campaign_csv(60).replace(",10,", ",0,");
+    let inspection = inspect(&csv, RoleOverrides::default());
+    assert!(
+        matches!(
+            inspection.mapping.role_of("discount_pct"),
+            Some(Role::Lever { .. })
+        ),
+        "{:?}",
+        inspection.mapping.role_of("discount_pct")
+    );
+    let problem = find(&inspection, ProblemCode::LeverNeverVaries);
+    assert_eq!(problem.column.as_deref(), Some("discount_pct"));
+}
+
+#[test]
+fn no_lever_is_a_warning_that_says_what_is_lost() {
+    let inspection = inspect(
+        &campaign_csv(60),
+        RoleOverrides {
+            ignore: vec!["discount_pct".into()],
+            ..Default::default()
+        },
+    );
+    let problem = find(&inspection, ProblemCode::NoLever);
+    assert_eq!(problem.severity, Severity::Warning);
+    assert!(
+        problem.message.contains("not what a campaign changes"),
+        "{}",
+        problem.message
+    );
+    assert!(inspection.validation.is_usable());
+}
+
+#[test]
+fn a_coupon_taking_off_more_than_its_threshold_is_flagged_as_reversed() {
+    let mut csv = String::from("segment,coupon,orders\n");
+    for row in 0..60 {
+        let coupon = ["none", "150:20", "20:150", "300:50"][row % 4];
+        csv.push_str(&format!("{},{coupon},{}\n", ["a", "b"][row % 2], row % 5));
+    }
+    let inspection = inspect(&csv, RoleOverrides::default());
+    let problem = find(&inspection, ProblemCode::ImplausibleOffer);
+    assert_eq!(problem.severity, Severity::Warning);
+    assert!(
+        problem
+            .message
+            .starts_with("'20:150' takes off at least what must be spent (1 such coupon)"),
+        "{}",
+        problem.message
+    );
+    // The plausible coupons alone raise nothing.
+    let plausible = csv.replace("20:150", "200:30");
+    let inspection = inspect(&plausible, RoleOverrides::default());
+    assert!(
+        !inspection
+            .validation
+            .problems
+            .iter()
+            .any(|p| p.code == ProblemCode::ImplausibleOffer)
+    );
 }
 
 #[test]

@@ -74,17 +74,21 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let budget = result
-        .budget
-        .map(|b| grouped(b, 2))
-        .unwrap_or_else(|| "unlimited".into());
-    println!(
-        "maximising {} with a budget of {budget}: expected {}, cost {}, profit {}",
-        result.objective,
-        grouped(result.total_objective, 2),
-        grouped(result.total_cost, 2),
-        grouped(result.total_profit, 2)
-    );
+    let budget = match result.budget {
+        Some(budget) => format!("within a budget of {}", grouped(budget, 2)),
+        None => "with no budget limit".into(),
+    };
+    let cost = grouped(result.total_cost, 2);
+    let profit = grouped(result.total_profit, 2);
+    if result.objective == "profit" {
+        println!("maximising profit {budget}: profit {profit} for a cost of {cost}");
+    } else {
+        println!(
+            "maximising the lift in {} {budget}: lift {}, cost {cost}, profit {profit}",
+            result.objective,
+            grouped(result.total_objective, 2),
+        );
+    }
     if let Some(shortfall) = result.budget_shortfall() {
         println!("{}", shortfall.describe());
     }

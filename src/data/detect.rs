@@ -264,18 +264,23 @@ fn detect_one(profile: &ColumnProfile) -> Detection {
             format!("few values, one of them a control ('{control}')"),
         );
     }
-    if has_word(name, &LEVER_WORDS) && profile.distinct > 1 {
+    if has_word(name, &LEVER_WORDS) && profile.distinct > 0 {
         let baseline = if profile.numeric {
             Some(numeric_baseline(profile))
         } else {
             None
         };
-        return detection(
-            profile,
-            Role::Lever { baseline },
-            0.7,
-            "the name says it is set by the planner",
-        );
+        // A lever that never varied stays a lever: validation then says its effect cannot
+        // be learnt, which is what the planner needs to hear.
+        let (confidence, why) = if profile.distinct > 1 {
+            (0.7, "the name says it is set by the planner")
+        } else {
+            (
+                0.6,
+                "the name says it is set by the planner, though it never varies here",
+            )
+        };
+        return detection(profile, Role::Lever { baseline }, confidence, why);
     }
     if profile.numeric && has_word(name, &EXPOSURE_WORDS) && profile.negatives == 0 {
         return detection(

@@ -40,10 +40,16 @@ pub enum ProblemCode {
     BaselineNotInData,
     /// Too few rows to train and hold out.
     TooFewRows,
+    /// Too few distinct dates to hold the latest out and stop training early on the ones before.
+    TooFewDates,
     /// A column with a different value on (nearly) every row mapped as a feature.
     IdLike,
     /// No outcome column: nothing to forecast.
     NoOutcome,
+    /// No lever column: outcomes can be forecast, but no campaign's lift.
+    NoLever,
+    /// A 满减 coupon whose amount off is at least its spend threshold: likely written off:threshold.
+    ImplausibleOffer,
     /// More than one time column, or more than one exposure column.
     DuplicateRole,
     /// Infinite or absurdly large numbers.

@@ -14,11 +14,14 @@ use crate::data::problem::{Problem, ProblemCode};
 use crate::data::profile::ColumnProfile;
 use crate::data::roles::{OutcomeKind, Role, RoleKind, RoleMapping};
 use crate::data::schema::{LeverField, LeverKind, OfferRanges, OutcomeField, Schema, TimeField};
+use crate::numbers::counted;
 
 /// Fewer rows than this cannot be trained and held out.
 pub const MIN_ROWS: usize = 20;
 /// Fewer rows than this train, but the forecast will be rough.
 pub const FEW_ROWS: usize = 200;
+/// Fewest distinct dates time data trains on: one held out, one to stop early, one to learn.
+pub const MIN_DATES: usize = 3;
 
 /// The result of validation: a schema when nothing stops the flow, and every problem found.
 #[derive(Clone, Debug, Serialize)]
@@ -217,6 +220,24 @@ impl Checker<'_> {
         let first = *parsed.iter().min()?;
         let last = *parsed.iter().max()?;
         let distinct_dates = parsed.iter().collect::<HashSet<_>>().len();
+        if distinct_dates < MIN_DATES {
+            let dates = if first == last {
+                format!("1 date ({first})")
+            } else {
+                format!("{distinct_dates} dates ({first} to {last})")
+            };
+            self.error(
+                ProblemCode::TooFewDates,
+                Some(column),
+                None,
+                format!(
+                    "has only {dates}; a forecast over time needs at least {MIN_DATES}: the \
+                     latest are held out to judge the model and the ones before them stop its \
+                     training. Add more days, or map this column as ignore to treat the rows \
+                     as customers without dates"
+                ),
+            );
+        }
         Some(TimeField {
             column: column.to_owned(),
             format,
@@ -350,6 +371,17 @@ impl Checker<'_> {
             };
             fields.extend(field);
         }
+        if fields.is_empty() && !self.table.frame.get_column_names().is_empty() {
+            self.warn(
+                ProblemCode::NoLever,
+                None,
+                None,
+                "no column is mapped as a lever, so the model can forecast the outcomes but not \
+                 what a campaign changes; map the columns the planner sets (discount, coupon, \
+                 channel or test arm) as levers"
+                    .into(),
+            );
+        }
         fields
     }
 
@@ -387,12 +419,16 @@ impl Checker<'_> {
             );
         }
         // Each distinct text read once: a column of 100,000 coupons holds a few dozen offers.
-        let offers: Vec<Offer> = column::texts(&self.table.frame, column)
+        let texts: Vec<String> = column::texts(&self.table.frame, column)
             .map(|texts| {
                 let distinct: HashSet<String> = texts.into_iter().flatten().collect();
-                distinct.iter().map(|text| parse_offer(text)).collect()
+                let mut distinct: Vec<String> = distinct.into_iter().collect();
+                distinct.sort();
+                distinct
             })
             .unwrap_or_default();
+        let offers: Vec<Offer> = texts.iter().map(|text| parse_offer(text)).collect();
+        self.check_offers_plausible(column, &texts, &offers);
         Some(LeverField {
             column: column.to_owned(),
             kind: LeverKind::Offer,
@@ -400,6 +436,34 @@ impl Checker<'_> {
             varies,
             offers_seen: Some(OfferRanges::of(&offers)),
         })
+    }
+
+    /// A 满减 coupon taking off at least what must be spent (`20:150`) is almost surely written
+    /// the other way round: Liftcast reads `THRESHOLD:OFF`, so 满150减20 is `150:20`.
+    fn check_offers_plausible(&mut self, column: &str, texts: &[String], offers: &[Offer]) {
+        let reversed: Vec<&str> = texts
+            .iter()
+            .zip(offers)
+            .filter(|(_, offer)| {
+                matches!(offer, Offer::SpendThreshold { threshold, amount_off }
+                    if *threshold > 0.0 && amount_off >= threshold)
+            })
+            .map(|(text, _)| text.as_str())
+            .collect();
+        let Some(first) = reversed.first() else {
+            return;
+        };
+        self.warn(
+            ProblemCode::ImplausibleOffer,
+            Some(column),
+            None,
+            format!(
+                "'{first}' takes off at least what must be spent ({}); coupons are read as \
+                 THRESHOLD:OFF (满150减20 is 150:20). If the file writes them the other way \
+                 round, swap the numbers before training",
+                counted(reversed.len(), "such coupon")
+            ),
+        );
     }
 
     fn numeric_lever(
@@ -608,8 +672,10 @@ impl Checker<'_> {
                 Some(column),
                 Some(row),
                 format!(
-                    "{value} is not a plausible value for {role} ({absurd} such values); fix or \
-                     remove them"
+                    "{} is not a plausible value for {role} ({}); fix or remove {}",
+                    absurd_in_words(value),
+                    counted(absurd, "such value"),
+                    if absurd == 1 { "it" } else { "them" }
                 ),
             );
         }
@@ -619,8 +685,9 @@ impl Checker<'_> {
                 Some(column),
                 Some(row),
                 format!(
-                    "{value} is negative ({negatives} negative values), but {role} cannot be; \
-                     remove returns or corrections, or map another column"
+                    "{value} is negative ({}), but {role} cannot be; remove returns or \
+                     corrections, or map another column",
+                    counted(negatives, "negative value")
                 ),
             );
         }
@@ -640,5 +707,14 @@ impl Checker<'_> {
                 ),
             );
         }
+    }
+}
+
+/// An absurd number as people write it: `1e300`, not three hundred digits.
+fn absurd_in_words(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:e}")
+    } else {
+        value.to_string()
     }
 }

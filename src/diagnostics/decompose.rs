@@ -17,7 +17,7 @@ pub const MAX_CHANGED_LEVERS: usize = 8;
 /// Why a decomposition could not be made.
 #[derive(Debug, Error)]
 pub enum DecomposeError {
-    #[error("'{0}' is not a lever of the model; its levers are: {1}")]
+    #[error("'{0}' is not a lever of the model; {1}")]
     UnknownLever(String, String),
     #[error(
         "{0} levers change; the exact decomposition takes at most {MAX_CHANGED_LEVERS} (fix some at the reference value)"
@@ -70,11 +70,9 @@ pub fn decompose_lift(
 ) -> Result<Decomposition, DecomposeError> {
     let levers = &model.meta.schema.levers;
     let names = || {
-        levers
-            .iter()
-            .map(|l| l.column.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        crate::model::encode::levers_in_words(
+            &levers.iter().map(|l| l.column.as_str()).collect::<Vec<_>>(),
+        )
     };
     for setting in reference.iter().chain(scenario) {
         if !levers.iter().any(|l| l.column == setting.lever) {

@@ -33,7 +33,7 @@ pub const MAX_LEVELS: usize = 200;
 pub enum EncodeError {
     #[error("column '{column}' is missing from the data")]
     MissingColumn { column: String },
-    #[error("lever '{lever}' is not in the model; its levers are: {known}")]
+    #[error("lever '{lever}' is not in the model; {known}")]
     UnknownLever { lever: String, known: String },
     #[error("lever '{lever}' is numeric but '{value}' is not a number")]
     NotANumber { lever: String, value: String },
@@ -588,7 +588,7 @@ impl Encoder {
             if !known.contains(&setting.lever) {
                 return Err(EncodeError::UnknownLever {
                     lever: setting.lever.clone(),
-                    known: known.join(", "),
+                    known: levers_in_words(&known),
                 });
             }
         }
@@ -979,12 +979,35 @@ fn read_texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Enco
     })
 }
 
+/// The model's levers for a message that names one it lacks: "its levers are: a, b", or
+/// that it has none.
+pub fn levers_in_words<S: AsRef<str>>(levers: &[S]) -> String {
+    if levers.is_empty() {
+        "the model has no levers: none was mapped when it was trained".into()
+    } else {
+        let names: Vec<&str> = levers.iter().map(AsRef::as_ref).collect();
+        format!("its levers are: {}", names.join(", "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_model_without_levers_says_so_instead_of_an_empty_list() {
+        assert_eq!(
+            levers_in_words(&["coupon", "channel"]),
+            "its levers are: coupon, channel"
+        );
+        assert_eq!(
+            levers_in_words::<&str>(&[]),
+            "the model has no levers: none was mapped when it was trained"
+        );
     }
 
     #[test]

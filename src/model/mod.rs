@@ -81,6 +81,10 @@ pub enum ModelError {
     },
     #[error("there are no training rows; the data needs more rows before the holdout")]
     NoTrainingRows,
+    #[error(
+        "{path}: {what}. Give a model folder written by `liftcast train` or saved with a project."
+    )]
+    NotAModel { path: String, what: &'static str },
     #[error("{0}")]
     Device(String),
     #[error(
@@ -808,7 +812,7 @@ impl ForecastModel {
         std::fs::create_dir_all(folder).map_err(|e| FileError::Io {
             path: folder.display().to_string(),
             action: "create the model folder",
-            source: e,
+            reason: files::io_reason(&e),
         })?;
         if let Some(family) = &self.trees {
             let file = TreesFileRef {
@@ -841,6 +845,18 @@ impl ForecastModel {
 
     /// Loads a model folder on the chosen device.
     pub fn load(folder: &Path, choice: DeviceChoice) -> Result<Self, ModelError> {
+        if !folder.join(META_FILE).is_file() {
+            return Err(ModelError::NotAModel {
+                path: folder.display().to_string(),
+                what: if folder.is_dir() {
+                    "is not a model folder: it has no model.json"
+                } else if folder.exists() {
+                    "is a file, not a model folder"
+                } else {
+                    "no such folder"
+                },
+            });
+        }
         let meta: ModelMeta = files::load_json_versions(
             &folder.join(META_FILE),
             "model",

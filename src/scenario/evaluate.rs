@@ -256,12 +256,14 @@ pub fn evaluate_plan(
 }
 
 /// An arm of a plan that could not be forecast.
+///
+/// The arm's error is in the message, not a source: printed with its chain (`{:#}`), a source
+/// would say it twice.
 #[derive(Debug, Error)]
-#[error("arm '{arm}': {source}")]
+#[error("arm '{arm}': {error}")]
 pub struct ArmError {
     pub arm: String,
-    #[source]
-    pub source: EvaluateError,
+    pub error: EvaluateError,
 }
 
 /// Forecasts each arm of `base`: named lever settings replacing its levers of the same name
@@ -274,9 +276,9 @@ pub fn evaluate_arms(
 ) -> Result<Vec<PlanForecast>, ArmError> {
     arms.iter()
         .map(|(name, settings)| {
-            evaluate_plan(model, history, &base.arm(name, settings)).map_err(|source| ArmError {
+            evaluate_plan(model, history, &base.arm(name, settings)).map_err(|error| ArmError {
                 arm: name.clone(),
-                source,
+                error,
             })
         })
         .collect()
@@ -458,4 +460,27 @@ fn breakdown(
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_arm_error_says_its_cause_once_when_printed_with_its_chain() {
+        let error = anyhow::Error::from(ArmError {
+            arm: "a".into(),
+            error: EvaluateError::Plan(PlanError::SegmentReachesNoOne {
+                column: "segment".into(),
+                value: "a".into(),
+                why: "the data has no such segment".into(),
+            }),
+        });
+        let printed = format!("{error:#}");
+        assert_eq!(
+            printed,
+            "arm 'a': the plan's levers for segment = a reach no rows: the data has no such \
+             segment"
+        );
+    }
 }

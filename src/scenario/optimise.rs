@@ -703,19 +703,26 @@ fn unit_outcomes(
     }
     let mut sums: BTreeMap<Vec<DimensionValue>, Sums> = BTreeMap::new();
     for (r, offer) in offers.iter().enumerate() {
-        let unit: Vec<DimensionValue> = request
+        // A row missing a unit's value belongs to no unit a plan could name: it stays at no
+        // campaign, as the plan's segment levers leave it.
+        let Some(unit) = request
             .units
             .iter()
             .zip(&keys)
-            .map(|(c, values)| DimensionValue {
-                column: c.clone(),
-                value: values
+            .map(|(c, values)| {
+                values
                     .get(r)
                     .cloned()
                     .flatten()
-                    .unwrap_or_else(|| "(missing)".into()),
+                    .map(|value| DimensionValue {
+                        column: c.clone(),
+                        value,
+                    })
             })
-            .collect();
+            .collect::<Option<Vec<DimensionValue>>>()
+        else {
+            continue;
+        };
         let row = PlanQuantities {
             exposure: messages[r],
             orders: mean(&detailed.scenario, r, orders),

@@ -97,12 +97,8 @@ pub enum ImportError {
         "{path}: is a folder, not a data file. Give the path of a CSV, TSV, Parquet, JSON Lines or XLSX file."
     )]
     IsDirectory { path: String },
-    #[error("{path}: cannot be read ({source}).")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: cannot be read: {reason}.")]
+    Io { path: String, reason: String },
     #[error("{path}: the file is empty. Export the data again.")]
     Empty { path: String },
     #[error(
@@ -151,15 +147,15 @@ pub fn load(path: &Path, options: &ImportOptions) -> Result<Table, ImportError> 
         },
         _ => ImportError::Io {
             path: display.clone(),
-            source,
+            reason: crate::files::io_reason(&source),
         },
     })?;
     if metadata.is_dir() {
         return Err(ImportError::IsDirectory { path: display });
     }
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+    let bytes = std::fs::read(path).map_err(|error| ImportError::Io {
         path: display.clone(),
-        source,
+        reason: crate::files::io_reason(&error),
     })?;
     load_bytes(path, &bytes, options)
 }
