@@ -130,8 +130,19 @@ fn save_and_load_give_identical_forecasts() {
     let folder = tempfile::tempdir().unwrap();
     model.save(folder.path()).unwrap();
 
-    // A damaged folder says what is wrong.
-    std::fs::remove_file(folder.path().join("weights_0.bpk")).unwrap();
+    // A damaged folder says what is wrong: weights cut short, then missing.
+    let weights = folder.path().join("weights_0.bpk");
+    let whole = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &whole[..whole.len() / 2]).unwrap();
+    let error = ForecastModel::load(folder.path(), DeviceChoice::Cpu)
+        .err()
+        .unwrap();
+    assert!(
+        error.to_string().contains("the file is damaged")
+            && error.to_string().contains("train the model again"),
+        "{error}"
+    );
+    std::fs::remove_file(&weights).unwrap();
     let error = ForecastModel::load(folder.path(), DeviceChoice::Cpu)
         .err()
         .unwrap();

@@ -835,7 +835,7 @@ impl ForecastModel {
             };
             net.clone()
                 .save_file(&temporary)
-                .map_err(|e| weights_error(format!("{e:?}")))?;
+                .map_err(|e| weights_error(e.to_string()))?;
             std::fs::rename(&temporary, &weights).map_err(|e| weights_error(e.to_string()))?;
         }
         // The description goes last: a folder with model.json always has its weights.
@@ -892,9 +892,12 @@ impl ForecastModel {
                 ));
             }
             let skeleton = EnsembleNet::new(&meta.shape, &[], 0, &device);
-            let net = skeleton
-                .try_load_file(&weights)
-                .map_err(|e| weights_error(format!("{e:?}")))?;
+            let net = skeleton.try_load_file(&weights).map_err(|e| {
+                weights_error(format!(
+                    "the file is damaged or belongs to another model ({e}); train the model \
+                     again"
+                ))
+            })?;
             nets.push(net);
         }
         Ok(Self {
