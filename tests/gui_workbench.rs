@@ -822,8 +822,23 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     .unwrap();
     assert_eq!(shown.outcomes, core.outcomes);
     assert_eq!(shown.money, core.money);
-    let profit = liftcast::numbers::grouped(core.money.point.incremental_profit, 2);
+    // Money amounts take the decimals the largest of them warrants, signed where a change.
+    let point = &core.money.point;
+    let places = liftcast::numbers::decimals_for(
+        point
+            .incremental_revenue
+            .abs()
+            .max(point.campaign_cost.abs())
+            .max(point.incremental_profit.abs()),
+    );
+    let profit = liftcast::numbers::signed(point.incremental_profit, places);
     harness.get_by_label(&profit);
+    let band = &core.money.incremental_profit_80;
+    harness.get_by_label(&format!(
+        "{} to {}",
+        liftcast::numbers::signed(band.low, places),
+        liftcast::numbers::signed(band.high, places)
+    ));
     let orders = core.outcome("orders").unwrap();
     harness.get_by_label(&format!("{:+.1}%", orders.lift_pct));
     // The lift day by day, unfolded: each of the plan's 7 days with the core's lift.

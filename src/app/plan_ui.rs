@@ -23,7 +23,7 @@ use crate::scenario::bandit::Suggestion;
 use crate::scenario::compare::Comparison;
 use crate::scenario::costs::CostSettings;
 use crate::scenario::draws::Interval;
-use crate::scenario::evaluate::{Breakdown, PlanForecast};
+use crate::scenario::evaluate::{Breakdown, MoneyOutlook, PlanForecast};
 use crate::scenario::plan::{
     AudienceFilter, CarryRule, PLAN_FORMAT_VERSION, Plan, SCENARIO_PLAN_DAYS, SegmentLevers,
     days_after_data,
@@ -514,63 +514,104 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
                 ui.end_row();
             }
         });
-    let money = &result.money;
-    let point = &money.point;
-    egui::Grid::new("plan-money")
-        .striped(true)
-        .spacing([14.0, 4.0])
-        .show(ui, |ui| {
-            // Each line: its name, its amount, and its 95% interval in words where it has one.
-            let mut line = |name: &str, value: f64, interval: Option<String>| {
-                ui.label(name);
-                ui.label(grouped(value, 2));
-                ui.label(interval.map(|i| format!("95% {i}")).unwrap_or_default());
-                ui.end_row();
-            };
-            line(
-                "incremental revenue",
-                point.incremental_revenue,
-                Some(range(&money.incremental_revenue_95, 2)),
-            );
-            line(
-                "incremental margin",
-                point.incremental_margin,
-                Some(range(&money.incremental_margin_95, 2)),
-            );
-            line("fixed cost", point.fixed_cost, None);
-            line("message cost", point.exposure_cost, None);
-            line("discount given away", point.discount_value, None);
-            // A cost is an amount, not a change: no signs.
-            let cost = &money.campaign_cost_95;
-            line(
-                "campaign cost",
-                point.campaign_cost,
-                Some(format!(
-                    "{} to {}",
-                    grouped(cost.low, 2),
-                    grouped(cost.high, 2)
-                )),
-            );
-            line(
-                "incremental profit",
-                point.incremental_profit,
-                Some(range(&money.incremental_profit_95, 2)),
-            );
-        });
-    ui.strong(format!(
-        "ROI {}; probability of a profit {:.0}%",
-        match (point.roi, &money.roi_80) {
-            (Some(roi), Some(band)) =>
-                format!("{roi:.2} (80% {:.2} to {:.2})", band.low, band.high),
-            (Some(roi), None) => format!("{roi:.2}"),
-            (None, _) => "n/a (the campaign costs nothing)".into(),
-        },
-        money.probability_profit_positive * 100.0
-    ));
+    money_ui(ui, &result.money);
     for warning in &result.warnings {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
     }
     breakdown_ui(ui, "Lift by segment", &result.by_segment, result, |_| {});
+}
+
+/// The money of a plan: each amount with its 80% and 95% intervals where the draws give one,
+/// every amount with the decimals the largest warrants, then the ROI and the chance of a profit.
+fn money_ui(ui: &mut egui::Ui, money: &MoneyOutlook) {
+    let point = &money.point;
+    let places = decimals_for(
+        [
+            point.incremental_revenue,
+            point.campaign_cost,
+            point.incremental_profit,
+        ]
+        .into_iter()
+        .map(f64::abs)
+        .fold(0.0, f64::max),
+    );
+    // A change is signed; a cost is an amount, so it is not.
+    let change = |i: &Interval| range(i, places);
+    let amount =
+        |i: &Interval| format!("{} to {}", grouped(i.low, places), grouped(i.high, places));
+    egui::Grid::new("plan-money")
+        .striped(true)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            for header in ["money", "expected", "80%", "95%"] {
+                ui.strong(header);
+            }
+            ui.end_row();
+            let mut line = |name: &str, value: String, bands: Option<(String, String)>| {
+                ui.label(name);
+                ui.label(value);
+                let (band_80, band_95) = bands.unwrap_or_default();
+                ui.label(band_80);
+                ui.label(band_95);
+                ui.end_row();
+            };
+            line(
+                "incremental revenue",
+                signed(point.incremental_revenue, places),
+                Some((
+                    change(&money.incremental_revenue_80),
+                    change(&money.incremental_revenue_95),
+                )),
+            );
+            line(
+                "incremental margin",
+                signed(point.incremental_margin, places),
+                Some((
+                    change(&money.incremental_margin_80),
+                    change(&money.incremental_margin_95),
+                )),
+            );
+            line("fixed cost", grouped(point.fixed_cost, places), None);
+            line("message cost", grouped(point.exposure_cost, places), None);
+            line(
+                "discount given away",
+                grouped(point.discount_value, places),
+                None,
+            );
+            line(
+                "campaign cost",
+                grouped(point.campaign_cost, places),
+                Some((
+                    amount(&money.campaign_cost_80),
+                    amount(&money.campaign_cost_95),
+                )),
+            );
+            line(
+                "incremental profit",
+                signed(point.incremental_profit, places),
+                Some((
+                    change(&money.incremental_profit_80),
+                    change(&money.incremental_profit_95),
+                )),
+            );
+            let ratio = |i: &Interval| format!("{:.2} to {:.2}", i.low, i.high);
+            match point.roi {
+                Some(roi) => line(
+                    "ROI (profit / cost)",
+                    format!("{roi:.2}"),
+                    money
+                        .roi_80
+                        .as_ref()
+                        .zip(money.roi_95.as_ref())
+                        .map(|(r80, r95)| (ratio(r80), ratio(r95))),
+                ),
+                None => line("ROI", "n/a (the campaign costs nothing)".into(), None),
+            }
+        });
+    ui.strong(format!(
+        "Probability of a profit: {:.0}%",
+        money.probability_profit_positive * 100.0
+    ));
 }
 
 /// A plan's lift per group (segment or day), each outcome's lift and lift %, folded away at

@@ -51,7 +51,9 @@ pub struct MoneyOutlook {
     pub point: Money,
     pub incremental_revenue_80: Interval,
     pub incremental_revenue_95: Interval,
+    pub incremental_margin_80: Interval,
     pub incremental_margin_95: Interval,
+    pub campaign_cost_80: Interval,
     pub campaign_cost_95: Interval,
     pub incremental_profit_80: Interval,
     pub incremental_profit_95: Interval,
@@ -347,6 +349,7 @@ fn plan_money(
     let revenue_draws = pick(|m| m.incremental_revenue);
     let profit_draws = pick(|m| m.incremental_profit);
     let cost_draws = pick(|m| m.campaign_cost);
+    let margin_draws = pick(|m| m.incremental_margin);
     let roi_draws: Vec<f64> = member_money.iter().filter_map(|m| m.roi).collect();
     let roi =
         |level| (roi_draws.len() == member_money.len()).then(|| draws::interval(&roi_draws, level));
@@ -356,7 +359,9 @@ fn plan_money(
         point,
         incremental_revenue_80: draws::interval(&revenue_draws, 0.8),
         incremental_revenue_95: draws::interval(&revenue_draws, 0.95),
-        incremental_margin_95: draws::interval(&pick(|m| m.incremental_margin), 0.95),
+        incremental_margin_80: draws::interval(&margin_draws, 0.8),
+        incremental_margin_95: draws::interval(&margin_draws, 0.95),
+        campaign_cost_80: draws::interval(&cost_draws, 0.8),
         campaign_cost_95: draws::interval(&cost_draws, 0.95),
         incremental_profit_80: draws::interval(&profit_draws, 0.8),
         incremental_profit_95: draws::interval(&profit_draws, 0.95),
