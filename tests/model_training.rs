@@ -176,7 +176,8 @@ fn save_and_load_give_identical_forecasts() {
 /// sums grouped differently.
 #[test]
 fn the_paired_forecast_equals_predicting_each_set_of_rows() {
-    let (csv, _) = synthetic_csv(1500, 9);
+    // Enough rows that the trees walk on a thread of their own beside the networks (4,096).
+    let (csv, _) = synthetic_csv(5000, 9);
     let table = table_from(&csv);
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * a.abs().max(b.abs()).max(1e-6);
     for family in [ModelFamily::Deep, ModelFamily::Hybrid] {

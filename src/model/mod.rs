@@ -271,6 +271,33 @@ fn lift_inputs(
             .collect(),
     })
 }
+/// Rows from which the two families run side by side: below, a thread costs more than the
+/// overlap saves (the optimiser forecasts a few hundred rows at a time).
+const ALONGSIDE_ROWS: usize = 4096;
+
+/// Runs `trees` on a thread of its own while `deep` runs on this one, for `rows` rows: on a
+/// GPU the two overlap whole, and on the CPU the networks' small matrix products leave a core
+/// the trees can use (a 100,000-row plan: 612-655 ms one after the other, 504-553 ms side by
+/// side, BENCHMARKS.md). Prepared rows do not gain: a lever move's networks are one small
+/// layer, and its trees already walk on every core. A panic on the trees' thread goes on
+/// here, as it would have inline.
+fn alongside<D, T: Send>(
+    rows: usize,
+    deep: impl FnOnce() -> D,
+    trees: impl FnOnce() -> T + Send,
+) -> (D, T) {
+    if rows < ALONGSIDE_ROWS {
+        return (deep(), trees());
+    }
+    std::thread::scope(|scope| {
+        let trees = scope.spawn(trees);
+        let deep = deep();
+        let trees = trees
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (deep, trees)
+    })
+}
 
 /// True when two encodings of the same rows differ at most in the lever inputs and `without`
 /// has every lever input at its baseline encoding: then the networks' baseline of `with` is
@@ -666,30 +693,35 @@ impl ForecastModel {
         if !differ_only_in_levers(with, without, lift_inputs) {
             return (self.predict_encoded(with), self.predict_encoded(without));
         }
-        let (deep_with, deep_without) = if self.uses_deep(&weights) {
-            let (a, b) = prepared::link_values_and_baseline(
-                &self.nets,
-                with,
-                &lift_inputs.lever,
-                k,
-                &self.device,
-            );
-            (Some(a), Some(b))
-        } else {
-            (None, None)
-        };
-        let (trees_with, trees_without) = match self.used_trees(&weights) {
-            Some(trees) => {
-                let (a, b) = trees.link_values_pair(
-                    with,
-                    without,
-                    &lift_inputs.lever_positions(),
-                    &trees_wanted(&weights),
-                );
-                (Some(a), Some(b))
-            }
-            None => (None, None),
-        };
+        let ((deep_with, deep_without), (trees_with, trees_without)) = alongside(
+            with.rows,
+            || {
+                if self.uses_deep(&weights) {
+                    let (a, b) = prepared::link_values_and_baseline(
+                        &self.nets,
+                        with,
+                        &lift_inputs.lever,
+                        k,
+                        &self.device,
+                    );
+                    (Some(a), Some(b))
+                } else {
+                    (None, None)
+                }
+            },
+            || match self.used_trees(&weights) {
+                Some(trees) => {
+                    let (a, b) = trees.link_values_pair(
+                        with,
+                        without,
+                        &lift_inputs.lever_positions(),
+                        &trees_wanted(&weights),
+                    );
+                    (Some(a), Some(b))
+                }
+                None => (None, None),
+            },
+        );
         let means = |deep, trees, rows: &encode::EncodedRows| {
             let link = blend::combine(deep, trees, &weights);
             let shifts = self.meta.calibration.row_shifts(rows, k);
