@@ -17,6 +17,16 @@ pub const PROJECT_FORMAT_VERSION: u32 = 1;
 /// The extension projects are saved with.
 pub const PROJECT_EXTENSION: &str = "liftcast.json";
 
+/// Whether `path` names a project (`*.liftcast.json`) rather than a data file.
+pub fn is_project_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| {
+            name.to_lowercase()
+                .ends_with(&format!(".{PROJECT_EXTENSION}"))
+        })
+}
+
 /// Where the project's data comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -199,3 +199,17 @@ fn no_display_points_to_the_cli() {
         "{message}"
     );
 }
+
+/// `liftcast WORD` opens the workbench on a file; a word that is no file is refused before any
+/// window opens, naming the command it was likely meant to be.
+#[test]
+fn a_mistyped_command_is_not_taken_for_a_file() {
+    let output = liftcast(&["inpsect", "shop.csv"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = liftcast(&["inpsect"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output).trim(),
+        "liftcast: 'inpsect' is neither a command nor a file; did you mean `liftcast inspect`?"
+    );
+}

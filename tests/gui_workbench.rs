@@ -51,15 +51,21 @@ fn click_and_wait(harness: &mut Harness<'static, WorkbenchApp>, label: &str) {
 }
 
 fn harness_with_sample() -> Harness<'static, WorkbenchApp> {
-    let app = WorkbenchApp::new(None);
+    harness_opening(None)
+}
+
+/// The workbench as `liftcast FILE` starts it: on a data file or a project, else the sample.
+fn harness_opening(file: Option<std::path::PathBuf>) -> Harness<'static, WorkbenchApp> {
+    let app = WorkbenchApp::opening(None, file);
     let mut harness = Harness::builder()
         .with_size([1280.0, 800.0])
         .build_ui_state(|ui, app: &mut WorkbenchApp| app.draw(ui), app);
-    // The sample loads on a worker; frames keep coming while it does.
+    // The data loads on a worker; frames keep coming while it does.
     wait_until_idle(&mut harness);
     assert!(
         harness.state().inspection().is_some(),
-        "the sample data loaded"
+        "the data loaded; status: {}",
+        harness.state().status()
     );
     harness
 }
@@ -658,9 +664,8 @@ fn a_saved_project_reopens_with_the_same_numbers() {
         "the model is saved beside it"
     );
 
-    let mut reopened = harness_with_sample();
-    reopened.state_mut().open_project_from(path);
-    wait_until_idle(&mut reopened);
+    // Reopened as `liftcast spring.liftcast.json` (or "Open with") starts it.
+    let mut reopened = harness_opening(Some(path));
     wait_until_idle(&mut reopened);
     let after = reopened
         .state()
@@ -689,9 +694,12 @@ fn a_project_with_changed_data_is_reported_not_used() {
     let folder = tempfile::tempdir().unwrap();
     let data = folder.path().join("shop.csv");
     std::fs::write(&data, liftcast::embedded::SAMPLE_CSV).unwrap();
-    let mut harness = harness_with_sample();
-    harness.state_mut().open_file(data.clone());
-    wait_until_idle(&mut harness);
+    // Started on the file, as `liftcast shop.csv` does.
+    let mut harness = harness_opening(Some(data.clone()));
+    assert_eq!(
+        harness.state().inspection().unwrap().table.source.path,
+        data
+    );
     let path = folder.path().join("shop.liftcast.json");
     harness.state_mut().save_project_to(path.clone());
     wait_until_idle(&mut harness);

@@ -202,6 +202,12 @@ pub struct WorkbenchApp {
 impl WorkbenchApp {
     /// A workbench that starts loading the embedded sample data.
     pub fn new(ctx: Option<&egui::Context>) -> Self {
+        Self::opening(ctx, None)
+    }
+
+    /// A workbench that starts on `file`: a `.liftcast.json` project, or a data file (what
+    /// `liftcast FILE` and "Open with" do); the sample data without one.
+    pub fn opening(ctx: Option<&egui::Context>, file: Option<PathBuf>) -> Self {
         let notify: Option<jobs::Notify> = ctx.map(|ctx| {
             let ctx = ctx.clone();
             Arc::new(move || ctx.request_repaint()) as jobs::Notify
@@ -229,7 +235,16 @@ impl WorkbenchApp {
             status: "Loading the sample data…".into(),
             notify,
         };
-        app.start_open(None);
+        match file {
+            Some(path) if crate::project::is_project_file(&path) => {
+                app.start_open_project(Some(path))
+            }
+            Some(path) => {
+                app.status = format!("Opening {}…", path.display());
+                app.start_open(Some(path));
+            }
+            None => app.start_open(None),
+        }
         app
     }
 
@@ -1768,7 +1783,7 @@ fn display_available() -> bool {
 }
 
 /// Opens the workbench window on the embedded sample data.
-pub fn run_workbench() -> anyhow::Result<ExitCode> {
+pub fn run_workbench(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     if !display_available() {
         eprintln!(
             "liftcast: no display to open the workbench window on (neither DISPLAY nor \
@@ -1788,7 +1803,7 @@ pub fn run_workbench() -> anyhow::Result<ExitCode> {
         "Liftcast",
         options,
         Box::new(|creation| {
-            let mut app = WorkbenchApp::new(Some(&creation.egui_ctx));
+            let mut app = WorkbenchApp::opening(Some(&creation.egui_ctx), file);
             app.restore(&creation.egui_ctx, creation.storage);
             Ok(Box::new(app))
         }),

@@ -20,6 +20,7 @@ mod table;
 mod train;
 mod uplift;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -35,9 +36,15 @@ pub const EXIT_UNUSABLE: u8 = 2;
     version,
     about = "Campaign planning: forecast orders, revenue and the lift of discounts and coupons.",
     long_about = "Campaign planning: forecast orders, revenue and the lift of discounts and \
-                  coupons.\n\nWith no command, opens the workbench window on the sample data."
+                  coupons.\n\nWith no command, opens the workbench window: on FILE when one \
+                  is given (a data file or a .liftcast.json project), else on the sample data.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
+    /// A data file or a `.liftcast.json` project to open the workbench on (what "Open with"
+    /// passes).
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -85,7 +92,10 @@ pub fn main() -> ExitCode {
     install_panic_message();
     let cli = Cli::parse();
     let result = match cli.command {
-        None => crate::app::run_workbench(),
+        None => match cli.file {
+            Some(file) if !file.exists() => Err(neither_command_nor_file(&file)),
+            file => crate::app::run_workbench(file),
+        },
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Train(args)) => train::run(&args),
@@ -112,6 +122,41 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// What `liftcast WORD` says when WORD is no file: a mistyped command is named.
+fn neither_command_nor_file(word: &std::path::Path) -> anyhow::Error {
+    let text = word.display().to_string();
+    let commands = <Cli as clap::CommandFactory>::command();
+    let closest = commands
+        .get_subcommands()
+        .map(|c| c.get_name())
+        .filter(|name| *name != "help")
+        .map(|name| (edit_distance(&text, name), name))
+        .min();
+    match closest {
+        Some((distance, name)) if distance <= 2 => anyhow::anyhow!(
+            "'{text}' is neither a command nor a file; did you mean `liftcast {name}`?"
+        ),
+        _ => anyhow::anyhow!(
+            "'{text}' is neither a command nor a file; `liftcast --help` lists the commands"
+        ),
+    }
+}
+
+/// Levenshtein distance: the fewest one-character edits from `a` to `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 /// Panics inside third-party readers are caught and reported as errors about the file, so the
 /// default "thread panicked" text would only confuse; one plain line says what failed instead.
 /// A panic that escapes ends the program with exit code 101, which is always a bug.
@@ -135,4 +180,31 @@ fn install_panic_message() {
              bug: please report it with the input)"
         );
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_one_character_edits() {
+        assert_eq!(edit_distance("inspect", "inspect"), 0);
+        assert_eq!(edit_distance("inpsect", "inspect"), 2);
+        assert_eq!(edit_distance("tran", "train"), 1);
+        assert_eq!(edit_distance("", "plan"), 4);
+    }
+
+    #[test]
+    fn a_word_that_is_no_file_names_the_command_it_is_closest_to() {
+        let said = neither_command_nor_file(std::path::Path::new("forcast")).to_string();
+        assert_eq!(
+            said,
+            "'forcast' is neither a command nor a file; did you mean `liftcast forecast`?"
+        );
+        let said = neither_command_nor_file(std::path::Path::new("shop.csv")).to_string();
+        assert!(
+            said.ends_with("`liftcast --help` lists the commands"),
+            "{said}"
+        );
+    }
 }
