@@ -688,6 +688,36 @@ fn a_saved_project_reopens_with_the_same_numbers() {
     reopened.get_by_label_contains("Audience: segment in vip");
 }
 
+/// A file opened while other work runs (dropped while the sample still loads) is not refused
+/// as busy: it opens when that work ends.
+#[test]
+fn a_file_opened_while_busy_opens_when_the_work_ends() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("shop.csv");
+    std::fs::write(&data, liftcast::embedded::SAMPLE_CSV).unwrap();
+    let mut app = WorkbenchApp::new(None);
+    assert!(app.is_busy(), "the sample is loading");
+    app.open_file(data.clone());
+    assert!(
+        app.status()
+            .contains("opens when the current work finishes"),
+        "{}",
+        app.status()
+    );
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.draw(ui), app);
+    wait_until_idle(&mut harness);
+    wait_until_idle(&mut harness);
+    assert_eq!(
+        harness
+            .state()
+            .inspection()
+            .map(|i| i.table.source.path.clone()),
+        Some(data)
+    );
+}
+
 /// A project whose data file changed since it was saved is refused with the reason.
 #[test]
 fn a_project_with_changed_data_is_reported_not_used() {

@@ -191,6 +191,8 @@ pub struct WorkbenchApp {
     current_chart: Option<crate::export::Chart>,
     /// The newest forecast asked for while another was running.
     pending_forecast: Option<Vec<LeverSetting>>,
+    /// A data file opened (dropped, or given at start) while other work ran: opened when it ends.
+    pending_open: Option<PathBuf>,
     /// The rows of the last what-if forecast, prepared for the next lever move.
     prepared: Option<PreparedAudience>,
     running: Option<Running>,
@@ -230,6 +232,7 @@ impl WorkbenchApp {
             diagnostics_panel: diagnostics_ui::DiagnosticsPanel::default(),
             current_chart: None,
             pending_forecast: None,
+            pending_open: None,
             prepared: None,
             running: None,
             status: "Loading the sample data…".into(),
@@ -1337,7 +1340,12 @@ impl WorkbenchApp {
                     self.pending_forecast = Some(self.scenario_panel.settings());
                 }
             }
-            if let Some(settings) = self.pending_forecast.take() {
+            if let Some(path) = self.pending_open.take() {
+                // New data: a forecast waiting for the old data is moot.
+                self.pending_forecast = None;
+                self.status = format!("Opening {}…", path.display());
+                self.start_open(Some(path));
+            } else if let Some(settings) = self.pending_forecast.take() {
                 self.start_forecast(settings);
             }
         }
@@ -1364,6 +1372,10 @@ impl WorkbenchApp {
             }
             Command::OpenDialog if self.running.is_none() => self.start_open_dialog(),
             Command::Open(path) if self.running.is_none() => self.start_open(Some(path)),
+            Command::Open(path) => {
+                self.status = format!("{} opens when the current work finishes.", path.display());
+                self.pending_open = Some(path);
+            }
             Command::SetMapping(mapping) => self.start_validate(mapping),
             Command::SaveMapping if self.running.is_none() => self.start_mapping_dialog(true),
             Command::LoadMapping if self.running.is_none() => self.start_mapping_dialog(false),
