@@ -305,6 +305,8 @@ fn train_then_scenario_shows_the_core_forecast() {
     // The response curve sweeps the first numeric lever on the worker and names the most
     // profitable value the core found.
     harness.get_by_label("Response curve");
+    // Priced with the plan's costs, one set for the plan, the curve and the optimiser.
+    harness.get_by_label("the plan's above: margin 40%, nothing per message, fixed 0");
     scroll_and_click(&mut harness, "Draw curve");
     harness.step();
     harness.step();
@@ -1097,6 +1099,44 @@ fn a_plan_reaches_a_population_file() {
     )
     .unwrap();
     assert_eq!(shown.outcomes, core.outcomes);
+
+    // Saved scenarios compared as plans reach the same population, not the data's rows.
+    let arms = [
+        ("coupon", coupon.clone()),
+        ("none", vec![set("test_coupon", "0")]),
+    ];
+    for (name, settings) in &arms {
+        harness.state_mut().set_scenario(settings);
+        wait_until_idle(&mut harness);
+        let field =
+            harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Scenario name");
+        field.focus();
+        field.type_text(name);
+        harness.step();
+        harness.step();
+        scroll_and_click(&mut harness, "Save scenario");
+    }
+    click_and_wait(&mut harness, "Compare as plans");
+    let shown = harness
+        .state()
+        .plan_comparison()
+        .cloned()
+        .unwrap_or_else(|| panic!("no comparison; status: {}", harness.state().status()));
+    let arms: Vec<(String, Vec<LeverSetting>)> = arms
+        .iter()
+        .map(|(name, settings)| (name.to_string(), settings.clone()))
+        .collect();
+    let forecasts = liftcast::scenario::evaluate::evaluate_arms(
+        harness.state().model().unwrap(),
+        &population,
+        &plan,
+        &arms,
+    )
+    .unwrap();
+    let core = liftcast::scenario::compare::compare(&forecasts, &shown.metric).unwrap();
+    // The diagonal of `beats` is NaN, which equals nothing: the plans and the pair compare.
+    assert_eq!(shown.plans, core.plans);
+    assert_eq!(shown.beats[0][1], core.beats[0][1]);
 }
 
 /// The Train step's "Final fit" box trains on every row: the model says so, the Train step

@@ -43,7 +43,6 @@ pub struct CurvePanel {
     pub outcome: Option<String>,
     pub outcome_view: OutcomeView,
     pub money_view: MoneyView,
-    pub costs: CostSettings,
     pub result: Option<Curve>,
     /// The model and data the curve came from, for its charts' footnote.
     pub footnote: String,
@@ -61,10 +60,6 @@ impl Default for CurvePanel {
             outcome: None,
             outcome_view: OutcomeView::default(),
             money_view: MoneyView::default(),
-            costs: CostSettings {
-                margin_pct: 40.0,
-                ..CostSettings::default()
-            },
             result: None,
             footnote: String::new(),
             swept: String::new(),
@@ -118,6 +113,7 @@ pub fn curve_ui(
     panel: &mut CurvePanel,
     schema: &Schema,
     (scenario, rows): (&[LeverSetting], &str),
+    costs: &CostSettings,
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Response curve");
@@ -199,8 +195,8 @@ pub fn curve_ui(
                     });
             });
             ui.end_row();
-            ui.label("Margin % / cost per message / fixed cost");
-            ui.horizontal(|ui| super::plan_ui::margin_and_cost_fields(ui, &mut panel.costs));
+            ui.label("Costs");
+            ui.label(format!("the plan's above: {}", costs_in_words(costs)));
             ui.end_row();
         });
     if ui.button("Draw curve").clicked()
@@ -212,7 +208,7 @@ pub fn curve_ui(
             to: panel.to,
             steps: panel.steps.clamp(2, MAX_STEPS),
             fixed: scenario.to_vec(),
-            costs: panel.costs.clone(),
+            costs: costs.clone(),
             swept: rows.to_owned(),
         }));
     }
@@ -297,4 +293,25 @@ pub fn curve_charts(curve: &Curve, panel: &CurvePanel) -> Vec<Chart> {
         .and_then(|name| curve_outcome_chart(curve, name, panel.outcome_view, footnote.clone()));
     let money = curve_money_chart(curve, panel.money_view, footnote.clone());
     outcome.into_iter().chain(money).collect()
+}
+/// The costs a curve or the optimiser prices with, in a line: "margin 40%, 0.005 per message,
+/// fixed 1,000".
+pub fn costs_in_words(costs: &CostSettings) -> String {
+    let per_message = if costs.cost_per_exposure == 0.0 {
+        "nothing per message".to_owned()
+    } else {
+        format!("{} per message", costs.cost_per_exposure)
+    };
+    format!(
+        "margin {}%, {per_message}, fixed {}",
+        costs.margin_pct,
+        crate::numbers::grouped(
+            costs.fixed_cost,
+            if costs.fixed_cost.fract() == 0.0 {
+                0
+            } else {
+                2
+            }
+        )
+    )
 }

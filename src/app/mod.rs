@@ -558,13 +558,22 @@ impl WorkbenchApp {
             return;
         };
         // The optimised plan reaches the audience chosen in the Scenarios step; its dates are
-        // the days after the data, whatever range the forecast looks at.
+        // the days after the data, whatever range the forecast looks at, and its costs the
+        // plan's.
         request.base.audience = self.scenario_panel.row_filter().audience;
         let frame = inspection.table.frame.clone();
+        // Unit data plans for the plan's population, as the plan itself is forecast.
+        let population = self
+            .plan_panel
+            .population
+            .clone()
+            .filter(|_| model.meta.schema.time.is_none());
         self.status = "Optimising…".into();
         let job = jobs::spawn("optimise", self.notify.clone(), move |_| {
-            let result = crate::scenario::optimise::optimise(&model, &frame, &request)
-                .map_err(|e| e.to_string());
+            let result = plan_rows_source(&frame, population.as_deref()).and_then(|rows| {
+                crate::scenario::optimise::optimise(&model, &rows, &request)
+                    .map_err(|e| e.to_string())
+            });
             (Some(model), result)
         });
         self.track(job.map(Running::Optimise));
@@ -731,15 +740,17 @@ impl WorkbenchApp {
         let frame = inspection.table.frame.clone();
         self.status = "Forecasting each arm for the next test…".into();
         let job = jobs::spawn("suggest", self.notify.clone(), move |_| {
-            let result = crate::scenario::bandit::suggest_for_plans(
-                &model,
-                &frame,
-                &request.plan,
-                &request.arms,
-                &request.metric,
-                SUGGEST_SEED,
-            )
-            .map_err(|e| e.to_string());
+            let result = plan_rows_source(&frame, request.population.as_deref()).and_then(|rows| {
+                crate::scenario::bandit::suggest_for_plans(
+                    &model,
+                    &rows,
+                    &request.plan,
+                    &request.arms,
+                    &request.metric,
+                    SUGGEST_SEED,
+                )
+                .map_err(|e| e.to_string())
+            });
             (Some(model), result)
         });
         self.track(job.map(Running::Suggest));
@@ -752,17 +763,20 @@ impl WorkbenchApp {
         let frame = inspection.table.frame.clone();
         self.status = "Forecasting each saved scenario as a plan…".into();
         let job = jobs::spawn("compare-plans", self.notify.clone(), move |_| {
-            let result = crate::scenario::evaluate::evaluate_arms(
-                &model,
-                &frame,
-                &request.plan,
-                &request.arms,
-            )
-            .map_err(|e| e.to_string())
-            .and_then(|forecasts| {
-                crate::scenario::compare::compare(&forecasts, &request.metric)
+            let result = plan_rows_source(&frame, request.population.as_deref())
+                .and_then(|rows| {
+                    crate::scenario::evaluate::evaluate_arms(
+                        &model,
+                        &rows,
+                        &request.plan,
+                        &request.arms,
+                    )
                     .map_err(|e| e.to_string())
-            });
+                })
+                .and_then(|forecasts| {
+                    crate::scenario::compare::compare(&forecasts, &request.metric)
+                        .map_err(|e| e.to_string())
+                });
             (Some(model), result)
         });
         self.track(job.map(Running::ComparePlans));
@@ -1545,6 +1559,7 @@ impl WorkbenchApp {
                                     &mut self.curve_panel,
                                     schema,
                                     (&scenario, &self.scenario_panel.rows_words()),
+                                    &self.plan_panel.costs,
                                     &mut commands,
                                 );
                                 ui.separator();
@@ -1553,7 +1568,7 @@ impl WorkbenchApp {
                                     &mut self.optimise_panel,
                                     schema,
                                     &scenario,
-                                    &self.curve_panel.costs,
+                                    &self.plan_panel.costs,
                                     &self.scenario_panel.dimension_values,
                                     &mut commands,
                                 );

@@ -1,7 +1,8 @@
 //! The optimiser panel of the Scenarios step: settings are collected from the scenario editor
 //! ("add the scenario above"), units are chosen among the dimensions, and the core optimiser
-//! picks one setting per unit within the budget for the days after the data. The table says
-//! why each unit got its setting. The search runs on a worker through `jobs`.
+//! picks one setting per unit within the budget for the days after the data (time data) or the
+//! plan's population (unit data), priced with the plan's costs. The table says why each unit
+//! got its setting. The search runs on a worker through `jobs`.
 
 use std::collections::BTreeSet;
 
@@ -107,11 +108,17 @@ pub fn optimise_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Optimiser");
-    ui.label(
+    let over = if schema.time.is_some() {
+        "over the days after the data"
+    } else {
+        "over the plan's population (the data's rows without one)"
+    };
+    ui.label(format!(
         "Collect settings with the levers above, choose what gets its own setting, and the \
          optimiser picks one per unit (or none) for the most profit within the budget. It plans \
-         for the audience chosen above over the days after the data. Costs are the curve's.",
-    );
+         for the audience chosen above {over}, priced with the plan's costs: {}.",
+        super::curve_ui::costs_in_words(costs)
+    ));
     if ui.button("Add the scenario above as a setting").clicked() {
         panel.add_setting(schema, scenario);
     }

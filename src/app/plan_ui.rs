@@ -44,6 +44,8 @@ pub struct ArmsRequest {
     pub plan: Plan,
     pub arms: Vec<(String, Vec<LeverSetting>)>,
     pub metric: String,
+    /// Unit data: the plan's population file, as the plan itself is forecast over.
+    pub population: Option<PathBuf>,
 }
 
 /// What the plan panel edits and shows.
@@ -759,6 +761,7 @@ fn arms_ui(
                         .map(|s| (s.name.clone(), s.settings.clone()))
                         .collect(),
                     metric: panel.suggest_metric.clone(),
+                    population: panel.population.clone(),
                 });
                 commands.push(if suggest {
                     Command::Suggest(request)
