@@ -388,6 +388,35 @@ fn train_then_scenario_shows_the_core_forecast() {
         );
     }
     harness.get_by_label_contains("Expected profit");
+    // It optimises the campaign plan above: its dates, audience and costs.
+    let plan = harness
+        .state()
+        .current_plan()
+        .expect("the plan panel's plan");
+    assert_eq!((result.plan.start, result.plan.end), (plan.start, plan.end));
+    assert_eq!(result.plan.costs, plan.costs);
+    // Other dates for the plan are the optimiser's too.
+    harness
+        .state_mut()
+        .set_plan_dates("2026-01-08", "2026-01-21");
+    harness.step();
+    harness.get_by_label_contains("It plans the campaign plan's dates (2026-01-08 to 2026-01-21)");
+    scroll_and_click(&mut harness, "Optimise");
+    harness.step();
+    harness.step();
+    wait_until_idle(&mut harness);
+    let later = harness.state().optimised().cloned().expect("a plan");
+    assert_eq!(
+        (later.plan.start, later.plan.end),
+        (
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 8),
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 21)
+        )
+    );
+    harness
+        .state_mut()
+        .set_plan_dates("2026-01-01", "2026-01-07");
+    harness.step();
 
     // A budget too small for anything says what would run something, and its button re-runs
     // with that budget (rounded up), which then runs something within it.

@@ -321,6 +321,12 @@ impl WorkbenchApp {
         self.plan_panel.population = Some(path);
     }
 
+    /// Sets the plan's first and last day as typed (YYYY-MM-DD), as its date fields do.
+    pub fn set_plan_dates(&mut self, from: &str, to: &str) {
+        self.plan_panel.date_from = from.into();
+        self.plan_panel.date_to = to.into();
+    }
+
     /// Gives the plan a file of future covariates (what Covariates file… does after its
     /// dialog).
     pub fn set_plan_covariates(&mut self, path: PathBuf) {
@@ -553,14 +559,10 @@ impl WorkbenchApp {
         self.track(job.map(Running::Curve));
     }
 
-    fn start_optimise(&mut self, mut request: crate::scenario::optimise::OptimiseRequest) {
+    fn start_optimise(&mut self, request: crate::scenario::optimise::OptimiseRequest) {
         let (Some(model), Some(inspection)) = (self.model.take(), &self.inspection) else {
             return;
         };
-        // The optimised plan reaches the audience chosen in the Scenarios step; its dates are
-        // the days after the data, whatever range the forecast looks at, and its costs the
-        // plan's.
-        request.base.audience = self.scenario_panel.row_filter().audience;
         let frame = inspection.table.frame.clone();
         // Unit data plans for the plan's population, as the plan itself is forecast.
         let population = self
@@ -1563,12 +1565,15 @@ impl WorkbenchApp {
                                     &mut commands,
                                 );
                                 ui.separator();
+                                let plan_base = self
+                                    .plan_panel
+                                    .plan(schema, self.scenario_panel.row_filter().audience);
                                 optimise_ui::optimise_ui(
                                     ui,
                                     &mut self.optimise_panel,
                                     schema,
                                     &scenario,
-                                    &self.plan_panel.costs,
+                                    &plan_base,
                                     &self.scenario_panel.dimension_values,
                                     &mut commands,
                                 );

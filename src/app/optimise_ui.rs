@@ -1,8 +1,8 @@
 //! The optimiser panel of the Scenarios step: settings are collected from the scenario editor
 //! ("add the scenario above"), units are chosen among the dimensions, and the core optimiser
-//! picks one setting per unit within the budget for the days after the data (time data) or the
-//! plan's population (unit data), priced with the plan's costs. The table says why each unit
-//! got its setting. The search runs on a worker through `jobs`.
+//! picks one setting per unit within the budget for the campaign plan above: its dates (time
+//! data) or population (unit data), audience and costs, as `liftcast optimize MODEL PLAN` does.
+//! The table says why each unit got its setting. The search runs on a worker through `jobs`.
 
 use std::collections::BTreeSet;
 
@@ -13,18 +13,16 @@ use crate::data::controls::moved_levers;
 use crate::data::schema::Schema;
 use crate::model::LeverSetting;
 use crate::numbers::grouped;
-use crate::scenario::costs::CostSettings;
 use crate::scenario::optimise::{
     Capacity, GridOption, OptimiseRequest, OptimiseResult, unit_label,
 };
-use crate::scenario::plan::{PLAN_FORMAT_VERSION, Plan, days_after_data};
+use crate::scenario::plan::Plan;
 
 /// The panel's settings and its last answer.
 #[derive(Clone, Debug)]
 pub struct OptimisePanel {
     pub options: Vec<GridOption>,
     pub units: BTreeSet<String>,
-    pub days: u32,
     pub limit_budget: bool,
     pub budget: f64,
     /// Limits on the messages of a unit dimension's value (a channel's volume).
@@ -39,7 +37,6 @@ impl Default for OptimisePanel {
         Self {
             options: Vec::new(),
             units: BTreeSet::new(),
-            days: 7,
             limit_budget: true,
             budget: 10_000.0,
             capacities: Vec::new(),
@@ -66,21 +63,15 @@ impl OptimisePanel {
         });
     }
 
-    /// The request for the days after the data (time data) or the population (unit data).
-    pub fn request(&self, schema: &Schema, costs: &CostSettings) -> OptimiseRequest {
-        let dates = days_after_data(schema, self.days);
+    /// The request for the campaign plan `base` (its dates, audience and costs), every unit
+    /// choosing its own setting: the plan's own levers go, so "no campaign" is no campaign.
+    pub fn request(&self, base: &Plan) -> OptimiseRequest {
         OptimiseRequest {
             base: Plan {
-                format_version: PLAN_FORMAT_VERSION,
                 name: "optimised plan".into(),
-                start: dates.map(|(start, _)| start),
-                end: dates.map(|(_, end)| end),
-                audience: Vec::new(),
                 levers: Vec::new(),
                 segment_levers: Vec::new(),
-                costs: costs.clone(),
-                carry: Default::default(),
-                covariates_file: None,
+                ..base.clone()
             },
             units: self.units.iter().cloned().collect(),
             options: self.options.clone(),
@@ -103,22 +94,34 @@ pub fn optimise_ui(
     panel: &mut OptimisePanel,
     schema: &Schema,
     scenario: &[LeverSetting],
-    costs: &CostSettings,
+    base: &Result<Plan, String>,
     dimension_values: &[(String, Vec<String>)],
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Optimiser");
-    let over = if schema.time.is_some() {
-        "over the days after the data"
-    } else {
-        "over the plan's population (the data's rows without one)"
-    };
-    ui.label(format!(
+    ui.label(
         "Collect settings with the levers above, choose what gets its own setting, and the \
-         optimiser picks one per unit (or none) for the most profit within the budget. It plans \
-         for the audience chosen above {over}, priced with the plan's costs: {}.",
-        super::curve_ui::costs_in_words(costs)
-    ));
+         optimiser picks one per unit (or none) for the most profit within the budget.",
+    );
+    match base {
+        Ok(plan) => {
+            let over = match (plan.start, plan.end) {
+                (Some(start), Some(end)) => format!("dates ({start} to {end})"),
+                _ => "population (the data's rows without one)".into(),
+            };
+            ui.label(format!(
+                "It plans the campaign plan's {over}, its audience (chosen above) and its \
+                 costs: {}.",
+                super::curve_ui::costs_in_words(&plan.costs)
+            ));
+        }
+        Err(why) => {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("The campaign plan above cannot be optimised yet: {why}."),
+            );
+        }
+    }
     if ui.button("Add the scenario above as a setting").clicked() {
         panel.add_setting(schema, scenario);
     }
@@ -148,10 +151,6 @@ pub fn optimise_ui(
         }
     });
     ui.horizontal(|ui| {
-        if schema.time.is_some() {
-            ui.label("Days after the data");
-            ui.add(egui::DragValue::new(&mut panel.days).range(1..=366));
-        }
         ui.checkbox(&mut panel.limit_budget, "Budget");
         ui.add_enabled(
             panel.limit_budget,
@@ -161,13 +160,16 @@ pub fn optimise_ui(
     if schema.exposure.is_some() && !panel.units.is_empty() {
         capacity_ui(ui, panel, dimension_values);
     }
-    let ready = !panel.options.is_empty() && !panel.units.is_empty();
+    let ready = !panel.options.is_empty() && !panel.units.is_empty() && base.is_ok();
     if ui
         .add_enabled(ready, egui::Button::new("Optimise"))
-        .on_disabled_hover_text("Add a setting and choose at least one dimension")
+        .on_disabled_hover_text(
+            "Add a setting, choose at least one dimension, and give the plan valid dates",
+        )
         .clicked()
+        && let Ok(plan) = base
     {
-        commands.push(Command::Optimise(Box::new(panel.request(schema, costs))));
+        commands.push(Command::Optimise(Box::new(panel.request(plan))));
     }
     let raised = panel
         .result
@@ -176,7 +178,9 @@ pub fn optimise_ui(
     if let Some(budget) = raised {
         panel.limit_budget = true;
         panel.budget = budget;
-        commands.push(Command::Optimise(Box::new(panel.request(schema, costs))));
+        if let Ok(plan) = base {
+            commands.push(Command::Optimise(Box::new(panel.request(plan))));
+        }
     }
 }
 
