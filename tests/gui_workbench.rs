@@ -118,6 +118,35 @@ fn open_audience_and_tick(harness: &mut Harness<'static, WorkbenchApp>, value: &
     wait_until_idle(harness);
 }
 
+/// Sets the scenario's levers, then saves it under `name` (the Scenario name field and Save
+/// scenario).
+fn save_scenario(
+    harness: &mut Harness<'static, WorkbenchApp>,
+    name: &str,
+    settings: &[LeverSetting],
+) {
+    harness.state_mut().set_scenario(settings);
+    wait_until_idle(harness);
+    let field = harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Scenario name");
+    field.focus();
+    field.type_text(name);
+    harness.step();
+    harness.step();
+    scroll_and_click(harness, "Save scenario");
+}
+
+/// Compares the saved scenarios as plans (Compare as plans) and returns what the panel shows.
+fn compare_as_plans(
+    harness: &mut Harness<'static, WorkbenchApp>,
+) -> liftcast::scenario::compare::Comparison {
+    click_and_wait(harness, "Compare as plans");
+    harness
+        .state()
+        .plan_comparison()
+        .cloned()
+        .unwrap_or_else(|| panic!("no comparison; status: {}", harness.state().status()))
+}
+
 #[test]
 fn opens_on_the_sample_data_with_its_preview() {
     let harness = harness_with_sample();
@@ -957,27 +986,10 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     // Two saved scenarios, compared as plans and as the next test's arms. Every lever either
     // sets differs between them (the controls keep what was set before).
     let twenty_off = [twenty_percent_off(), vec![set("coupon", "none")]].concat();
-    for (name, settings) in [
-        ("twenty off", twenty_off.clone()),
-        ("coupon", coupon_150_20()),
-    ] {
-        harness.state_mut().set_scenario(&settings);
-        wait_until_idle(&mut harness);
-        let field =
-            harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Scenario name");
-        field.focus();
-        field.type_text(name);
-        harness.step();
-        harness.step();
-        scroll_and_click(&mut harness, "Save scenario");
-    }
+    save_scenario(&mut harness, "twenty off", &twenty_off);
+    save_scenario(&mut harness, "coupon", &coupon_150_20());
     // Compared as plans on profit: the table shows the core's comparison, with its chart.
-    click_and_wait(&mut harness, "Compare as plans");
-    let comparison = harness
-        .state()
-        .plan_comparison()
-        .cloned()
-        .unwrap_or_else(|| panic!("no comparison; status: {}", harness.state().status()));
+    let comparison = compare_as_plans(&mut harness);
     let arms: Vec<liftcast::scenario::plan::Plan> =
         [("twenty off", twenty_off), ("coupon", coupon_150_20())]
             .iter()
@@ -1135,22 +1147,9 @@ fn a_plan_reaches_a_population_file() {
         ("none", vec![set("test_coupon", "0")]),
     ];
     for (name, settings) in &arms {
-        harness.state_mut().set_scenario(settings);
-        wait_until_idle(&mut harness);
-        let field =
-            harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Scenario name");
-        field.focus();
-        field.type_text(name);
-        harness.step();
-        harness.step();
-        scroll_and_click(&mut harness, "Save scenario");
+        save_scenario(&mut harness, name, settings);
     }
-    click_and_wait(&mut harness, "Compare as plans");
-    let shown = harness
-        .state()
-        .plan_comparison()
-        .cloned()
-        .unwrap_or_else(|| panic!("no comparison; status: {}", harness.state().status()));
+    let shown = compare_as_plans(&mut harness);
     let arms: Vec<(String, Vec<LeverSetting>)> = arms
         .iter()
         .map(|(name, settings)| (name.to_string(), settings.clone()))
