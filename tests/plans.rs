@@ -345,6 +345,32 @@ fn cli_plan_reports_lift_and_money() {
     assert_eq!(report["by_segment"].as_array().unwrap().len(), 4 + 3);
     assert_eq!(report["by_day"].as_array().unwrap().len(), 7);
 
+    // The text says the same profit, with the decimals the plan's largest amount warrants, and
+    // the ROI with its band.
+    let output = common::liftcast(&[
+        "plan",
+        model.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
+    let text = common::stdout(&output);
+    let largest = ["incremental_revenue", "campaign_cost", "incremental_profit"]
+        .iter()
+        .map(|k| money[*k].as_f64().unwrap().abs())
+        .fold(0.0, f64::max);
+    let places = liftcast::numbers::decimals_for(largest);
+    let said = format!("profit {} 80% ", liftcast::numbers::grouped(profit, places));
+    assert!(text.contains(&said), "{said} not in\n{text}");
+    let roi_80 = &report["money"]["roi_80"];
+    let roi = format!(
+        "ROI {:.2} 80% [{:.2}, {:.2}]",
+        money["roi"].as_f64().unwrap(),
+        roi_80["low"].as_f64().unwrap(),
+        roi_80["high"].as_f64().unwrap()
+    );
+    assert!(text.contains(&roi), "{roi} not in\n{text}");
+
     let other = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("sample_data/plans/coupon_150_20_active_app_push_7d.json");
     let output = common::liftcast(&[

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::model_args::{ModelData, parse_named_list};
 use super::table;
-use crate::numbers::grouped;
+use crate::numbers::{decimals_for, grouped};
 use crate::scenario::bandit::suggest_for_plans;
 use crate::scenario::compare::compare;
 use crate::scenario::evaluate::evaluate_plan;
@@ -55,15 +55,23 @@ pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let header = ["#", "plan", comparison.metric.as_str(), "95%", "P(best)"];
     let mut rows = Vec::new();
     let mut notes = Vec::new();
+    // Every plan's figures with the decimals the largest warrants.
+    let places = decimals_for(
+        comparison
+            .plans
+            .iter()
+            .map(|p| p.value.abs())
+            .fold(0.0, f64::max),
+    );
     for (i, plan) in comparison.plans.iter().enumerate() {
         rows.push(vec![
             format!("#{}", i + 1),
             plan.plan.clone(),
-            grouped(plan.value, 2),
+            grouped(plan.value, places),
             format!(
                 "[{}, {}]",
-                grouped(plan.interval_95.low, 2),
-                grouped(plan.interval_95.high, 2)
+                grouped(plan.interval_95.low, places),
+                grouped(plan.interval_95.high, places)
             ),
             format!("{:.0}%", plan.probability_best * 100.0),
         ]);
@@ -115,13 +123,20 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     }
     println!("next test, maximising {}:", args.metric);
     let header = ["arm", "mean", "traffic share"];
+    let places = decimals_for(
+        suggestion
+            .arms
+            .iter()
+            .map(|a| a.mean.abs())
+            .fold(0.0, f64::max),
+    );
     let rows: Vec<Vec<String>> = suggestion
         .arms
         .iter()
         .map(|arm| {
             vec![
                 arm.arm.clone(),
-                grouped(arm.mean, 2),
+                grouped(arm.mean, places),
                 format!("{:.1}%", arm.share * 100.0),
             ]
         })
@@ -130,7 +145,7 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     println!(
         "exploiting now means '{}', with an expected regret of {}",
         suggestion.exploit,
-        grouped(suggestion.expected_regret, 2)
+        grouped(suggestion.expected_regret, places)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::model_args::{ModelData, parse_named_list};
 use super::table;
-use crate::numbers::grouped;
+use crate::numbers::{decimals_for, grouped};
 use crate::scenario::optimise::{Capacity, GridOption, OptimiseRequest, optimise, unit_label};
 use crate::scenario::plan::Plan;
 
@@ -74,19 +74,27 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(ExitCode::SUCCESS);
     }
+    // Amounts with the decimals the largest warrants (the reasons below already have none).
+    let places = decimals_for(
+        result
+            .total_cost
+            .abs()
+            .max(result.total_profit.abs())
+            .max(result.budget.unwrap_or(0.0)),
+    );
     let budget = match result.budget {
-        Some(budget) => format!("within a budget of {}", grouped(budget, 2)),
+        Some(budget) => format!("within a budget of {}", grouped(budget, places)),
         None => "with no budget limit".into(),
     };
-    let cost = grouped(result.total_cost, 2);
-    let profit = grouped(result.total_profit, 2);
+    let cost = grouped(result.total_cost, places);
+    let profit = grouped(result.total_profit, places);
     if result.objective == "profit" {
         println!("maximising profit {budget}: profit {profit} for a cost of {cost}");
     } else {
         println!(
             "maximising the lift in {} {budget}: lift {}, cost {cost}, profit {profit}",
             result.objective,
-            grouped(result.total_objective, 2),
+            grouped(result.total_objective, places),
         );
     }
     if let Some(shortfall) = result.budget_shortfall() {
@@ -112,9 +120,9 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
     let money = &result.forecast.money;
     println!(
         "the chosen plan: profit {} 95% [{}, {}], probability profit > 0: {:.0}%",
-        grouped(money.point.incremental_profit, 2),
-        grouped(money.incremental_profit_95.low, 2),
-        grouped(money.incremental_profit_95.high, 2),
+        grouped(money.point.incremental_profit, places),
+        grouped(money.incremental_profit_95.low, places),
+        grouped(money.incremental_profit_95.high, places),
         money.probability_profit_positive * 100.0
     );
     if !result.alternatives.is_empty() {
@@ -125,8 +133,8 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
             .map(|a| {
                 vec![
                     a.change.clone(),
-                    grouped(a.objective, 2),
-                    grouped(a.cost, 2),
+                    grouped(a.objective, places),
+                    grouped(a.cost, places),
                 ]
             })
             .collect();

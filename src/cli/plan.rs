@@ -74,29 +74,38 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     }
     let money = &forecast.money;
     let point = &money.point;
+    // Every amount with the decimals the largest warrants, as the outcomes above have theirs.
+    let cents = decimals_for(
+        point
+            .incremental_revenue
+            .abs()
+            .max(point.campaign_cost.abs())
+            .max(point.incremental_profit.abs()),
+    );
     println!(
         "  money: incremental revenue {} 95% {} (list prices {}), margin {}",
-        grouped(point.incremental_revenue, 2),
-        range(&money.incremental_revenue_95, 2),
-        grouped(point.incremental_list_revenue, 2),
-        grouped(point.incremental_margin, 2)
+        grouped(point.incremental_revenue, cents),
+        range(&money.incremental_revenue_95, cents),
+        grouped(point.incremental_list_revenue, cents),
+        grouped(point.incremental_margin, cents)
     );
     println!(
         "         cost {} = fixed {} + exposure {} + discount given away {}",
-        grouped(point.campaign_cost, 2),
-        grouped(point.fixed_cost, 2),
-        grouped(point.exposure_cost, 2),
-        grouped(point.discount_value, 2)
+        grouped(point.campaign_cost, cents),
+        grouped(point.fixed_cost, cents),
+        grouped(point.exposure_cost, cents),
+        grouped(point.discount_value, cents)
     );
     println!(
         "         profit {} 80% {} 95% {}; ROI {}; probability profit > 0: {:.0}%",
-        grouped(point.incremental_profit, 2),
-        range(&money.incremental_profit_80, 2),
-        range(&money.incremental_profit_95, 2),
-        point
-            .roi
-            .map(|r| format!("{r:.2}"))
-            .unwrap_or_else(|| "n/a (no cost)".into()),
+        grouped(point.incremental_profit, cents),
+        range(&money.incremental_profit_80, cents),
+        range(&money.incremental_profit_95, cents),
+        match (point.roi, &money.roi_80) {
+            (Some(roi), Some(band)) => format!("{roi:.2} 80% [{:.2}, {:.2}]", band.low, band.high),
+            (Some(roi), None) => format!("{roi:.2}"),
+            (None, _) => "n/a (no cost)".into(),
+        },
         money.probability_profit_positive * 100.0
     );
     if breakdown {
