@@ -196,7 +196,10 @@ pub fn curve_ui(
             });
             ui.end_row();
             ui.label("Costs");
-            ui.label(format!("the plan's above: {}", costs_in_words(costs)));
+            ui.label(format!(
+                "the plan's above: {}",
+                super::plan_ui::costs_in_words(costs)
+            ));
             ui.end_row();
         });
     if ui.button("Draw curve").clicked()
@@ -293,25 +296,4 @@ pub fn curve_charts(curve: &Curve, panel: &CurvePanel) -> Vec<Chart> {
         .and_then(|name| curve_outcome_chart(curve, name, panel.outcome_view, footnote.clone()));
     let money = curve_money_chart(curve, panel.money_view, footnote.clone());
     outcome.into_iter().chain(money).collect()
-}
-/// The costs a curve or the optimiser prices with, in a line: "margin 40%, 0.005 per message,
-/// fixed 1,000".
-pub fn costs_in_words(costs: &CostSettings) -> String {
-    let per_message = if costs.cost_per_exposure == 0.0 {
-        "nothing per message".to_owned()
-    } else {
-        format!("{} per message", costs.cost_per_exposure)
-    };
-    format!(
-        "margin {}%, {per_message}, fixed {}",
-        costs.margin_pct,
-        crate::numbers::grouped(
-            costs.fixed_cost,
-            if costs.fixed_cost.fract() == 0.0 {
-                0
-            } else {
-                2
-            }
-        )
-    )
 }

@@ -112,7 +112,7 @@ pub fn optimise_ui(
             ui.label(format!(
                 "It plans the campaign plan's {over}, its audience (chosen above) and its \
                  costs: {}.",
-                super::curve_ui::costs_in_words(&plan.costs)
+                super::plan_ui::costs_in_words(&plan.costs)
             ));
         }
         Err(why) => {

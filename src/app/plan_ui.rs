@@ -465,6 +465,28 @@ pub fn margin_and_cost_fields(ui: &mut egui::Ui, costs: &mut CostSettings) {
     ui.add(amount_field(&mut costs.fixed_cost, 0.0, 10.0));
 }
 
+/// The costs a curve or the optimiser prices with, in a line: "margin 40%, 0.005 per message,
+/// fixed 1,000".
+pub fn costs_in_words(costs: &CostSettings) -> String {
+    let per_message = if costs.cost_per_exposure == 0.0 {
+        "nothing per message".to_owned()
+    } else {
+        format!("{} per message", costs.cost_per_exposure)
+    };
+    format!(
+        "margin {}%, {per_message}, fixed {}",
+        costs.margin_pct,
+        grouped(
+            costs.fixed_cost,
+            if costs.fixed_cost.fract() == 0.0 {
+                0
+            } else {
+                2
+            }
+        )
+    )
+}
+
 /// A money amount or a count of messages: shown with its thousands grouped (46,000; cents
 /// only when there are any), and typed with or without them.
 pub fn amount_field(value: &mut f64, min: f64, speed: f64) -> egui::DragValue<'_> {
@@ -839,6 +861,29 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &Comparison) {
 mod tests {
     use super::*;
     use crate::data::schema::{LeverField, LeverKind};
+
+    #[test]
+    fn costs_read_as_a_line() {
+        let costs = CostSettings {
+            margin_pct: 35.0,
+            cost_per_exposure: 0.005,
+            fixed_cost: 12_500.0,
+            ..CostSettings::default()
+        };
+        assert_eq!(
+            costs_in_words(&costs),
+            "margin 35%, 0.005 per message, fixed 12,500"
+        );
+        let free = CostSettings {
+            fixed_cost: 99.5,
+            cost_per_exposure: 0.0,
+            ..costs
+        };
+        assert_eq!(
+            costs_in_words(&free),
+            "margin 35%, nothing per message, fixed 99.50"
+        );
+    }
 
     fn schema() -> Schema {
         Schema {
