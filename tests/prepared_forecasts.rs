@@ -113,6 +113,12 @@ fn prepared_forecasts_equal_whole_forecasts() {
             assert_eq!(kept.cold_start_rows, totals.cold_start_rows);
             assert!(!kept.rows.is_empty() && totals.rows.is_empty());
         }
+        // The scenarios are forecast on several threads, and come back in their order.
+        assert_eq!(kept.len(), settings.len());
+        for ((what, scenario), each) in settings.iter().zip(&kept) {
+            let one = model.forecast_prepared(&prepared, scenario).unwrap();
+            assert_eq!(one.outcomes, each.outcomes, "{family:?}, {what}");
+        }
         // At the baseline the prepared path gives exactly the baseline: a lift of zero.
         let levers = model.meta.schema.levers.clone();
         let baseline: Vec<LeverSetting> =

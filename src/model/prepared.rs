@@ -282,10 +282,38 @@ impl ForecastModel {
         detail: RowDetail,
     ) -> Result<Vec<Forecast>, ModelError> {
         let prepared = self.prepare(frame)?;
-        scenarios
-            .iter()
-            .map(|settings| self.forecast_prepared_with(&prepared, settings, detail))
-            .collect()
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(scenarios.len());
+        if threads <= 1 {
+            return scenarios
+                .iter()
+                .map(|settings| self.forecast_prepared_with(&prepared, settings, detail))
+                .collect();
+        }
+        let per_thread = scenarios.len().div_ceil(threads);
+        let prepared = &prepared;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = scenarios
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|settings| self.forecast_prepared_with(prepared, settings, detail))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut all = Vec::with_capacity(scenarios.len());
+            for handle in handles {
+                let chunk = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                all.extend(chunk);
+            }
+            Ok(all)
+        })
     }
 }
 
