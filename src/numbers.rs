@@ -75,6 +75,12 @@ pub fn decimals_for(scale: f64) -> usize {
     }
 }
 
+/// The decimals for a set of figures shown together: those the largest of them warrants, so
+/// they line up (`decimals_for`).
+pub fn decimals_for_largest(values: impl IntoIterator<Item = f64>) -> usize {
+    decimals_for(values.into_iter().map(f64::abs).fold(0.0, f64::max))
+}
+
 /// `count` and its noun, plural unless one: "1 warning", "3 problems", "1,200 rows".
 pub fn counted(count: usize, noun: &str) -> String {
     let number = grouped(count as f64, 0);
@@ -96,7 +102,18 @@ pub fn parse_grouped(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{counted, decimals_for, grouped, parse_grouped, readable, signed, significant};
+    use super::{
+        counted, decimals_for, decimals_for_largest, grouped, parse_grouped, readable, signed,
+        significant,
+    };
+
+    #[test]
+    fn figures_shown_together_share_the_largest_ones_decimals() {
+        assert_eq!(decimals_for_largest([0.5, -226_387.83, 12.0]), 0);
+        assert_eq!(decimals_for_largest([0.5, 42.0]), 1);
+        assert_eq!(decimals_for_largest([0.5, -3.0]), 2);
+        assert_eq!(decimals_for_largest([]), 2);
+    }
 
     #[test]
     fn thousands_are_grouped_and_decimals_kept() {

@@ -922,13 +922,11 @@ fn a_plan_with_per_segment_levers_forecasts_as_the_core_does() {
     assert_eq!(shown.money, core.money);
     // Money amounts take the decimals the largest of them warrants, signed where a change.
     let point = &core.money.point;
-    let places = liftcast::numbers::decimals_for(
-        point
-            .incremental_revenue
-            .abs()
-            .max(point.campaign_cost.abs())
-            .max(point.incremental_profit.abs()),
-    );
+    let places = liftcast::numbers::decimals_for_largest([
+        point.incremental_revenue,
+        point.campaign_cost,
+        point.incremental_profit,
+    ]);
     let profit = liftcast::numbers::signed(point.incremental_profit, places);
     harness.get_by_label(&profit);
     let band = &core.money.incremental_profit_80;

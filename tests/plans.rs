@@ -314,15 +314,20 @@ fn cli_plan_reports_lift_and_money() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/shop_campaigns.csv");
     common::train_cli(&data, &model, "5");
     let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/plans/pct15_all_7d.json");
-    let output = common::liftcast(&[
-        "plan",
-        model.to_str().unwrap(),
-        plan.to_str().unwrap(),
-        "--device",
-        "cpu",
-        "--json",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let run_plan = |extra: &[&str]| {
+        let mut args = vec![
+            "plan",
+            model.to_str().unwrap(),
+            plan.to_str().unwrap(),
+            "--device",
+            "cpu",
+        ];
+        args.extend_from_slice(extra);
+        let output = common::liftcast(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+        output
+    };
+    let output = run_plan(&["--json"]);
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["rows"], 84);
     let money = &report["money"]["point"];
@@ -347,19 +352,12 @@ fn cli_plan_reports_lift_and_money() {
 
     // The text says the same profit, with the decimals the plan's largest amount warrants, and
     // the ROI with its band.
-    let output = common::liftcast(&[
-        "plan",
-        model.to_str().unwrap(),
-        plan.to_str().unwrap(),
-        "--device",
-        "cpu",
-    ]);
-    let text = common::stdout(&output);
-    let largest = ["incremental_revenue", "campaign_cost", "incremental_profit"]
-        .iter()
-        .map(|k| money[*k].as_f64().unwrap().abs())
-        .fold(0.0, f64::max);
-    let places = liftcast::numbers::decimals_for(largest);
+    let text = common::stdout(&run_plan(&[]));
+    let places = liftcast::numbers::decimals_for_largest(
+        ["incremental_revenue", "campaign_cost", "incremental_profit"]
+            .iter()
+            .map(|k| money[*k].as_f64().unwrap()),
+    );
     let said = format!("profit {} 80% ", liftcast::numbers::grouped(profit, places));
     assert!(text.contains(&said), "{said} not in\n{text}");
     let roi_80 = &report["money"]["roi_80"];

@@ -18,7 +18,7 @@ use crate::data::schema::Schema;
 use crate::export::Chart;
 use crate::export::figures::plan_daily_chart;
 use crate::model::LeverSetting;
-use crate::numbers::{decimals_for, grouped, signed};
+use crate::numbers::{decimals_for, decimals_for_largest, grouped, signed};
 use crate::scenario::bandit::Suggestion;
 use crate::scenario::compare::Comparison;
 use crate::scenario::costs::CostSettings;
@@ -549,16 +549,11 @@ fn result_ui(ui: &mut egui::Ui, result: &PlanForecast) {
 /// every amount with the decimals the largest warrants, then the ROI and the chance of a profit.
 fn money_ui(ui: &mut egui::Ui, money: &MoneyOutlook) {
     let point = &money.point;
-    let places = decimals_for(
-        [
-            point.incremental_revenue,
-            point.campaign_cost,
-            point.incremental_profit,
-        ]
-        .into_iter()
-        .map(f64::abs)
-        .fold(0.0, f64::max),
-    );
+    let places = decimals_for_largest([
+        point.incremental_revenue,
+        point.campaign_cost,
+        point.incremental_profit,
+    ]);
     // A change is signed; a cost is an amount, so it is not.
     let change = |i: &Interval| range(i, places);
     let amount =

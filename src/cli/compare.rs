@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::model_args::{ModelData, parse_named_list};
 use super::table;
-use crate::numbers::{decimals_for, grouped};
+use crate::numbers::{decimals_for_largest, grouped};
 use crate::scenario::bandit::suggest_for_plans;
 use crate::scenario::compare::compare;
 use crate::scenario::evaluate::evaluate_plan;
@@ -56,13 +56,7 @@ pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     // Every plan's figures with the decimals the largest warrants.
-    let places = decimals_for(
-        comparison
-            .plans
-            .iter()
-            .map(|p| p.value.abs())
-            .fold(0.0, f64::max),
-    );
+    let places = decimals_for_largest(comparison.plans.iter().map(|p| p.value));
     for (i, plan) in comparison.plans.iter().enumerate() {
         rows.push(vec![
             format!("#{}", i + 1),
@@ -123,13 +117,7 @@ pub fn run_suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     }
     println!("next test, maximising {}:", args.metric);
     let header = ["arm", "mean", "traffic share"];
-    let places = decimals_for(
-        suggestion
-            .arms
-            .iter()
-            .map(|a| a.mean.abs())
-            .fold(0.0, f64::max),
-    );
+    let places = decimals_for_largest(suggestion.arms.iter().map(|a| a.mean));
     let rows: Vec<Vec<String>> = suggestion
         .arms
         .iter()

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::model_args::{ModelData, parse_named_list};
 use super::table;
-use crate::numbers::{decimals_for, grouped};
+use crate::numbers::{decimals_for_largest, grouped};
 use crate::scenario::optimise::{Capacity, GridOption, OptimiseRequest, optimise, unit_label};
 use crate::scenario::plan::Plan;
 
@@ -75,13 +75,11 @@ pub fn run(args: &OptimiseArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     // Amounts with the decimals the largest warrants (the reasons below already have none).
-    let places = decimals_for(
-        result
-            .total_cost
-            .abs()
-            .max(result.total_profit.abs())
-            .max(result.budget.unwrap_or(0.0)),
-    );
+    let places = decimals_for_largest([
+        result.total_cost,
+        result.total_profit,
+        result.budget.unwrap_or(0.0),
+    ]);
     let budget = match result.budget {
         Some(budget) => format!("within a budget of {}", grouped(budget, places)),
         None => "with no budget limit".into(),

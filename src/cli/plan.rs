@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::model_args::ModelData;
-use crate::numbers::{decimals_for, grouped, signed, significant};
+use crate::numbers::{decimals_for, decimals_for_largest, grouped, signed, significant};
 use crate::scenario::draws::Interval;
 use crate::scenario::evaluate::{PlanForecast, evaluate_plan};
 use crate::scenario::plan::Plan;
@@ -75,13 +75,11 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     let money = &forecast.money;
     let point = &money.point;
     // Every amount with the decimals the largest warrants, as the outcomes above have theirs.
-    let cents = decimals_for(
-        point
-            .incremental_revenue
-            .abs()
-            .max(point.campaign_cost.abs())
-            .max(point.incremental_profit.abs()),
-    );
+    let cents = decimals_for_largest([
+        point.incremental_revenue,
+        point.campaign_cost,
+        point.incremental_profit,
+    ]);
     println!(
         "  money: incremental revenue {} 95% {} (list prices {}), margin {}",
         grouped(point.incremental_revenue, cents),
