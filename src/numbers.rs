@@ -27,6 +27,12 @@ pub fn grouped(value: f64, decimals: usize) -> String {
     text
 }
 
+/// A money amount as typed and shown in fields: thousands grouped, cents only when there are
+/// any (46,000; 99.50).
+pub fn amount(value: f64) -> String {
+    grouped(value, if value.fract() == 0.0 { 0 } else { 2 })
+}
+
 /// As `grouped`, with a `+` before values above zero: lifts and changes.
 pub fn signed(value: f64, decimals: usize) -> String {
     let text = grouped(value, decimals);

@@ -336,10 +336,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     harness.get_by_label("Response curve");
     // Priced with the plan's costs, one set for the plan, the curve and the optimiser.
     harness.get_by_label("the plan's above: margin 40%, nothing per message, fixed 0");
-    scroll_and_click(&mut harness, "Draw curve");
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Draw curve");
     let curve = harness.state().curve().cloned().expect("a curve");
     assert_eq!(curve.points.len(), 11);
     let best = curve.profit_maximising_value.expect("priced with costs");
@@ -430,10 +427,7 @@ fn train_then_scenario_shows_the_core_forecast() {
         .set_plan_dates("2026-01-08", "2026-01-21");
     harness.step();
     harness.get_by_label_contains("It plans the campaign plan's dates (2026-01-08 to 2026-01-21)");
-    scroll_and_click(&mut harness, "Optimise");
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Optimise");
     let later = harness.state().optimised().cloned().expect("a plan");
     assert_eq!(
         (later.plan.start, later.plan.end),
@@ -450,10 +444,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     // A budget too small for anything says what would run something, and its button re-runs
     // with that budget (rounded up), which then runs something within it.
     harness.state_mut().set_optimiser_budget(1.0);
-    scroll_and_click(&mut harness, "Optimise");
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Optimise");
     let starved = harness.state().optimised().cloned().expect("a plan");
     let shortfall = starved
         .budget_shortfall()
@@ -496,10 +487,7 @@ fn train_then_scenario_shows_the_core_forecast() {
     // curve's totals shrink and the optimised plan reaches vip alone. (The audience section is
     // still open from above.)
     click_and_wait(&mut harness, "vip");
-    scroll_and_click(&mut harness, "Draw curve");
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Draw curve");
     let vip_curve = harness.state().curve().cloned().expect("a vip curve");
     let total = |c: &liftcast::scenario::curve::Curve| c.points[0].outcomes[0].scenario_total;
     assert!(
@@ -508,10 +496,7 @@ fn train_then_scenario_shows_the_core_forecast() {
         total(&vip_curve),
         total(&curve)
     );
-    scroll_and_click(&mut harness, "Optimise");
-    harness.step();
-    harness.step();
-    wait_until_idle(&mut harness);
+    click_and_wait(&mut harness, "Optimise");
     let vip_plan = harness.state().optimised().cloned().expect("a vip plan");
     assert_eq!(
         vip_plan.plan.audience.len(),

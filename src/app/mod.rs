@@ -242,11 +242,7 @@ impl WorkbenchApp {
             Some(path) if crate::project::is_project_file(&path) => {
                 app.start_open_project(Some(path))
             }
-            Some(path) => {
-                app.status = format!("Opening {}…", path.display());
-                app.start_open(Some(path));
-            }
-            None => app.start_open(None),
+            file => app.start_open(file),
         }
         app
     }
@@ -422,6 +418,9 @@ impl WorkbenchApp {
 
     /// Opens `path`, or the embedded sample when `None`, on a worker.
     fn start_open(&mut self, path: Option<PathBuf>) {
+        if let Some(path) = &path {
+            self.status = format!("Opening {}…", path.display());
+        }
         let job = jobs::spawn("open", self.notify.clone(), move |context| {
             let table = match &path {
                 Some(path) => {
@@ -1359,7 +1358,6 @@ impl WorkbenchApp {
             if let Some(path) = self.pending_open.take() {
                 // New data: a forecast waiting for the old data is moot.
                 self.pending_forecast = None;
-                self.status = format!("Opening {}…", path.display());
                 self.start_open(Some(path));
             } else if let Some(settings) = self.pending_forecast.take() {
                 self.start_forecast(settings);
@@ -1543,10 +1541,11 @@ impl WorkbenchApp {
                             if self.model_meta.is_some() {
                                 ui.separator();
                                 let scenario = self.scenario_panel.settings();
+                                let audience = self.scenario_panel.row_filter().audience;
                                 let context = plan_ui::PlanContext {
                                     schema,
                                     scenario: &scenario,
-                                    audience: self.scenario_panel.row_filter().audience,
+                                    audience: audience.clone(),
                                     dimension_values: &self.scenario_panel.dimension_values,
                                     saved: &self.scenario_panel.saved,
                                     final_fit: self
@@ -1565,9 +1564,8 @@ impl WorkbenchApp {
                                     &mut commands,
                                 );
                                 ui.separator();
-                                let plan_base = self
-                                    .plan_panel
-                                    .plan(schema, self.scenario_panel.row_filter().audience);
+                                // What the optimiser plans: the campaign plan above.
+                                let plan_base = self.plan_panel.plan(schema, audience);
                                 optimise_ui::optimise_ui(
                                     ui,
                                     &mut self.optimise_panel,
@@ -1814,7 +1812,8 @@ fn display_available() -> bool {
     }
 }
 
-/// Opens the workbench window on the embedded sample data.
+/// Opens the workbench window on `file` (a data file or a project), else on the embedded
+/// sample data.
 pub fn run_workbench(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     if !display_available() {
         eprintln!(

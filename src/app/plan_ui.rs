@@ -476,14 +476,7 @@ pub fn costs_in_words(costs: &CostSettings) -> String {
     format!(
         "margin {}%, {per_message}, fixed {}",
         costs.margin_pct,
-        grouped(
-            costs.fixed_cost,
-            if costs.fixed_cost.fract() == 0.0 {
-                0
-            } else {
-                2
-            }
-        )
+        crate::numbers::amount(costs.fixed_cost)
     )
 }
 
@@ -493,7 +486,7 @@ pub fn amount_field(value: &mut f64, min: f64, speed: f64) -> egui::DragValue<'_
     egui::DragValue::new(value)
         .range(min..=f64::MAX)
         .speed(speed)
-        .custom_formatter(|v, _| crate::numbers::grouped(v, if v.fract() == 0.0 { 0 } else { 2 }))
+        .custom_formatter(|v, _| crate::numbers::amount(v))
         .custom_parser(crate::numbers::parse_grouped)
 }
 

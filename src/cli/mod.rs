@@ -130,7 +130,7 @@ fn neither_command_nor_file(word: &std::path::Path) -> anyhow::Error {
         .get_subcommands()
         .map(|c| c.get_name())
         .filter(|name| *name != "help")
-        .map(|name| (edit_distance(&text, name), name))
+        .map(|name| (strsim::levenshtein(&text, name), name))
         .min();
     match closest {
         Some((distance, name)) if distance <= 2 => anyhow::anyhow!(
@@ -140,21 +140,6 @@ fn neither_command_nor_file(word: &std::path::Path) -> anyhow::Error {
             "'{text}' is neither a command nor a file; `liftcast --help` lists the commands"
         ),
     }
-}
-
-/// Levenshtein distance: the fewest one-character edits from `a` to `b`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != *cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// Panics inside third-party readers are caught and reported as errors about the file, so the
@@ -185,14 +170,6 @@ fn install_panic_message() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn edit_distance_counts_one_character_edits() {
-        assert_eq!(edit_distance("inspect", "inspect"), 0);
-        assert_eq!(edit_distance("inpsect", "inspect"), 2);
-        assert_eq!(edit_distance("tran", "train"), 1);
-        assert_eq!(edit_distance("", "plan"), 4);
-    }
 
     #[test]
     fn a_word_that_is_no_file_names_the_command_it_is_closest_to() {

@@ -75,30 +75,30 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
     let money = &forecast.money;
     let point = &money.point;
     // Every amount with the decimals the largest warrants, as the outcomes above have theirs.
-    let cents = decimals_for_largest([
+    let places = decimals_for_largest([
         point.incremental_revenue,
         point.campaign_cost,
         point.incremental_profit,
     ]);
     println!(
         "  money: incremental revenue {} 95% {} (list prices {}), margin {}",
-        grouped(point.incremental_revenue, cents),
-        range(&money.incremental_revenue_95, cents),
-        grouped(point.incremental_list_revenue, cents),
-        grouped(point.incremental_margin, cents)
+        grouped(point.incremental_revenue, places),
+        range(&money.incremental_revenue_95, places),
+        grouped(point.incremental_list_revenue, places),
+        grouped(point.incremental_margin, places)
     );
     println!(
         "         cost {} = fixed {} + exposure {} + discount given away {}",
-        grouped(point.campaign_cost, cents),
-        grouped(point.fixed_cost, cents),
-        grouped(point.exposure_cost, cents),
-        grouped(point.discount_value, cents)
+        grouped(point.campaign_cost, places),
+        grouped(point.fixed_cost, places),
+        grouped(point.exposure_cost, places),
+        grouped(point.discount_value, places)
     );
     println!(
         "         profit {} 80% {} 95% {}; ROI {}; probability profit > 0: {:.0}%",
-        grouped(point.incremental_profit, cents),
-        range(&money.incremental_profit_80, cents),
-        range(&money.incremental_profit_95, cents),
+        grouped(point.incremental_profit, places),
+        range(&money.incremental_profit_80, places),
+        range(&money.incremental_profit_95, places),
         match (point.roi, &money.roi_80) {
             (Some(roi), Some(band)) => format!("{roi:.2} 80% [{:.2}, {:.2}]", band.low, band.high),
             (Some(roi), None) => format!("{roi:.2}"),

@@ -371,7 +371,7 @@ impl Checker<'_> {
             };
             fields.extend(field);
         }
-        if fields.is_empty() && !self.table.frame.get_column_names().is_empty() {
+        if fields.is_empty() {
             self.warn(
                 ProblemCode::NoLever,
                 None,

@@ -271,14 +271,15 @@ fn lift_inputs(
             .collect(),
     })
 }
+
 /// Rows from which the two families run side by side: below, a thread costs more than the
 /// overlap saves (the optimiser forecasts a few hundred rows at a time).
 const ALONGSIDE_ROWS: usize = 4096;
 
 /// Runs `trees` on a thread of its own while `deep` runs on this one, for `rows` rows: on a
 /// GPU the two overlap whole, and on the CPU the networks' small matrix products leave a core
-/// the trees can use (a 100,000-row plan: 612-655 ms one after the other, 504-553 ms side by
-/// side, BENCHMARKS.md). Prepared rows do not gain: a lever move's networks are one small
+/// the trees can use (a 100,000-row plan: 612-655 ms one after the other, 504-539 ms side by
+/// side, BENCHMARKS.md "Session 18"). Prepared rows do not gain: a lever move's networks are one small
 /// layer, and its trees already walk on every core. A panic on the trees' thread goes on
 /// here, as it would have inline.
 fn alongside<D, T: Send>(
