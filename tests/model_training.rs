@@ -218,7 +218,8 @@ fn the_paired_forecast_equals_predicting_each_set_of_rows() {
     }
 }
 
-/// A hybrid's training reports its epochs, then each finished tree member.
+/// A hybrid's training says where its networks train, reports its epochs, then each finished
+/// tree member.
 #[test]
 fn training_reports_the_trees_after_the_epochs() {
     let (csv, _) = synthetic_csv(1500, 13);
@@ -236,14 +237,16 @@ fn training_reports_the_trees_after_the_epochs() {
         .wait(|report: EpochReport| reports.push(report))
         .unwrap()
         .unwrap();
+    assert_eq!(reports[0].started_on.as_deref(), Some("CPU (flex)"));
+    assert!(reports[1..].iter().all(|r| r.started_on.is_none()));
     let trees: Vec<(usize, usize)> = reports.iter().filter_map(|r| r.tree_members_done).collect();
     assert_eq!(trees, [(0, 3), (1, 3), (2, 3), (3, 3)]);
     let first_tree = reports
         .iter()
         .position(|r| r.tree_members_done.is_some())
         .unwrap();
-    assert!(first_tree >= 1, "epochs come first");
-    assert!(reports[..first_tree].iter().all(|r| r.epoch >= 1));
+    assert!(first_tree >= 2, "epochs come first");
+    assert!(reports[1..first_tree].iter().all(|r| r.epoch >= 1));
 }
 
 #[test]
@@ -259,12 +262,12 @@ fn cancel_keeps_the_best_model_so_far() {
     let job = start_training(&inspection, config, DeviceChoice::Cpu, None).unwrap();
     let mut epochs_seen = 0;
     let mut job = job;
-    // Cancel after the first epoch report arrives.
+    // Cancel after the first epoch report arrives (the report before it names the device).
     loop {
         let events = job.poll();
         if events
             .iter()
-            .any(|e| matches!(e, jobs::JobEvent::Progress(_)))
+            .any(|e| matches!(e, jobs::JobEvent::Progress(r) if r.epoch >= 1))
         {
             epochs_seen += 1;
             job.cancel();

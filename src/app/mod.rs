@@ -1057,7 +1057,12 @@ impl WorkbenchApp {
             Running::Train(job) => {
                 for event in job.poll() {
                     match event {
-                        JobEvent::Progress(report) => self.train_panel.record(report),
+                        JobEvent::Progress(report) => {
+                            if let Some(device) = &report.started_on {
+                                self.status = training_status(device);
+                            }
+                            self.train_panel.record(report);
+                        }
                         JobEvent::Done(Ok(model)) => {
                             self.status = format!("Model trained on {}.", model.meta.device);
                             self.adopt_model(model);
@@ -1853,6 +1858,16 @@ pub fn run_workbench(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 
 /// How a job that reports no progress ended: its result, or why it crashed as `Err`; `None`
 /// while it runs.
+/// The status line while training starts on `device` (its description), with what to expect
+/// of a GPU's first run.
+fn training_status(device: &str) -> String {
+    let short = crate::model::device::short_label(device);
+    match crate::model::device::first_use_note(device) {
+        Some(note) => format!("Training on {short}: {note}."),
+        None => format!("Training on {short}…"),
+    }
+}
+
 fn job_end<T>(events: Vec<JobEvent<(), T>>) -> Option<Result<T, String>> {
     events.into_iter().find_map(|event| match event {
         JobEvent::Progress(()) => None,
@@ -1986,7 +2001,19 @@ fn file_stem(title: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::file_stem;
+    use super::{file_stem, training_status};
+
+    #[test]
+    fn the_status_line_says_where_training_runs_and_what_a_gpu_costs_first() {
+        assert_eq!(training_status("CPU (flex)"), "Training on CPU (flex)…");
+        assert_eq!(
+            training_status("CPU (flex), because no GPU passed the self-test (none)"),
+            "Training on CPU (flex)…"
+        );
+        let gpu = training_status("GPU (wgpu, DiscreteGpu(0))");
+        assert!(gpu.starts_with("Training on GPU (wgpu, DiscreteGpu(0)): a GPU's first run"));
+        assert!(gpu.contains("can take a few minutes"));
+    }
 
     #[test]
     fn chart_titles_become_file_names() {

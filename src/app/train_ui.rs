@@ -21,8 +21,12 @@ pub struct TrainPanel {
 }
 
 impl TrainPanel {
-    /// Takes one progress report: an epoch into the history, or the trees' progress.
+    /// Takes one progress report: an epoch into the history, or the trees' progress. The
+    /// report naming the device has no epoch: the app shows it in the status line.
     pub fn record(&mut self, report: EpochReport) {
+        if report.started_on.is_some() {
+            return;
+        }
         match report.tree_members_done {
             Some(progress) => self.trees_progress = Some(progress),
             None => self.history.push(report),
@@ -66,7 +70,12 @@ pub fn train_ui(
                 for choice in [DeviceChoice::Auto, DeviceChoice::Cpu, DeviceChoice::Gpu] {
                     ui.selectable_value(&mut panel.device, choice, device_label(choice));
                 }
-            });
+            })
+            .response
+            .on_hover_text(
+                "On the default model size the CPU is as fast as a GPU. A GPU's first use \
+                 tunes its kernels for about two minutes per data shape (kept for later runs).",
+            );
         ui.label("Members per family");
         ui.add(egui::DragValue::new(&mut panel.config.members).range(1..=20));
         ui.label("Epochs");
@@ -329,9 +338,11 @@ mod tests {
         let mut epoch = EpochReport::trees(0, 1);
         epoch.tree_members_done = None;
         epoch.epoch = 1;
+        panel.record(EpochReport::started("CPU (flex)".into()));
         panel.record(epoch);
         panel.record(EpochReport::trees(2, 5));
         assert_eq!(panel.history.len(), 1, "only epochs are plotted");
+        assert_eq!(panel.history[0].epoch, 1);
         assert_eq!(panel.trees_progress, Some((2, 5)));
         panel.clear_progress();
         assert!(panel.history.is_empty() && panel.trees_progress.is_none());

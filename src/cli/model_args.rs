@@ -61,7 +61,10 @@ pub enum DeviceArg {
     /// A hardware GPU that passes a self-test, else the CPU (says which and why).
     #[default]
     Auto,
+    /// The CPU: on the default model size as fast as a GPU, and with no first-use kernel tuning
+    /// (about two minutes per data shape on a GPU; BENCHMARKS.md)
     Cpu,
+    /// The GPU through wgpu, or an error when none passes the self-test
     Gpu,
 }
 

@@ -159,6 +159,21 @@ fn print_blend(meta: &crate::model::ModelMeta) {
 }
 
 fn print_epoch(report: &EpochReport, json: bool) {
+    if let Some(device) = &report.started_on {
+        let note = crate::model::device::first_use_note(device);
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({ "event": "started", "device": device, "note": note })
+            );
+        } else {
+            match note {
+                Some(note) => println!("training on {device}: {note}"),
+                None => println!("training on {device}"),
+            }
+        }
+        return;
+    }
     if let (Some((done, wanted)), false) = (report.tree_members_done, json) {
         if done > 0 {
             println!("trees: member {done} of {wanted} trained");

@@ -46,6 +46,21 @@ pub fn resolve(choice: DeviceChoice) -> Result<(Device, String), String> {
     }
 }
 
+/// The device's description without the reason it was chosen (`resolve`'s words).
+pub fn short_label(label: &str) -> &str {
+    label.split(", because").next().unwrap_or(label)
+}
+
+/// What to expect before the first epoch on the device `label` describes (`resolve`'s words):
+/// a GPU's first run of a data set's shapes tunes its kernels, measured at about two minutes on
+/// an H100 (BENCHMARKS.md), which would otherwise look like a hang.
+pub fn first_use_note(label: &str) -> Option<&'static str> {
+    label.starts_with("GPU").then_some(
+        "a GPU's first run on data of this shape tunes its kernels, so the first epoch can take \
+         a few minutes; later runs reuse the tuning",
+    )
+}
+
 /// Opens a wgpu device and checks a small matrix product against the CPU's answer.
 fn gpu(kind: DeviceKind) -> Result<Device, String> {
     if std::env::var_os(SIMULATE_GPU_FAILURE).is_some() {
@@ -86,5 +101,20 @@ fn self_test(device: &Device) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("self-test gave {actual:?}, expected {expected:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gpu_warns_of_its_first_run_and_the_cpu_does_not() {
+        assert!(first_use_note("GPU (wgpu, DiscreteGpu(0))").is_some());
+        assert!(first_use_note("GPU (wgpu)").is_some());
+        let fallback = "CPU (flex), because no GPU passed the self-test (DiscreteGpu(0): none)";
+        assert_eq!(first_use_note(fallback), None);
+        assert_eq!(short_label(fallback), "CPU (flex)");
+        assert_eq!(short_label("GPU (wgpu)"), "GPU (wgpu)");
     }
 }

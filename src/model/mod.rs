@@ -347,10 +347,7 @@ impl ModelMeta {
     /// Where the model trained, without the why ("CPU (flex)"): for a top bar or a chart's
     /// footnote; `device` keeps the reason.
     pub fn device_short(&self) -> &str {
-        self.device
-            .split(", because")
-            .next()
-            .unwrap_or(&self.device)
+        device::short_label(&self.device)
     }
 }
 
@@ -403,6 +400,9 @@ impl ForecastModel {
         };
         let on_gpu = device_label.starts_with("GPU");
         let family = config.family;
+        if family.trains_deep() {
+            context.report(EpochReport::started(device_label.clone()));
+        }
         let trained = if family.trains_deep() {
             match crate::quiet_panics::run_quietly(|| train::train(&set, config, &device, context))
             {

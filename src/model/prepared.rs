@@ -29,7 +29,7 @@ use super::encode::EncodedRows;
 use super::forecast::{Forecast, RowDetail};
 use super::network::{EnsembleNet, LeverFreeParts};
 use super::predict::{
-    CHUNK_ROWS, LinkValues, MemberPredictions, copy_outputs, member_inputs, wanted_outputs,
+    LinkValues, MemberPredictions, chunk_rows, copy_outputs, member_inputs, wanted_outputs,
 };
 use super::trees::TreeLeverSplit;
 use super::{ForecastModel, LeverSetting, ModelError, baseline_settings, blend};
@@ -39,10 +39,12 @@ use super::{ForecastModel, LeverSetting, ModelError, baseline_settings, blend};
 /// of a three-outcome model with the default 5 members and 32 hidden units.
 const MAX_KEPT_BYTES: usize = 1 << 30;
 
-/// Rows per kept chunk: larger than a whole forecast's chunks (`CHUNK_ROWS`), because a lever
-/// move runs only the lift's last layer over them; measured on a 100,000-row lever move, 8,192
-/// rows took 78 ms for the networks and 2,048 rows 90 ms.
-const PREPARED_CHUNK_ROWS: usize = 4 * CHUNK_ROWS;
+/// Rows per kept chunk: four times a whole forecast's chunks (`chunk_rows`), because a lever
+/// move runs only the lift's last layer over them; measured on a 100,000-row lever move on the
+/// CPU, 8,192 rows took 78 ms for the networks and 2,048 rows 90 ms.
+fn prepared_chunk_rows(device: &Device) -> usize {
+    4 * chunk_rows(device)
+}
 
 /// Rows of one population ready for forecasts under any lever settings
 /// (`ForecastModel::prepare`, `ForecastModel::forecast_prepared`).
@@ -344,9 +346,10 @@ fn chunked_parts<T>(
     let members = nets.first().map_or(0, EnsembleNet::members);
     let mut baseline = LinkValues::zeros(members, encoded.rows, k);
     let mut chunks = Vec::new();
+    let chunk = prepared_chunk_rows(device);
     let mut start = 0usize;
     while start < encoded.rows {
-        let end = (start + PREPARED_CHUNK_ROWS).min(encoded.rows);
+        let end = (start + chunk).min(encoded.rows);
         let inputs = member_inputs(encoded, start..end, members, device);
         let mut parts = Vec::with_capacity(nets.len());
         for (index, net) in nets.iter().enumerate() {
@@ -479,9 +482,10 @@ pub(super) fn link_values_and_baseline(
         .collect();
     let mut link = LinkValues::zeros(members, with.rows, k);
     let mut baseline = LinkValues::zeros(members, with.rows, k);
+    let chunk = chunk_rows(device);
     let mut start = 0usize;
     while start < with.rows {
-        let end = (start + CHUNK_ROWS).min(with.rows);
+        let end = (start + chunk).min(with.rows);
         let inputs = member_inputs(with, start..end, members, device);
         for ((index, net), net_terms) in nets.iter().enumerate().zip(&terms) {
             let wanted = wanted_outputs(index, nets.len(), k);

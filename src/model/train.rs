@@ -146,6 +146,10 @@ pub struct EpochReport {
     /// losses; it says the trees are training.
     #[serde(default)]
     pub tree_members_done: Option<(usize, usize)>,
+    /// Sent once before the first epoch: the device the networks train on, in the words the
+    /// saved model keeps (`ModelMeta::device`). Such a report carries no losses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_on: Option<String>,
 }
 
 impl EpochReport {
@@ -160,6 +164,16 @@ impl EpochReport {
             holdout_loss: Vec::new(),
             eta_seconds: 0.0,
             tree_members_done: Some((done, wanted)),
+            started_on: None,
+        }
+    }
+
+    /// The networks are about to train on `device` (its description).
+    pub fn started(device: String) -> Self {
+        Self {
+            tree_members_done: None,
+            started_on: Some(device),
+            ..Self::trees(0, 0)
         }
     }
 }
@@ -397,7 +411,9 @@ pub fn train(
     'epochs: for epoch in 1..=config.epochs.max(1) {
         let started = Instant::now();
         order.shuffle(&mut rng);
-        let mut epoch_losses = vec![0f32; outcomes.len()];
+        // Summed on the device and read once an epoch: reading a loss each step would make the
+        // CPU wait for the GPU at every step.
+        let mut epoch_sums: Vec<Option<Tensor<1>>> = vec![None; outcomes.len()];
         for chunk in order.chunks(batch_size) {
             if context.is_cancelled() {
                 cancelled = true;
@@ -426,10 +442,18 @@ pub fn train(
             let gradients = GradientsParams::from_grads(loss.backward(), &net);
             net = optimizer.step(rate, net, gradients);
             step += 1;
-            for (total, part) in epoch_losses.iter_mut().zip(parts) {
-                *total += part.into_scalar::<f32>() / batches_per_epoch as f32;
+            for (sum, part) in epoch_sums.iter_mut().zip(parts) {
+                let part = part.inner();
+                *sum = Some(match sum.take() {
+                    Some(so_far) => so_far + part,
+                    None => part,
+                });
             }
         }
+        let epoch_losses: Vec<f32> = epoch_sums
+            .into_iter()
+            .map(|sum| sum.map_or(0.0, |s| s.into_scalar::<f32>()) / batches_per_epoch as f32)
+            .collect();
         let validation_loss = evaluate(
             &net.valid(),
             encoded,
@@ -457,6 +481,7 @@ pub fn train(
             holdout_loss,
             eta_seconds: elapsed * config.epochs.saturating_sub(epoch) as f64,
             tree_members_done: None,
+            started_on: None,
         };
         history.push(report.clone());
         context.report(report);
@@ -498,7 +523,7 @@ pub fn evaluate(
     let mut sums = vec![0f64; outcomes.len()];
     // Each chunk's mean loss counts by its rows, so a short last chunk does not weigh as
     // much as a full one.
-    for chunk in rows.chunks(predict::CHUNK_ROWS) {
+    for chunk in rows.chunks(predict::chunk_rows(device)) {
         let weight = chunk.len() as f64 / rows.len() as f64;
         let batch = make_batch(encoded, None, chunk, outcomes.len(), members, None, device);
         let eta = net.forward(batch.inputs.clone());
