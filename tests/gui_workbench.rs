@@ -219,6 +219,11 @@ fn train_then_scenario_shows_the_core_forecast() {
     // Once done, the bar says so (not "epoch 3/3" as if still running).
     let meta = harness.state().model_meta().unwrap().clone();
     harness.get_by_label_contains(&format!("done · {}/", meta.epochs_run));
+    // Training said where it started before its first epoch: the device the model keeps.
+    assert_eq!(
+        harness.state().training_started_on(),
+        Some(meta.device.as_str())
+    );
     save_screenshot(&mut harness, "train.png");
     // The top bar says where the model ran, the reason on hover.
     let device = harness.state().model_meta().unwrap().device.clone();

@@ -369,6 +369,22 @@ fn cli_plan_reports_lift_and_money() {
     );
     assert!(text.contains(&roi), "{roi} not in\n{text}");
 
+    // The breakdown gives each group's lift in % of its baseline too.
+    let breakdown = common::stdout(&run_plan(&["--breakdown"]));
+    let group = &report["by_segment"][0];
+    let first = &group["outcomes"][0];
+    let lift = first["lift"].as_f64().unwrap();
+    let pct = lift / first["baseline"].as_f64().unwrap() * 100.0;
+    let said = format!(
+        "{}={} ({} rows): {} {} ({pct:+.1}%)",
+        group["by"].as_str().unwrap(),
+        group["value"].as_str().unwrap(),
+        group["rows"],
+        first["outcome"].as_str().unwrap(),
+        liftcast::numbers::signed(lift, 1)
+    );
+    assert!(breakdown.contains(&said), "{said} not in\n{breakdown}");
+
     let other = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("sample_data/plans/coupon_150_20_active_app_push_7d.json");
     let output = common::liftcast(&[

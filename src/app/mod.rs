@@ -375,6 +375,11 @@ impl WorkbenchApp {
         self.optimise_panel.budget = budget;
     }
 
+    /// The device the running or last training started its networks on.
+    pub fn training_started_on(&self) -> Option<&str> {
+        self.train_panel.started_on.as_deref()
+    }
+
     /// The trained model's description, once training has finished.
     pub fn model_meta(&self) -> Option<&ModelMeta> {
         self.model_meta.as_ref()
@@ -1707,12 +1712,20 @@ impl WorkbenchApp {
             }
             ui.separator();
             // Where the model runs: the short form, the reason on hover.
-            match &self.model_meta {
-                Some(meta) => {
+            match (&self.model_meta, &self.train_panel.started_on) {
+                (Some(meta), _) => {
                     ui.label(format!("Device: {}", meta.device_short()))
                         .on_hover_text(&meta.device);
                 }
-                None => {
+                // Training has started: the device it chose, before any model exists.
+                (None, Some(device)) if matches!(self.running, Some(Running::Train(_))) => {
+                    ui.label(format!(
+                        "Device: {}",
+                        crate::model::device::short_label(device)
+                    ))
+                    .on_hover_text(device);
+                }
+                (None, _) => {
                     ui.weak("Device: chosen at training");
                 }
             }

@@ -702,11 +702,9 @@ fn breakdown_grid(ui: &mut egui::Ui, title: &str, groups: &[Breakdown], result: 
                 ui.label(grouped(group.rows as f64, 0));
                 for o in &group.outcomes {
                     let places = decimals_for(o.scenario.max(o.baseline));
-                    let pct = if o.baseline.abs() > 0.0 {
-                        format!(" ({:+.1}%)", o.lift / o.baseline * 100.0)
-                    } else {
-                        String::new()
-                    };
+                    let pct = o
+                        .lift_pct()
+                        .map_or(String::new(), |pct| format!(" ({pct:+.1}%)"));
                     ui.label(format!("{}{pct}", signed(o.lift, places)));
                 }
                 ui.end_row();

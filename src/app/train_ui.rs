@@ -18,13 +18,16 @@ pub struct TrainPanel {
     pub history: Vec<EpochReport>,
     /// (tree members finished, wanted) once the networks are done and the trees train.
     pub trees_progress: Option<(usize, usize)>,
+    /// The device the running or last training's networks started on (its description).
+    pub started_on: Option<String>,
 }
 
 impl TrainPanel {
-    /// Takes one progress report: an epoch into the history, or the trees' progress. The
-    /// report naming the device has no epoch: the app shows it in the status line.
+    /// Takes one progress report: an epoch into the history, the trees' progress, or the
+    /// device the networks start on.
     pub fn record(&mut self, report: EpochReport) {
-        if report.started_on.is_some() {
+        if let Some(device) = report.started_on {
+            self.started_on = Some(device);
             return;
         }
         match report.tree_members_done {
@@ -37,6 +40,7 @@ impl TrainPanel {
     pub fn clear_progress(&mut self) {
         self.history.clear();
         self.trees_progress = None;
+        self.started_on = None;
     }
 }
 
@@ -343,8 +347,10 @@ mod tests {
         panel.record(EpochReport::trees(2, 5));
         assert_eq!(panel.history.len(), 1, "only epochs are plotted");
         assert_eq!(panel.history[0].epoch, 1);
+        assert_eq!(panel.started_on.as_deref(), Some("CPU (flex)"));
         assert_eq!(panel.trees_progress, Some((2, 5)));
         panel.clear_progress();
         assert!(panel.history.is_empty() && panel.trees_progress.is_none());
+        assert!(panel.started_on.is_none());
     }
 }

@@ -111,7 +111,12 @@ pub fn print_forecast(forecast: &PlanForecast, breakdown: bool) {
             let lifts: Vec<String> = group
                 .outcomes
                 .iter()
-                .map(|o| format!("{} {}", o.outcome, signed(o.lift, 1)))
+                .map(|o| {
+                    let pct = o
+                        .lift_pct()
+                        .map_or(String::new(), |pct| format!(" ({pct:+.1}%)"));
+                    format!("{} {}{pct}", o.outcome, signed(o.lift, 1))
+                })
                 .collect();
             println!(
                 "  {}={} ({} rows): {}",

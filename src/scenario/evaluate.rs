@@ -82,6 +82,13 @@ pub struct GroupLift {
     pub lift: f64,
 }
 
+impl GroupLift {
+    /// The lift as a percentage of the baseline; none when the baseline is zero.
+    pub fn lift_pct(&self) -> Option<f64> {
+        (self.baseline.abs() > 0.0).then(|| self.lift / self.baseline * 100.0)
+    }
+}
+
 /// Every member's figures: paired draws for comparisons and suggestions.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanDraws {
@@ -470,6 +477,19 @@ fn breakdown(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_groups_lift_in_percent_needs_a_baseline() {
+        let group = |baseline: f64, lift: f64| GroupLift {
+            outcome: "orders".into(),
+            scenario: baseline + lift,
+            baseline,
+            lift,
+        };
+        assert_eq!(group(200.0, 30.0).lift_pct(), Some(15.0));
+        assert_eq!(group(200.0, -10.0).lift_pct(), Some(-5.0));
+        assert_eq!(group(0.0, 4.0).lift_pct(), None);
+    }
 
     #[test]
     fn an_arm_error_says_its_cause_once_when_printed_with_its_chain() {
