@@ -18,37 +18,56 @@ pub enum DeviceChoice {
 /// Set to make the GPU self-test fail, to exercise the fallback.
 pub const SIMULATE_GPU_FAILURE: &str = "LIFTCAST_SIMULATE_GPU_FAILURE";
 
+/// The hardware adapters tried, in order. Auto tries these alone: a software adapter
+/// (lavapipe) is many times slower than flex. `--device gpu` asks by the same kinds before
+/// falling back to wgpu's default adapter, so both choices open the same device: cubecl keeps its
+/// tuned kernels per kind asked for, and a fresh tuning costs about two minutes on an H100
+/// (BENCHMARKS.md).
+fn hardware_kinds() -> [DeviceKind; 2] {
+    [DeviceKind::DiscreteGpu(0), DeviceKind::IntegratedGpu(0)]
+}
+
 /// The device and a description for people (which device, and why).
 pub fn resolve(choice: DeviceChoice) -> Result<(Device, String), String> {
     match choice {
         DeviceChoice::Cpu => Ok((Device::flex(), "CPU (flex)".into())),
-        DeviceChoice::Gpu => gpu(DeviceKind::DefaultDevice)
-            .map(|device| (device, "GPU (wgpu)".into()))
-            .map_err(|why| format!("the GPU cannot be used: {why}; use --device cpu")),
-        DeviceChoice::Auto => {
-            // Only hardware adapters: a software one (lavapipe) is many times slower than flex.
-            let kinds = [DeviceKind::DiscreteGpu(0), DeviceKind::IntegratedGpu(0)];
-            let mut reasons = Vec::new();
-            for kind in kinds {
-                match gpu(kind.clone()) {
-                    Ok(device) => return Ok((device, format!("GPU (wgpu, {kind:?})"))),
-                    Err(why) => reasons.push(format!("{kind:?}: {why}")),
-                }
-            }
+        DeviceChoice::Gpu => {
+            let kinds = hardware_kinds()
+                .into_iter()
+                .chain([DeviceKind::DefaultDevice]);
+            first_gpu(kinds)
+                .map_err(|why| format!("the GPU cannot be used: {why}; use --device cpu"))
+        }
+        DeviceChoice::Auto => first_gpu(hardware_kinds()).or_else(|why| {
             Ok((
                 Device::flex(),
-                format!(
-                    "CPU (flex), because no GPU passed the self-test ({})",
-                    reasons.join("; ")
-                ),
+                format!("CPU (flex), because no GPU passed the self-test ({why})"),
             ))
-        }
+        }),
     }
 }
 
-/// The device's description without the reason it was chosen (`resolve`'s words).
+/// The first of `kinds` that opens and passes the self-test, described; else each kind's
+/// reason.
+fn first_gpu(kinds: impl IntoIterator<Item = DeviceKind>) -> Result<(Device, String), String> {
+    let mut reasons = Vec::new();
+    for kind in kinds {
+        match gpu(kind.clone()) {
+            Ok(device) => return Ok((device, format!("GPU (wgpu, {kind:?})"))),
+            Err(why) => reasons.push(format!("{kind:?}: {why}")),
+        }
+    }
+    Err(reasons.join("; "))
+}
+
+/// The device's description without why it was chosen ("CPU (flex), because no GPU passed…")
+/// or what it replaced ("CPU (flex), after the GPU failed…"): for a top bar.
 pub fn short_label(label: &str) -> &str {
-    label.split(", because").next().unwrap_or(label)
+    [", because", ", after"]
+        .iter()
+        .fold(label, |short, reason| {
+            short.split(reason).next().unwrap_or(short)
+        })
 }
 
 /// What to expect before the first epoch on the device `label` describes (`resolve`'s words):
@@ -116,5 +135,13 @@ mod tests {
         assert_eq!(first_use_note(fallback), None);
         assert_eq!(short_label(fallback), "CPU (flex)");
         assert_eq!(short_label("GPU (wgpu)"), "GPU (wgpu)");
+        assert_eq!(
+            short_label("GPU (wgpu, DiscreteGpu(0))"),
+            "GPU (wgpu, DiscreteGpu(0))"
+        );
+        assert_eq!(
+            short_label("CPU (flex), after the GPU failed during training: lost"),
+            "CPU (flex)"
+        );
     }
 }

@@ -414,6 +414,7 @@ impl ForecastModel {
                     device = burn::prelude::Device::flex();
                     device_label =
                         format!("CPU (flex), after the GPU failed during training: {why}");
+                    context.report(EpochReport::started(device_label.clone()));
                     train::train(&set, config, &device, context)
                 }
                 Err(panic) => {
