@@ -1869,8 +1869,6 @@ pub fn run_workbench(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// How a job that reports no progress ended: its result, or why it crashed as `Err`; `None`
-/// while it runs.
 /// The status line while training starts on `device` (its description), with what to expect
 /// of a GPU's first run.
 fn training_status(device: &str) -> String {
@@ -1881,6 +1879,8 @@ fn training_status(device: &str) -> String {
     }
 }
 
+/// How a job that reports no progress ended: its result, or why it crashed as `Err`; `None`
+/// while it runs.
 fn job_end<T>(events: Vec<JobEvent<(), T>>) -> Option<Result<T, String>> {
     events.into_iter().find_map(|event| match event {
         JobEvent::Progress(()) => None,

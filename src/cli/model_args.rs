@@ -64,7 +64,8 @@ pub enum DeviceArg {
     /// The CPU: on the default model size as fast as a GPU, and with no first-use kernel tuning
     /// (about two minutes per data shape on a GPU; BENCHMARKS.md)
     Cpu,
-    /// The GPU through wgpu, or an error when none passes the self-test
+    /// A GPU through wgpu (a hardware one first, else wgpu's default adapter), or an error when
+    /// none passes the self-test
     Gpu,
 }
 
