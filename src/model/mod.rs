@@ -400,10 +400,8 @@ impl ForecastModel {
         };
         let on_gpu = device_label.starts_with("GPU");
         let family = config.family;
-        if family.trains_deep() {
-            context.report(EpochReport::started(device_label.clone()));
-        }
         let trained = if family.trains_deep() {
+            context.report(EpochReport::started(device_label.clone()));
             match crate::quiet_panics::run_quietly(|| train::train(&set, config, &device, context))
             {
                 Ok(trained) => trained,

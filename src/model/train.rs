@@ -156,6 +156,22 @@ impl EpochReport {
     /// The progress of the tree family, as a report of its own.
     pub fn trees(done: usize, wanted: usize) -> Self {
         Self {
+            tree_members_done: Some((done, wanted)),
+            ..Self::not_an_epoch()
+        }
+    }
+
+    /// The networks are about to train on `device` (its description).
+    pub fn started(device: String) -> Self {
+        Self {
+            started_on: Some(device),
+            ..Self::not_an_epoch()
+        }
+    }
+
+    /// Epoch 0, no losses: what the reports that are not epochs share.
+    fn not_an_epoch() -> Self {
+        Self {
             epoch: 0,
             epochs: 0,
             train_loss: Vec::new(),
@@ -163,17 +179,8 @@ impl EpochReport {
             rows_per_second: 0.0,
             holdout_loss: Vec::new(),
             eta_seconds: 0.0,
-            tree_members_done: Some((done, wanted)),
-            started_on: None,
-        }
-    }
-
-    /// The networks are about to train on `device` (its description).
-    pub fn started(device: String) -> Self {
-        Self {
             tree_members_done: None,
-            started_on: Some(device),
-            ..Self::trees(0, 0)
+            started_on: None,
         }
     }
 }
@@ -413,7 +420,9 @@ pub fn train(
         order.shuffle(&mut rng);
         // Summed on the device and read once an epoch: reading a loss each step would make the
         // CPU wait for the GPU at every step.
-        let mut epoch_sums: Vec<Option<Tensor<1>>> = vec![None; outcomes.len()];
+        let mut epoch_sums: Vec<Tensor<1>> = (0..outcomes.len())
+            .map(|_| Tensor::zeros([1], device))
+            .collect();
         for chunk in order.chunks(batch_size) {
             if context.is_cancelled() {
                 cancelled = true;
@@ -443,16 +452,12 @@ pub fn train(
             net = optimizer.step(rate, net, gradients);
             step += 1;
             for (sum, part) in epoch_sums.iter_mut().zip(parts) {
-                let part = part.inner();
-                *sum = Some(match sum.take() {
-                    Some(so_far) => so_far + part,
-                    None => part,
-                });
+                *sum = sum.clone() + part.inner();
             }
         }
         let epoch_losses: Vec<f32> = epoch_sums
             .into_iter()
-            .map(|sum| sum.map_or(0.0, |s| s.into_scalar::<f32>()) / batches_per_epoch as f32)
+            .map(|sum| sum.into_scalar::<f32>() / batches_per_epoch as f32)
             .collect();
         let validation_loss = evaluate(
             &net.valid(),
