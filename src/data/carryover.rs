@@ -31,8 +31,13 @@ pub struct ReadError {
     pub message: String,
 }
 
-fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, ReadError> {
-    column::texts(frame, name).map_err(|e| ReadError {
+/// A column's distinct texts and each row's (`column::text_groups`): the calendar reads each
+/// date, series value and lever setting once, not once per row.
+fn text_groups(
+    frame: &DataFrame,
+    name: &str,
+) -> Result<(Vec<Option<String>>, Vec<usize>), ReadError> {
+    column::text_groups(frame, name).map_err(|e| ReadError {
         column: name.to_owned(),
         message: e.to_string(),
     })
@@ -61,7 +66,10 @@ pub type LastEnds = BTreeMap<String, NaiveDate>;
 /// The rows of a frame as the calendar reads them.
 struct RowCalendar {
     dates: Vec<Option<NaiveDate>>,
-    series: Vec<String>,
+    /// Each series' key (its dimension values, joined), in the order first met.
+    series_keys: Vec<String>,
+    /// Each row's series, by position in `series_keys`.
+    series: Vec<usize>,
     campaign: Vec<bool>,
 }
 
@@ -88,66 +96,79 @@ impl CampaignCalendar {
     }
 
     fn read(&self, frame: &DataFrame) -> Result<RowCalendar, ReadError> {
-        let dates = texts(frame, &self.time_column)?
+        let (date_texts, date_of_row) = text_groups(frame, &self.time_column)?;
+        let parsed: Vec<Option<NaiveDate>> = date_texts
             .iter()
             .map(|t| t.as_deref().and_then(|t| dates::parse(t, self.format)))
             .collect();
+        let dates = date_of_row.iter().map(|&d| parsed[d]).collect();
         let rows = frame.height();
-        let mut series = vec![String::new(); rows];
+        // Series are refined one dimension at a time: (series so far, value) → series.
+        let mut series_keys = vec![String::new()];
+        let mut series = vec![0usize; rows];
         for name in &self.series {
-            for (key, text) in series.iter_mut().zip(&texts(frame, name)?) {
-                // A separator no dimension value contains, so ("a b", "c") ≠ ("a", "b c").
-                key.push('\u{1f}');
-                key.push_str(text.as_deref().unwrap_or(""));
+            let (values, value_of_row) = text_groups(frame, name)?;
+            let mut refined: HashMap<(usize, usize), usize> = HashMap::new();
+            let mut keys = Vec::new();
+            for (of_row, &value) in series.iter_mut().zip(&value_of_row) {
+                let key = (*of_row, value);
+                *of_row = *refined.entry(key).or_insert_with(|| {
+                    // A separator no dimension value contains, so ("a b", "c") ≠ ("a", "b c").
+                    let text = values[value].as_deref().unwrap_or("");
+                    keys.push(format!("{}\u{1f}{text}", series_keys[key.0]));
+                    keys.len() - 1
+                });
             }
+            series_keys = keys;
         }
         let mut campaign = vec![false; rows];
         for lever in &self.levers {
-            for (flag, text) in campaign.iter_mut().zip(&texts(frame, &lever.column)?) {
-                if text.is_some() && !same_value(text.as_deref(), &lever.baseline) {
-                    *flag = true;
-                }
+            let (values, value_of_row) = text_groups(frame, &lever.column)?;
+            let off_baseline: Vec<bool> = values
+                .iter()
+                .map(|v| v.is_some() && !same_value(v.as_deref(), &lever.baseline))
+                .collect();
+            for (flag, &value) in campaign.iter_mut().zip(&value_of_row) {
+                *flag |= off_baseline[value];
             }
         }
         Ok(RowCalendar {
             dates,
+            series_keys,
             series,
             campaign,
         })
     }
 
-    /// Per series, the end dates of its campaign runs, in date order.
-    fn run_ends(calendar: &RowCalendar) -> HashMap<&str, Vec<NaiveDate>> {
+    /// Per series (by position in `series_keys`), the end dates of its campaign runs, in date
+    /// order.
+    fn run_ends(calendar: &RowCalendar) -> Vec<Vec<NaiveDate>> {
         // Per series and date: whether any row of that day ran a campaign.
-        let mut days: HashMap<&str, BTreeMap<NaiveDate, bool>> = HashMap::new();
+        let mut days: Vec<BTreeMap<NaiveDate, bool>> =
+            vec![BTreeMap::new(); calendar.series_keys.len()];
         let rows = calendar
             .dates
             .iter()
             .zip(&calendar.series)
             .zip(&calendar.campaign);
-        for ((date, series), campaign) in rows {
+        for ((date, &series), campaign) in rows {
             let Some(date) = *date else {
                 continue;
             };
-            let flag = days
-                .entry(series.as_str())
-                .or_default()
-                .entry(date)
-                .or_default();
+            let flag = days[series].entry(date).or_default();
             *flag |= *campaign;
         }
         days.into_iter()
-            .map(|(series, days)| {
+            .map(|days| {
                 let dates: Vec<(&NaiveDate, &bool)> = days.iter().collect();
-                let ends = dates
+                dates
                     .iter()
                     .enumerate()
                     .filter(|(i, (_, campaign))| {
                         **campaign && dates.get(i + 1).is_none_or(|(_, next)| !**next)
                     })
                     .map(|(_, (date, _))| **date)
-                    .collect();
-                (series, ends)
+                    .collect()
             })
             .collect()
     }
@@ -157,7 +178,8 @@ impl CampaignCalendar {
         let calendar = self.read(frame)?;
         Ok(Self::run_ends(&calendar)
             .into_iter()
-            .filter_map(|(series, ends)| Some((series.to_owned(), *ends.last()?)))
+            .zip(calendar.series_keys)
+            .filter_map(|(ends, series)| Some((series, *ends.last()?)))
             .collect())
     }
 
@@ -171,15 +193,19 @@ impl CampaignCalendar {
     ) -> Result<Vec<Option<u32>>, ReadError> {
         let calendar = self.read(frame)?;
         let ends = Self::run_ends(&calendar);
-        let no_ends = Vec::new();
+        let history_ends: Vec<Option<NaiveDate>> = calendar
+            .series_keys
+            .iter()
+            .map(|key| earlier.get(key).copied())
+            .collect();
         Ok((0..frame.height())
             .map(|row| {
                 let date = calendar.dates[row]?;
-                let key = calendar.series[row].as_str();
-                let own = ends.get(key).unwrap_or(&no_ends);
+                let series = calendar.series[row];
+                let own = &ends[series];
                 let before = own.partition_point(|end| *end < date);
                 let own_last = before.checked_sub(1).map(|i| own[i]);
-                let history_last = earlier.get(key).copied().filter(|end| *end < date);
+                let history_last = history_ends[series].filter(|end| *end < date);
                 let last = own_last.max(history_last)?;
                 u32::try_from((date - last).num_days()).ok()
             })

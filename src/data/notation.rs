@@ -209,17 +209,28 @@ pub struct OfferFields {
 
 /// Parses every cell of an offer column into its numeric fields.
 pub fn offer_fields(values: &[Option<String>]) -> OfferFields {
-    let mut fields = OfferFields::default();
+    offer_fields_of_groups(values, &(0..values.len()).collect::<Vec<_>>())
+}
+
+/// As `offer_fields` for rows given as distinct `values` and each row's value
+/// (`column::text_groups`): each distinct offer is parsed once.
+pub fn offer_fields_of_groups(values: &[Option<String>], value_of_row: &[usize]) -> OfferFields {
+    let mut distinct = OfferFields::default();
     for value in values {
         let offer = value.as_deref().map(parse_offer);
         let known = offer.as_ref().filter(|o| o.is_notation());
-        fields.threshold.push(known.map(Offer::threshold));
-        fields.amount_off.push(known.map(Offer::amount_off));
-        fields
+        distinct.threshold.push(known.map(Offer::threshold));
+        distinct.amount_off.push(known.map(Offer::amount_off));
+        distinct
             .discount_rate
             .push(known.and_then(Offer::discount_rate));
     }
-    fields
+    let spread = |field: &[Option<f64>]| value_of_row.iter().map(|&v| field[v]).collect();
+    OfferFields {
+        threshold: spread(&distinct.threshold),
+        amount_off: spread(&distinct.amount_off),
+        discount_rate: spread(&distinct.discount_rate),
+    }
 }
 
 /// How a column's values read as offers.

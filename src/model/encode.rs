@@ -19,7 +19,7 @@ use crate::data::column;
 use crate::data::controls;
 use crate::data::dates::{self, DateFormat};
 use crate::data::festivals::SHOPPING_FESTIVALS;
-use crate::data::notation::{offer_fields, parse_offer};
+use crate::data::notation::{offer_fields, offer_fields_of_groups, parse_offer};
 use crate::data::roles::OutcomeKind;
 use crate::data::schema::{LeverKind, Schema};
 
@@ -634,7 +634,8 @@ impl Encoder {
                 }
                 (source, None) => {
                     if !offer_cache.contains_key(&feature.column) {
-                        let fields = offer_fields(&read_texts(frame, &feature.column)?);
+                        let (texts, text_of_row) = read_text_groups(frame, &feature.column)?;
+                        let fields = offer_fields_of_groups(&texts, &text_of_row);
                         offer_cache.insert(feature.column.clone(), fields);
                     }
                     let fields = &offer_cache[&feature.column];
@@ -658,13 +659,14 @@ impl Encoder {
         }
         for feature in &self.categorical {
             let setting = settings.iter().find(|s| s.lever == feature.column);
-            let texts = match setting {
-                Some(setting) => vec![Some(setting.value.clone()); rows],
-                None => read_texts(frame, &feature.column)?,
+            let (texts, text_of_row) = match setting {
+                Some(setting) => (vec![Some(setting.value.clone())], vec![0; rows]),
+                None => read_text_groups(frame, &feature.column)?,
             };
-            let slots = slots_of(feature, &texts);
-            for (row, (&slot, text)) in slots.iter().zip(&texts).enumerate() {
-                if slot == 0 && !feature.lever && text.is_some() {
+            let text_slots = slots_of(feature, &texts);
+            let slots: Vec<usize> = text_of_row.iter().map(|&t| text_slots[t]).collect();
+            for (row, (&slot, &text)) in slots.iter().zip(&text_of_row).enumerate() {
+                if slot == 0 && !feature.lever && texts[text].is_some() {
                     cold_start[row] = true;
                 }
                 inputs[row * width + position + slot] = 1.0;
@@ -683,13 +685,20 @@ impl Encoder {
             }
         }
         if let Some(calendar) = &self.calendar {
-            let texts = read_texts(frame, &calendar.column)?;
-            for (row, text) in texts.iter().enumerate() {
+            // Each distinct date's inputs once: a plan's rows repeat their dates per segment.
+            let (texts, text_of_row) = read_text_groups(frame, &calendar.column)?;
+            let days = calendar.width();
+            let mut per_text = vec![0f32; texts.len() * days];
+            for (text, slots) in texts.iter().zip(per_text.chunks_mut(days.max(1))) {
                 let date = text
                     .as_deref()
                     .and_then(|t| dates::parse(t, calendar.format));
+                calendar_inputs(calendar, date, slots);
+            }
+            for (row, &text) in text_of_row.iter().enumerate() {
                 let start = row * width + position;
-                calendar_inputs(calendar, date, &mut inputs[start..start + calendar.width()]);
+                inputs[start..start + days]
+                    .copy_from_slice(&per_text[text * days..(text + 1) * days]);
             }
             position += calendar.width();
         }
@@ -974,6 +983,22 @@ fn read_texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Enco
         });
     }
     column::texts(frame, name).map_err(|e| EncodeError::Read {
+        column: name.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// A column's distinct texts and each row's (`column::text_groups`), or why it cannot be read.
+fn read_text_groups(
+    frame: &DataFrame,
+    name: &str,
+) -> Result<(Vec<Option<String>>, Vec<usize>), EncodeError> {
+    if frame.column(name).is_err() {
+        return Err(EncodeError::MissingColumn {
+            column: name.to_owned(),
+        });
+    }
+    column::text_groups(frame, name).map_err(|e| EncodeError::Read {
         column: name.to_owned(),
         message: e.to_string(),
     })

@@ -16,6 +16,7 @@ pub mod prepared;
 pub mod split;
 pub mod train;
 pub mod tree_predict;
+pub mod tree_rows;
 pub mod trees;
 
 use std::path::Path;
@@ -272,31 +273,33 @@ fn lift_inputs(
     })
 }
 
-/// Rows from which the two families run side by side: below, a thread costs more than the
+/// Rows from which two jobs over them run side by side: below, a thread costs more than the
 /// overlap saves (the optimiser forecasts a few hundred rows at a time).
 const ALONGSIDE_ROWS: usize = 4096;
 
-/// Runs `trees` on a thread of its own while `deep` runs on this one, for `rows` rows: on a
-/// GPU the two overlap whole, and on the CPU the networks' small matrix products leave a core
-/// the trees can use (a 100,000-row plan: 612-655 ms one after the other, 504-539 ms side by
-/// side, BENCHMARKS.md "Session 18"). Prepared rows do not gain: a lever move's networks are one small
-/// layer, and its trees already walk on every core. A panic on the trees' thread goes on
-/// here, as it would have inline.
-fn alongside<D, T: Send>(
+/// Runs `beside` on a thread of its own while `here` runs on this one, for jobs over `rows`
+/// rows. What it serves: the two model families of a forecast (on a GPU they overlap whole,
+/// and on the CPU the networks' small matrix products leave a core the trees can use: a
+/// 100,000-row plan took 612-655 ms one after the other, 504-539 ms side by side,
+/// BENCHMARKS.md "Session 18"), and the two encodings of a plan's rows and their baseline.
+/// Prepared rows do not gain: a lever move's networks are one small layer, and its trees
+/// already walk on every core. A panic on the other thread goes on here, as it would have
+/// inline.
+fn alongside<H, B: Send>(
     rows: usize,
-    deep: impl FnOnce() -> D,
-    trees: impl FnOnce() -> T + Send,
-) -> (D, T) {
+    here: impl FnOnce() -> H,
+    beside: impl FnOnce() -> B + Send,
+) -> (H, B) {
     if rows < ALONGSIDE_ROWS {
-        return (deep(), trees());
+        return (here(), beside());
     }
     std::thread::scope(|scope| {
-        let trees = scope.spawn(trees);
-        let deep = deep();
-        let trees = trees
+        let beside = scope.spawn(beside);
+        let here = here();
+        let beside = beside
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (deep, trees)
+        (here, beside)
     })
 }
 
@@ -610,8 +613,13 @@ impl ForecastModel {
         baseline: &polars::prelude::DataFrame,
     ) -> Result<DetailedForecast, ModelError> {
         let encoder = &self.meta.encoder;
-        let with = encoder.encode(scenario, &[])?;
-        let without = encoder.encode(baseline, &[])?;
+        // Two encodings of as many rows: one on each of two cores.
+        let (with, without) = alongside(
+            scenario.height(),
+            || encoder.encode(scenario, &[]),
+            || encoder.encode(baseline, &[]),
+        );
+        let (with, without) = (with?, without?);
         Ok(self.predict_pair(&with, &without))
     }
 

@@ -180,6 +180,23 @@ impl FlatBooster {
         self.predict_trees(inputs, rows, width, None, None, None)
     }
 
+    /// Whether this booster predicts through perpetual's own path (`use_booster`): its splits
+    /// are then not all in `splits`.
+    pub fn walks_itself(&self) -> bool {
+        self.use_booster
+    }
+
+    /// Every split of every tree: (input position, threshold).
+    pub fn splits(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.trees.iter().flat_map(|tree| {
+            tree.nodes
+                .iter()
+                .enumerate()
+                .filter(|(at, node)| !node.is_leaf(*at as u32))
+                .map(|(_, node)| (node.feature as usize, node.split))
+        })
+    }
+
     /// For each tree, whether it splits on an input marked in `marked` (by position).
     pub fn trees_using(&self, marked: &[bool]) -> Vec<bool> {
         self.trees

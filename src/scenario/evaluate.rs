@@ -2,8 +2,6 @@
 //! 80% and 95% intervals from the ensemble's paired draws, the money (each cost part, profit,
 //! ROI, the probability of a profit), per-segment and per-day breakdowns, and every warning.
 
-use std::collections::HashMap;
-
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -432,36 +430,33 @@ fn breakdown(
     scenario: &MemberPredictions,
     baseline: &MemberPredictions,
 ) -> Vec<Breakdown> {
-    let Ok(keys) = column::texts(rows, by) else {
+    let Ok((values, row_group)) = column::text_groups(rows, by) else {
         return Vec::new();
     };
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (r, key) in keys.iter().enumerate() {
-        let key = key.clone().unwrap_or_else(|| "(missing)".into());
-        let slot = *index.entry(key.clone()).or_insert_with(|| {
-            groups.push((key, Vec::new()));
-            groups.len() - 1
-        });
-        groups[slot].1.push(r);
+    // Each group's row count and totals, `[group][outcome]`, in one pass over the rows.
+    let k = outcomes.len();
+    let mut counts = vec![0usize; values.len()];
+    let mut sums = vec![(0f64, 0f64); values.len() * k];
+    for (r, &group) in row_group.iter().enumerate() {
+        counts[group] += 1;
+        for j in 0..k {
+            let sum = &mut sums[group * k + j];
+            sum.0 += f64::from(scenario.mean(r, j));
+            sum.1 += f64::from(baseline.mean(r, j));
+        }
     }
-    groups
+    values
         .into_iter()
-        .map(|(value, members)| Breakdown {
+        .enumerate()
+        .map(|(group, value)| Breakdown {
             by: by.to_owned(),
-            value,
-            rows: members.len(),
+            value: value.unwrap_or_else(|| "(missing)".into()),
+            rows: counts[group],
             outcomes: outcomes
                 .iter()
                 .enumerate()
                 .map(|(j, name)| {
-                    let total = |p: &MemberPredictions| {
-                        members
-                            .iter()
-                            .map(|&r| f64::from(p.mean(r, j)))
-                            .sum::<f64>()
-                    };
-                    let (s, b) = (total(scenario), total(baseline));
+                    let (s, b) = sums[group * k + j];
                     GroupLift {
                         outcome: name.clone(),
                         scenario: s,
