@@ -20,8 +20,21 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 fn assert_same(whole: &Forecast, prepared: &Forecast, what: &str) {
-    assert_eq!(whole.outcomes.len(), prepared.outcomes.len());
     assert_eq!(whole.cold_start, prepared.cold_start, "{what}");
+    assert_same_totals(whole, prepared, what);
+    for (a, b) in whole.rows.iter().zip(&prepared.rows) {
+        for (row, (x, y)) in a.scenario.iter().zip(&b.scenario).enumerate() {
+            assert!(
+                close(*x, *y),
+                "{what}, {}, row {row}: {x} vs {y}",
+                a.outcome
+            );
+        }
+    }
+}
+
+fn assert_same_totals(whole: &Forecast, prepared: &Forecast, what: &str) {
+    assert_eq!(whole.outcomes.len(), prepared.outcomes.len());
     for (a, b) in whole.outcomes.iter().zip(&prepared.outcomes) {
         for (x, y, name) in [
             (a.scenario_total, b.scenario_total, "scenario total"),
@@ -31,15 +44,6 @@ fn assert_same(whole: &Forecast, prepared: &Forecast, what: &str) {
             (a.lift_high, b.lift_high, "lift high"),
         ] {
             assert!(close(x, y), "{what}, {}: {name} {x} vs {y}", a.outcome);
-        }
-    }
-    for (a, b) in whole.rows.iter().zip(&prepared.rows) {
-        for (row, (x, y)) in a.scenario.iter().zip(&b.scenario).enumerate() {
-            assert!(
-                close(*x, *y),
-                "{what}, {}, row {row}: {x} vs {y}",
-                a.outcome
-            );
         }
     }
 }
@@ -104,14 +108,52 @@ fn prepared_forecasts_equal_whole_forecasts() {
             let fast = model.forecast_prepared(&prepared, scenario).unwrap();
             assert_same(&whole, &fast, &format!("{family:?}, {what}"));
         }
-        // Totals only (curves, decompositions): the same outcomes, no rows kept.
+        // Totals only (curves, decompositions): the same outcomes, no rows kept. The deep
+        // model's counts and amounts are summed by group (one setting on every row), the
+        // others row by row as kept forecasts are.
+        assert_eq!(
+            prepared.sums_totals_by_group(),
+            family == ModelFamily::Deep,
+            "{family:?}"
+        );
         let scenarios: Vec<Vec<LeverSetting>> = settings.iter().map(|(_, s)| s.clone()).collect();
         let kept = model.forecast_each(frame, &scenarios).unwrap();
         let totals = model.forecast_each_totals(frame, &scenarios).unwrap();
-        for (kept, totals) in kept.iter().zip(&totals) {
-            assert_eq!(kept.outcomes, totals.outcomes, "{family:?}");
+        for ((what, _), (kept, totals)) in settings.iter().zip(kept.iter().zip(&totals)) {
+            let what = format!("{family:?}, totals, {what}");
+            assert_same_totals(kept, totals, &what);
+            for (a, b) in kept.outcomes.iter().zip(&totals.outcomes) {
+                let members = a
+                    .member_scenario_totals
+                    .iter()
+                    .zip(&b.member_scenario_totals);
+                for (x, y) in members.chain(
+                    a.member_baseline_totals
+                        .iter()
+                        .zip(&b.member_baseline_totals),
+                ) {
+                    assert!(close(*x, *y), "{what}: member total {x} vs {y}");
+                }
+                for (x, y) in [
+                    (a.scenario_low, b.scenario_low),
+                    (a.scenario_high, b.scenario_high),
+                ] {
+                    assert!(close(x, y), "{what}: scenario interval {x} vs {y}");
+                }
+            }
+            assert_eq!(kept.funnel.len(), totals.funnel.len(), "{what}");
             assert_eq!(kept.cold_start_rows, totals.cold_start_rows);
             assert!(!kept.rows.is_empty() && totals.rows.is_empty());
+        }
+        if family == ModelFamily::Deep {
+            // A curve through the baseline: a lift of exactly zero there too.
+            let levers = model.meta.schema.levers.clone();
+            let baseline: Vec<LeverSetting> =
+                levers.iter().map(|l| set(&l.column, &l.baseline)).collect();
+            let at_baseline = model.forecast_each_totals(frame, &[baseline]).unwrap();
+            for outcome in &at_baseline[0].outcomes {
+                assert_eq!(outcome.lift, 0.0, "totals: {}", outcome.outcome);
+            }
         }
         // The scenarios are forecast on several threads, and come back in their order.
         assert_eq!(kept.len(), settings.len());

@@ -199,6 +199,30 @@ pub struct EncodedRows {
     pub baskets: Vec<f64>,
 }
 
+impl EncodedRows {
+    /// The first `rows` rows (all of them when there are fewer).
+    pub fn head(&self, rows: usize) -> EncodedRows {
+        let rows = rows.min(self.rows);
+        let outcomes = self.targets.len() / self.rows.max(1);
+        let per_row =
+            |values: &[f32], width: usize| values[..(rows * width).min(values.len())].to_vec();
+        EncodedRows {
+            rows,
+            width: self.width,
+            inputs: per_row(&self.inputs, self.width),
+            offset: per_row(&self.offset, 1),
+            targets: per_row(&self.targets, outcomes),
+            cold_start: self.cold_start.iter().take(rows).copied().collect(),
+            categorical_slots: self
+                .categorical_slots
+                .iter()
+                .map(|slots| slots.iter().take(rows).copied().collect())
+                .collect(),
+            baskets: self.baskets.iter().take(rows).copied().collect(),
+        }
+    }
+}
+
 const CALENDAR_WIDTH: usize = 5;
 
 /// The values of one category column that the model learnt nothing for: its cold starts.

@@ -114,6 +114,83 @@ pub enum RowDetail {
     TotalsOnly,
 }
 
+/// One outcome's forecast from each member's scenario and baseline totals and the outcome
+/// noise variance of each total.
+fn outcome_forecast(
+    outcome: &str,
+    rows: usize,
+    (scenario_members, baseline_members): (Vec<f64>, Vec<f64>),
+    (scenario_noise, baseline_noise): (f64, f64),
+) -> OutcomeForecast {
+    let member_lifts: Vec<f64> = scenario_members
+        .iter()
+        .zip(&baseline_members)
+        .map(|(a, b)| a - b)
+        .collect();
+    let scenario_total = mean(&scenario_members);
+    let baseline_total = mean(&baseline_members);
+    let spread = (variance(&scenario_members) + scenario_noise).sqrt() * Z80;
+    let baseline_spread = (variance(&baseline_members) + baseline_noise).sqrt() * Z80;
+    let lift = scenario_total - baseline_total;
+    let per_row_count = rows.max(1) as f64;
+    OutcomeForecast {
+        outcome: outcome.to_owned(),
+        rows,
+        scenario_total,
+        baseline_total,
+        scenario_mean: scenario_total / per_row_count,
+        baseline_mean: baseline_total / per_row_count,
+        scenario_low: (scenario_total - spread).max(0.0),
+        scenario_high: scenario_total + spread,
+        baseline_low: (baseline_total - baseline_spread).max(0.0),
+        baseline_high: baseline_total + baseline_spread,
+        lift,
+        lift_mean: lift / per_row_count,
+        lift_pct: if baseline_total.abs() > 0.0 {
+            lift / baseline_total * 100.0
+        } else {
+            0.0
+        },
+        lift_low: quantile(&member_lifts, 0.1),
+        lift_high: quantile(&member_lifts, 0.9),
+        member_scenario_totals: scenario_members,
+        member_baseline_totals: baseline_members,
+    }
+}
+
+/// A totals-only forecast (`RowDetail::TotalsOnly`) of outcomes that are all counts or
+/// amounts, from each member's totals `[outcome][member]`: their outcome noise is the
+/// dispersion times the expected total, which the totals give without the rows.
+pub fn summarise_totals(
+    meta: &ModelMeta,
+    scenario: Vec<Vec<f64>>,
+    baseline: Vec<Vec<f64>>,
+    rows: usize,
+    cold_start_rows: usize,
+    exposure_total: Option<f64>,
+) -> Forecast {
+    let outcomes: Vec<OutcomeForecast> = meta
+        .encoder
+        .outcomes
+        .iter()
+        .enumerate()
+        .zip(scenario.into_iter().zip(baseline))
+        .map(|((j, outcome), (with, without))| {
+            let dispersion = meta.intervals.get(j).map_or(1.0, |b| b.dispersion);
+            let noises = (dispersion * mean(&with), dispersion * mean(&without));
+            outcome_forecast(&outcome.column, rows, (with, without), noises)
+        })
+        .collect();
+    let funnel = funnel_rates(&outcomes, exposure_total);
+    Forecast {
+        outcomes,
+        funnel,
+        rows: Vec::new(),
+        cold_start_rows,
+        cold_start: Vec::new(),
+    }
+}
+
 /// Sums scenario and baseline predictions of the same rows into a forecast.
 /// `exposure_total` is the population's summed exposure (messages, impressions), when the
 /// model has an exposure column.
@@ -132,11 +209,6 @@ pub fn summarise(
         let band = meta.intervals.get(j);
         let scenario_members = with.member_totals(j);
         let baseline_members = without.member_totals(j);
-        let member_lifts: Vec<f64> = scenario_members
-            .iter()
-            .zip(&baseline_members)
-            .map(|(a, b)| a - b)
-            .collect();
         let row_means = |predictions: &MemberPredictions| -> Vec<f64> {
             (0..rows)
                 .map(|r| f64::from(predictions.mean(r, j)))
@@ -151,35 +223,13 @@ pub fn summarise(
                 _ => band.map(|b| b.dispersion).unwrap_or(1.0) * means.iter().sum::<f64>(),
             }
         };
-        let scenario_total = mean(&scenario_members);
-        let baseline_total = mean(&baseline_members);
-        let spread = (variance(&scenario_members) + noise(&scenario_means)).sqrt() * Z80;
-        let baseline_spread = (variance(&baseline_members) + noise(&baseline_means)).sqrt() * Z80;
-        let lift = scenario_total - baseline_total;
-        let per_row_count = rows.max(1) as f64;
-        outcomes.push(OutcomeForecast {
-            outcome: outcome.column.clone(),
+        let noises = (noise(&scenario_means), noise(&baseline_means));
+        outcomes.push(outcome_forecast(
+            &outcome.column,
             rows,
-            scenario_total,
-            baseline_total,
-            scenario_mean: scenario_total / per_row_count,
-            baseline_mean: baseline_total / per_row_count,
-            scenario_low: (scenario_total - spread).max(0.0),
-            scenario_high: scenario_total + spread,
-            baseline_low: (baseline_total - baseline_spread).max(0.0),
-            baseline_high: baseline_total + baseline_spread,
-            lift,
-            lift_mean: lift / per_row_count,
-            lift_pct: if baseline_total.abs() > 0.0 {
-                lift / baseline_total * 100.0
-            } else {
-                0.0
-            },
-            lift_low: quantile(&member_lifts, 0.1),
-            lift_high: quantile(&member_lifts, 0.9),
-            member_scenario_totals: scenario_members,
-            member_baseline_totals: baseline_members,
-        });
+            (scenario_members, baseline_members),
+            noises,
+        ));
         if detail == RowDetail::TotalsOnly {
             continue;
         }

@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod device;
 pub mod encode;
 pub mod forecast;
+pub mod group_totals;
 pub mod intervals;
 pub mod metrics;
 pub mod network;
