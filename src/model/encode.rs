@@ -616,6 +616,48 @@ impl Encoder {
                 });
             }
         }
+        // The days since each series' last campaign read the frame's dates, series and levers
+        // over again: on a second core, beside the rest.
+        let (encoded, days) = super::alongside(
+            frame.height(),
+            || self.encode_rows(frame, settings),
+            || self.days_since_campaign(frame),
+        );
+        let mut encoded = encoded?;
+        if let Some(days) = days? {
+            let width = encoded.width;
+            let at = width.saturating_sub(POST_CAMPAIGN_WIDTH);
+            for (row, days) in encoded.inputs.chunks_mut(width.max(1)).zip(days) {
+                row[at..].copy_from_slice(&post_campaign_inputs(days));
+            }
+        }
+        Ok(encoded)
+    }
+
+    /// Each row's days since its series' last campaign, for a model that reads them. From the
+    /// frame's own lever columns, never from settings: a scenario and its baseline differ in
+    /// their levers alone.
+    fn days_since_campaign(
+        &self,
+        frame: &DataFrame,
+    ) -> Result<Option<Vec<Option<u32>>>, EncodeError> {
+        match &self.post_campaign {
+            Some(feature) => Ok(Some(
+                feature
+                    .calendar
+                    .days_since_campaign(frame, &feature.last_ends)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// `encode` without the days since the last campaign (their inputs, the last ones, are
+    /// left at zero).
+    fn encode_rows(
+        &self,
+        frame: &DataFrame,
+        settings: &[LeverSetting],
+    ) -> Result<EncodedRows, EncodeError> {
         let rows = frame.height();
         let width = self.width();
         let mut inputs = vec![0f32; rows * width];
@@ -724,20 +766,7 @@ impl Encoder {
                 inputs[start..start + days]
                     .copy_from_slice(&per_text[text * days..(text + 1) * days]);
             }
-            position += calendar.width();
         }
-        if let Some(feature) = &self.post_campaign {
-            // From the frame's own lever columns, never from `settings`: a scenario and its
-            // baseline differ in their levers alone.
-            let days = feature
-                .calendar
-                .days_since_campaign(frame, &feature.last_ends)?;
-            for (row, days) in days.into_iter().enumerate() {
-                inputs[row * width + position..row * width + position + POST_CAMPAIGN_WIDTH]
-                    .copy_from_slice(&post_campaign_inputs(days));
-            }
-        }
-
         let offset = match &self.exposure {
             Some(column) => read_numbers(frame, column)?
                 .iter()
