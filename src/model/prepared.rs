@@ -333,7 +333,7 @@ impl ForecastModel {
             return None;
         };
         let lever = &self.meta.shape.lift_inputs.lever;
-        if !one_setting_on_every_row(with, lever) {
+        if with.rows == 0 || !one_setting_on_every_row(with, lever) {
             return None;
         }
         let k = self.meta.encoder.outcomes.len();
