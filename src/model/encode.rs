@@ -200,6 +200,21 @@ pub struct EncodedRows {
 }
 
 impl EncodedRows {
+    /// Rows of inputs alone (no offset, target, cold start, slot or basket): what the trees
+    /// read.
+    pub fn inputs_only(inputs: Vec<f32>, width: usize) -> EncodedRows {
+        EncodedRows {
+            rows: inputs.len() / width.max(1),
+            width,
+            inputs,
+            offset: Vec::new(),
+            targets: Vec::new(),
+            cold_start: Vec::new(),
+            categorical_slots: Vec::new(),
+            baskets: Vec::new(),
+        }
+    }
+
     /// The first `rows` rows (all of them when there are fewer).
     pub fn head(&self, rows: usize) -> EncodedRows {
         let rows = rows.min(self.rows);
@@ -1017,28 +1032,29 @@ fn dimension_slots(
     Ok(slots)
 }
 
-fn read_numbers(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, EncodeError> {
+/// Reads column `name` of `frame` with `read`, or says why it cannot be read.
+fn read_column<T>(
+    frame: &DataFrame,
+    name: &str,
+    read: impl FnOnce(&DataFrame, &str) -> polars::prelude::PolarsResult<T>,
+) -> Result<T, EncodeError> {
     if frame.column(name).is_err() {
         return Err(EncodeError::MissingColumn {
             column: name.to_owned(),
         });
     }
-    column::numbers(frame, name).map_err(|e| EncodeError::Read {
+    read(frame, name).map_err(|e| EncodeError::Read {
         column: name.to_owned(),
         message: e.to_string(),
     })
 }
 
+fn read_numbers(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, EncodeError> {
+    read_column(frame, name, column::numbers)
+}
+
 fn read_texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, EncodeError> {
-    if frame.column(name).is_err() {
-        return Err(EncodeError::MissingColumn {
-            column: name.to_owned(),
-        });
-    }
-    column::texts(frame, name).map_err(|e| EncodeError::Read {
-        column: name.to_owned(),
-        message: e.to_string(),
-    })
+    read_column(frame, name, column::texts)
 }
 
 /// A column's distinct texts and each row's (`column::text_groups`), or why it cannot be read.
@@ -1046,15 +1062,7 @@ fn read_text_groups(
     frame: &DataFrame,
     name: &str,
 ) -> Result<(Vec<Option<String>>, Vec<usize>), EncodeError> {
-    if frame.column(name).is_err() {
-        return Err(EncodeError::MissingColumn {
-            column: name.to_owned(),
-        });
-    }
-    column::text_groups(frame, name).map_err(|e| EncodeError::Read {
-        column: name.to_owned(),
-        message: e.to_string(),
-    })
+    read_column(frame, name, column::text_groups)
 }
 
 /// The model's levers for a message that names one it lacks: "its levers are: a, b", or

@@ -670,20 +670,24 @@ impl ForecastModel {
         baseline: &predict::MemberPredictions,
         detail: forecast::RowDetail,
     ) -> Forecast {
-        let exposure_total = self
-            .meta
-            .encoder
-            .exposure
-            .as_ref()
-            .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
         forecast::summarise(
             &self.meta,
             scenario,
             baseline,
             &with.cold_start,
-            exposure_total,
+            self.exposure_total(with),
             detail,
         )
+    }
+
+    /// The rows' summed exposure (messages, impressions), when the model has an exposure
+    /// column: the funnel's first rate divides by it.
+    fn exposure_total(&self, rows: &encode::EncodedRows) -> Option<f64> {
+        self.meta
+            .encoder
+            .exposure
+            .as_ref()
+            .map(|_| rows.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>())
     }
 
     /// Calibrated predictions of scenario rows and of the same rows with every lever at its

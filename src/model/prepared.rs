@@ -351,19 +351,13 @@ impl ForecastModel {
         let calibration = &self.meta.calibration;
         let scenario = sums.member_totals(Some(&lifts), &calibration.row_shifts(&first, k))?;
         let baseline = sums.member_totals(None, &calibration.row_shifts(&baseline_row, k))?;
-        let exposure_total = self
-            .meta
-            .encoder
-            .exposure
-            .as_ref()
-            .map(|_| with.offset.iter().map(|o| f64::from(*o).exp()).sum::<f64>());
         Some(forecast::summarise_totals(
             &self.meta,
             scenario,
             baseline,
             with.rows,
             with.cold_start.iter().filter(|c| **c).count(),
-            exposure_total,
+            self.exposure_total(with),
         ))
     }
 

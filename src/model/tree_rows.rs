@@ -157,16 +157,7 @@ impl RowKinds {
             .iter()
             .flat_map(|&r| rows.inputs[r * width..(r + 1) * width].iter().copied())
             .collect();
-        EncodedRows {
-            rows: self.representatives.len(),
-            width,
-            inputs,
-            offset: Vec::new(),
-            targets: Vec::new(),
-            cold_start: Vec::new(),
-            categorical_slots: Vec::new(),
-            baskets: Vec::new(),
-        }
+        EncodedRows::inputs_only(inputs, width)
     }
 
     /// Per-kind values `[member][kind][outcome]` copied out to every row.
@@ -204,16 +195,7 @@ mod tests {
     use super::*;
 
     fn rows(inputs: Vec<f32>, width: usize) -> EncodedRows {
-        EncodedRows {
-            rows: inputs.len() / width,
-            width,
-            inputs,
-            offset: Vec::new(),
-            targets: Vec::new(),
-            cold_start: Vec::new(),
-            categorical_slots: Vec::new(),
-            baskets: Vec::new(),
-        }
+        EncodedRows::inputs_only(inputs, width)
     }
 
     #[test]

@@ -595,6 +595,17 @@ impl TreeLeverSplit {
 mod tests {
     use super::*;
 
+    /// Rows of `width` inputs with their targets, no exposure and no cold start.
+    fn with_targets(inputs: Vec<f32>, width: usize, targets: Vec<f32>) -> EncodedRows {
+        let rows = inputs.len() / width;
+        EncodedRows {
+            offset: vec![0.0; rows],
+            targets,
+            cold_start: vec![false; rows],
+            ..EncodedRows::inputs_only(inputs, width)
+        }
+    }
+
     fn encoded(rows: usize) -> (EncodedRows, Vec<OutcomeTarget>) {
         // One input x in [0, 1); a binary outcome that is 1 when x > 0.5 and a count of 2x·10.
         let inputs: Vec<f32> = (0..rows).map(|r| r as f32 / rows as f32).collect();
@@ -615,19 +626,7 @@ mod tests {
                 scale: 1.0,
             },
         ];
-        (
-            EncodedRows {
-                rows,
-                width: 1,
-                inputs,
-                offset: vec![0.0; rows],
-                targets,
-                cold_start: vec![false; rows],
-                categorical_slots: Vec::new(),
-                baskets: Vec::new(),
-            },
-            outcomes,
-        )
+        (with_targets(inputs, 1, targets), outcomes)
     }
 
     /// Trains `members` on every row, cancelled at once unless `keep_going`.
@@ -712,16 +711,7 @@ mod tests {
                 f32::from(u8::from(uniform.sample(&mut rng) < p))
             })
             .collect();
-        let encoded = EncodedRows {
-            rows,
-            width,
-            inputs,
-            offset: vec![0.0; rows],
-            targets,
-            cold_start: vec![false; rows],
-            categorical_slots: Vec::new(),
-            baskets: Vec::new(),
-        };
+        let encoded = with_targets(inputs, width, targets);
         let outcomes = [OutcomeTarget {
             column: "converted".into(),
             kind: OutcomeKind::Binary,
@@ -776,17 +766,7 @@ mod tests {
             kind: OutcomeKind::Count,
             scale: 1.0,
         }];
-        let encoded = EncodedRows {
-            rows,
-            width: 2,
-            inputs,
-            offset: vec![0.0; rows],
-            targets,
-            cold_start: vec![false; rows],
-            categorical_slots: Vec::new(),
-            baskets: Vec::new(),
-        };
-        (encoded, outcomes)
+        (with_targets(inputs, 2, targets), outcomes)
     }
 
     fn with_lever(encoded: &EncodedRows, value: impl Fn(usize) -> f32) -> EncodedRows {
