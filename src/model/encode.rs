@@ -215,6 +215,21 @@ impl EncodedRows {
         }
     }
 
+    /// Whether every row holds the first row's values (to the bit) at the inputs `marked`
+    /// marks (positions beyond it are unmarked): one setting of the levers on every row.
+    pub fn same_on_every_row(&self, marked: &[bool]) -> bool {
+        let width = self.width;
+        let columns: Vec<usize> = (0..width)
+            .filter(|&c| marked.get(c).copied().unwrap_or(false))
+            .collect();
+        let first = self.inputs.get(..width).unwrap_or_default();
+        self.inputs.chunks(width.max(1)).all(|row| {
+            columns
+                .iter()
+                .all(|&c| row[c].to_bits() == first[c].to_bits())
+        })
+    }
+
     /// The first `rows` rows (all of them when there are fewer).
     pub fn head(&self, rows: usize) -> EncodedRows {
         let rows = rows.min(self.rows);

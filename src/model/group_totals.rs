@@ -23,12 +23,15 @@ pub struct GroupTotals {
     /// Σ over each group's rows of `exp(base + offset)`, `[member][group][outcome]`.
     exp_sums: Vec<f64>,
     scales: Vec<f64>,
+    /// Each member's baseline total of each outcome, `[outcome][member]`: the same for every
+    /// setting, so summed once.
+    baseline: Vec<Vec<f64>>,
 }
 
 impl GroupTotals {
     /// The sums of rows in groups (`row_group`, `groups` of them) from their baseline link
-    /// values (the base: the lift is zero at the baseline), or `None` when an outcome is
-    /// binary or the sizes do not match.
+    /// values (the base: the lift is zero at the baseline) and the baseline's calibration
+    /// shift of each outcome, or `None` when an outcome is binary or the sizes do not match.
     pub fn of(
         baseline: &LinkValues,
         row_group: &[usize],
@@ -36,6 +39,7 @@ impl GroupTotals {
         encoded: &EncodedRows,
         outcomes: &[OutcomeTarget],
         uses_offset: bool,
+        baseline_shifts: &[f32],
     ) -> Option<Self> {
         let (members, rows, k) = (baseline.members, baseline.rows, baseline.outcomes);
         if outcomes.iter().any(|o| o.kind == OutcomeKind::Binary)
@@ -57,13 +61,21 @@ impl GroupTotals {
                 }
             }
         }
-        Some(Self {
+        let mut sums = Self {
             members,
             groups,
             outcomes: k,
             exp_sums,
             scales: outcomes.iter().map(|o| o.scale).collect(),
-        })
+            baseline: Vec::new(),
+        };
+        sums.baseline = sums.member_totals(None, baseline_shifts)?;
+        Some(sums)
+    }
+
+    /// Each member's baseline total of each outcome, `[outcome][member]`.
+    pub fn baseline(&self) -> &[Vec<f64>] {
+        &self.baseline
     }
 
     /// Each member's total of each outcome, `[outcome][member]`, with `lifts` the groups' link
@@ -133,14 +145,23 @@ mod tests {
         };
         let row_group = [0, 1, 0];
         let outcomes = [outcome(OutcomeKind::Count, 2.0)];
-        let sums = GroupTotals::of(&baseline, &row_group, 2, &encoded, &outcomes, true).unwrap();
+        let shift = 0.05f32;
+        let sums = GroupTotals::of(
+            &baseline,
+            &row_group,
+            2,
+            &encoded,
+            &outcomes,
+            true,
+            &[shift],
+        )
+        .unwrap();
         let lifts = LinkValues {
             members: 1,
             rows: 2,
             outcomes: 1,
             values: vec![0.2, -0.1],
         };
-        let shift = 0.05f32;
         // Row by row, as `predict::to_means` and the sums of a forecast would.
         let expected: f64 = (0..3)
             .map(|r| {
@@ -159,11 +180,14 @@ mod tests {
             .sum();
         let at_baseline = sums.member_totals(None, &[shift]).unwrap();
         assert!((at_baseline[0][0] / base - 1.0).abs() < 1e-6);
+        assert_eq!(sums.baseline(), at_baseline.as_slice(), "summed when made");
         // Lifts of other groups, or shifts of other outcomes, do not fit.
         assert!(sums.member_totals(Some(&baseline), &[shift]).is_none());
         assert!(sums.member_totals(None, &[]).is_none());
         // A binary outcome does not factor.
         let binary = [outcome(OutcomeKind::Binary, 1.0)];
-        assert!(GroupTotals::of(&baseline, &row_group, 2, &encoded, &binary, true).is_none());
+        assert!(
+            GroupTotals::of(&baseline, &row_group, 2, &encoded, &binary, true, &[shift]).is_none()
+        );
     }
 }

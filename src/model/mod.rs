@@ -282,7 +282,8 @@ const ALONGSIDE_ROWS: usize = 4096;
 /// rows. What it serves: the two model families of a forecast (on a GPU they overlap whole,
 /// and on the CPU the networks' small matrix products leave a core the trees can use: a
 /// 100,000-row plan took 612-655 ms one after the other, 504-539 ms side by side,
-/// BENCHMARKS.md "Session 18"), and the two encodings of a plan's rows and their baseline.
+/// BENCHMARKS.md "Session 18"), the two encodings of a plan's rows and their baseline, and an
+/// encoding's days since each series' last campaign beside the rest of it.
 /// Prepared rows do not gain: a lever move's networks are one small layer, and its trees
 /// already walk on every core. A panic on the other thread goes on here, as it would have
 /// inline.

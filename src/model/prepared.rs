@@ -115,20 +115,6 @@ impl GroupedParts {
     }
 }
 
-/// Whether every row of `with` has the lever inputs (`lever` marks them) of its first row.
-fn one_setting_on_every_row(with: &EncodedRows, lever: &[f32]) -> bool {
-    let width = with.width;
-    let columns: Vec<usize> = (0..width)
-        .filter(|&c| lever.get(c).is_some_and(|l| *l > 0.0))
-        .collect();
-    let first = with.inputs.get(..width).unwrap_or_default();
-    with.inputs.chunks(width.max(1)).all(|row| {
-        columns
-            .iter()
-            .all(|&c| row[c].to_bits() == first.get(c).map_or(0, |v| v.to_bits()))
-    })
-}
-
 /// Each group's lift on the link scale, `[member][group][outcome]`, under the lever inputs of
 /// `one_row`.
 fn group_lifts(
@@ -253,10 +239,12 @@ impl ForecastModel {
         } else {
             (None, None)
         };
+        let shifts = self.meta.calibration.row_shifts(&baseline_rows, k);
         // Totals by group need the networks alone, and the same lever inputs on every row
-        // under one setting (a basket-relative threshold differs by segment).
-        let group_totals = match (&deep, &deep_baseline) {
-            (Some(DeepKept::Groups(grouped)), Some(link))
+        // under one setting (a basket-relative threshold differs by segment). Every baseline
+        // row has the first one's shifts.
+        let group_totals = match (&deep, &deep_baseline, shifts.get(..k)) {
+            (Some(DeepKept::Groups(grouped)), Some(link), Some(baseline_shifts))
                 if self.used_trees(&weights).is_none() && encoder.baskets.is_none() =>
             {
                 GroupTotals::of(
@@ -266,6 +254,7 @@ impl ForecastModel {
                     &as_is,
                     &encoder.outcomes,
                     encoder.exposure.is_some(),
+                    baseline_shifts,
                 )
             }
             _ => None,
@@ -278,7 +267,6 @@ impl ForecastModel {
             .map(|t| t.split_by_levers(&as_is, &lever_positions, &wanted));
         let trees_baseline = self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights);
         let link = blend::combine(deep_baseline, trees_baseline, &weights);
-        let shifts = self.meta.calibration.row_shifts(&baseline_rows, k);
         let baseline = self.means_of(&link, &baseline_rows, &shifts);
         Ok(PreparedRows {
             model: self.id,
@@ -325,36 +313,33 @@ impl ForecastModel {
 
     /// The totals-only forecast of `with` (the prepared rows with their levers moved) from
     /// the groups' sums (`group_totals`), when the rows allow it: one lever setting on every
-    /// row. Scenario and baseline are summed the same way, so a setting at the baseline gives
-    /// a lift of exactly zero.
+    /// row. Scenario and baseline (summed when the rows were prepared) are summed the same way,
+    /// so a setting at the baseline gives a lift of exactly zero.
     fn totals_by_group(&self, prepared: &PreparedRows, with: &EncodedRows) -> Option<Forecast> {
         let sums = prepared.group_totals.as_ref()?;
         let Some(DeepKept::Groups(grouped)) = &prepared.deep else {
             return None;
         };
-        let lever = &self.meta.shape.lift_inputs.lever;
-        if with.rows == 0 || !one_setting_on_every_row(with, lever) {
+        let lift_inputs = &self.meta.shape.lift_inputs;
+        if with.rows == 0 || !with.same_on_every_row(&lift_inputs.lever_positions()) {
             return None;
         }
         let k = self.meta.encoder.outcomes.len();
         let first = with.head(1);
-        let baseline_row = self
-            .meta
-            .encoder
-            .with_settings(
-                &first,
-                &prepared.one_row,
-                &baseline_settings(&self.meta.schema),
-            )
-            .ok()?;
-        let lifts = group_lifts(&self.nets, grouped, &first, lever, k, &self.device);
-        let calibration = &self.meta.calibration;
-        let scenario = sums.member_totals(Some(&lifts), &calibration.row_shifts(&first, k))?;
-        let baseline = sums.member_totals(None, &calibration.row_shifts(&baseline_row, k))?;
+        let lifts = group_lifts(
+            &self.nets,
+            grouped,
+            &first,
+            &lift_inputs.lever,
+            k,
+            &self.device,
+        );
+        let shifts = self.meta.calibration.row_shifts(&first, k);
+        let scenario = sums.member_totals(Some(&lifts), &shifts)?;
         Some(forecast::summarise_totals(
             &self.meta,
             scenario,
-            baseline,
+            sums.baseline().to_vec(),
             with.rows,
             with.cold_start.iter().filter(|c| **c).count(),
             self.exposure_total(with),

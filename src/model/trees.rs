@@ -459,13 +459,8 @@ impl TreeFamily {
     ) -> LinkValues {
         // Every row with the same lever values (one setting for all): the trees are
         // specialised to it once instead of deciding its splits on every row.
-        let width = encoded.width;
-        let first = encoded.inputs.get(..width).unwrap_or_default();
-        let uniform = lever.len() == width
-            && encoded
-                .inputs
-                .chunks(width)
-                .all(|row| (0..width).all(|c| !lever[c] || row[c].to_bits() == first[c].to_bits()));
+        let first = encoded.inputs.get(..encoded.width).unwrap_or_default();
+        let uniform = lever.len() == encoded.width && encoded.same_on_every_row(lever);
         self.link_values_by(encoded, wanted, |j, m, flat| {
             let part = parts.get(j)?.get(m)?.as_ref()?;
             flat.predict_trees(
