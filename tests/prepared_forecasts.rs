@@ -4,8 +4,10 @@
 
 mod common;
 
+use liftcast::data::frame::take_rows;
 use liftcast::data::schema::LeverKind;
-use liftcast::model::{Forecast, LeverSetting, ModelFamily, TrainConfig};
+use liftcast::model::{Forecast, ForecastModel, LeverSetting, ModelFamily, TrainConfig};
+use polars::prelude::DataFrame;
 
 fn set(lever: &str, value: &str) -> LeverSetting {
     LeverSetting {
@@ -48,6 +50,61 @@ fn assert_same_totals(whole: &Forecast, prepared: &Forecast, what: &str) {
     }
 }
 
+/// Totals-only forecasts (curves, decompositions) of `frame` under each of `settings` give the
+/// totals, member totals and intervals of forecasts that keep every row; returns the kept ones.
+fn assert_totals_as_kept(
+    model: &ForecastModel,
+    frame: &DataFrame,
+    settings: &[(&str, Vec<LeverSetting>)],
+    label: &str,
+) -> Vec<Forecast> {
+    let scenarios: Vec<Vec<LeverSetting>> = settings.iter().map(|(_, s)| s.clone()).collect();
+    let kept = model.forecast_each(frame, &scenarios).unwrap();
+    let totals = model.forecast_each_totals(frame, &scenarios).unwrap();
+    for ((what, _), (kept, totals)) in settings.iter().zip(kept.iter().zip(&totals)) {
+        let what = format!("{label}, totals, {what}");
+        assert_same_totals(kept, totals, &what);
+        for (a, b) in kept.outcomes.iter().zip(&totals.outcomes) {
+            let members = a
+                .member_scenario_totals
+                .iter()
+                .zip(&b.member_scenario_totals);
+            for (x, y) in members.chain(
+                a.member_baseline_totals
+                    .iter()
+                    .zip(&b.member_baseline_totals),
+            ) {
+                assert!(close(*x, *y), "{what}: member total {x} vs {y}");
+            }
+            for (x, y) in [
+                (a.scenario_low, b.scenario_low),
+                (a.scenario_high, b.scenario_high),
+            ] {
+                assert!(close(x, y), "{what}: scenario interval {x} vs {y}");
+            }
+        }
+        assert_eq!(kept.funnel.len(), totals.funnel.len(), "{what}");
+        assert_eq!(kept.cold_start_rows, totals.cold_start_rows);
+        assert!(!kept.rows.is_empty() && totals.rows.is_empty());
+    }
+    kept
+}
+
+/// A curve through the baseline: a lift of exactly zero there, summed by cell as elsewhere.
+fn assert_no_lift_in_totals_at_baseline(model: &ForecastModel, frame: &DataFrame) {
+    let baseline: Vec<LeverSetting> = model
+        .meta
+        .schema
+        .levers
+        .iter()
+        .map(|l| set(&l.column, &l.baseline))
+        .collect();
+    let at_baseline = model.forecast_each_totals(frame, &[baseline]).unwrap();
+    for outcome in &at_baseline[0].outcomes {
+        assert_eq!(outcome.lift, 0.0, "totals: {}", outcome.outcome);
+    }
+}
+
 #[test]
 fn prepared_forecasts_equal_whole_forecasts() {
     let inspection = common::sample_inspection();
@@ -60,6 +117,17 @@ fn prepared_forecasts_equal_whole_forecasts() {
                 set("discount_pct", "15"),
                 set("duration_days", "7"),
                 set("creative", "A"),
+                set("coupon", "none"),
+            ],
+        ),
+        (
+            "every lever set, a coupon",
+            vec![
+                set("campaign_type", "coupon"),
+                set("discount_pct", "0"),
+                set("duration_days", "5"),
+                set("creative", "B"),
+                set("coupon", "150:20"),
             ],
         ),
         (
@@ -108,52 +176,32 @@ fn prepared_forecasts_equal_whole_forecasts() {
             let fast = model.forecast_prepared(&prepared, scenario).unwrap();
             assert_same(&whole, &fast, &format!("{family:?}, {what}"));
         }
-        // Totals only (curves, decompositions): the same outcomes, no rows kept. The deep
-        // model's counts and amounts are summed by group (one setting on every row), the
-        // others row by row as kept forecasts are.
+        // Totals only (curves, decompositions): the same outcomes, no rows kept. Counts and
+        // amounts are summed by cell (one setting on every row) where the networks' parts are
+        // kept in groups and the trees' sums (if weighed) in kinds; a basket-relative
+        // threshold sums row by row, as kept forecasts do.
+        let trees_weigh = model.meta.blend.iter().any(|b| b.deep_weight < 1.0);
         assert_eq!(
             prepared.sums_totals_by_group(),
-            family == ModelFamily::Deep,
+            !threshold_basket_input && (!trees_weigh || prepared.tree_kinds().is_some()),
             "{family:?}"
         );
-        let scenarios: Vec<Vec<LeverSetting>> = settings.iter().map(|(_, s)| s.clone()).collect();
-        let kept = model.forecast_each(frame, &scenarios).unwrap();
-        let totals = model.forecast_each_totals(frame, &scenarios).unwrap();
-        for ((what, _), (kept, totals)) in settings.iter().zip(kept.iter().zip(&totals)) {
-            let what = format!("{family:?}, totals, {what}");
-            assert_same_totals(kept, totals, &what);
-            for (a, b) in kept.outcomes.iter().zip(&totals.outcomes) {
-                let members = a
-                    .member_scenario_totals
-                    .iter()
-                    .zip(&b.member_scenario_totals);
-                for (x, y) in members.chain(
-                    a.member_baseline_totals
-                        .iter()
-                        .zip(&b.member_baseline_totals),
-                ) {
-                    assert!(close(*x, *y), "{what}: member total {x} vs {y}");
-                }
-                for (x, y) in [
-                    (a.scenario_low, b.scenario_low),
-                    (a.scenario_high, b.scenario_high),
-                ] {
-                    assert!(close(x, y), "{what}: scenario interval {x} vs {y}");
-                }
-            }
-            assert_eq!(kept.funnel.len(), totals.funnel.len(), "{what}");
-            assert_eq!(kept.cold_start_rows, totals.cold_start_rows);
-            assert!(!kept.rows.is_empty() && totals.rows.is_empty());
+        let kept = assert_totals_as_kept(&model, frame, &settings, &format!("{family:?}"));
+        // The sample's rows are nearly all different to the trees; twice over, its rows come
+        // in kinds, and the trees' sums are kept per kind and summed by cell.
+        if trees_weigh && !threshold_basket_input {
+            let twice: Vec<usize> = (0..2 * frame.height())
+                .map(|r| r % frame.height())
+                .collect();
+            let twice = take_rows(frame, &twice).unwrap();
+            let prepared_twice = model.prepare(&twice).unwrap();
+            assert!(prepared_twice.tree_kinds().is_some(), "{family:?}");
+            assert!(prepared_twice.sums_totals_by_group(), "{family:?}");
+            assert_totals_as_kept(&model, &twice, &settings, &format!("{family:?}, twice"));
+            assert_no_lift_in_totals_at_baseline(&model, &twice);
         }
-        if family == ModelFamily::Deep {
-            // A curve through the baseline: a lift of exactly zero there too.
-            let levers = model.meta.schema.levers.clone();
-            let baseline: Vec<LeverSetting> =
-                levers.iter().map(|l| set(&l.column, &l.baseline)).collect();
-            let at_baseline = model.forecast_each_totals(frame, &[baseline]).unwrap();
-            for outcome in &at_baseline[0].outcomes {
-                assert_eq!(outcome.lift, 0.0, "totals: {}", outcome.outcome);
-            }
+        if prepared.sums_totals_by_group() {
+            assert_no_lift_in_totals_at_baseline(&model, frame);
         }
         // The scenarios are forecast on several threads, and come back in their order.
         assert_eq!(kept.len(), settings.len());

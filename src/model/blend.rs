@@ -91,13 +91,13 @@ pub fn combine(deep: Option<LinkValues>, trees: Option<LinkValues>, weights: &[f
     };
     let members = deep.members.max(trees.members);
     let (rows, k) = (deep.rows, deep.outcomes);
+    let shares = family_shares(weights, k, true, true);
     let mut values = vec![0f32; members * rows * k];
     for m in 0..members {
         for r in 0..rows {
-            for j in 0..k {
-                let w = weights.get(j).copied().unwrap_or(1.0);
-                values[(m * rows + r) * k + j] = w * deep.get(m % deep.members, r, j)
-                    + (1.0 - w) * trees.get(m % trees.members, r, j);
+            for (j, (deep_share, trees_share)) in shares.iter().enumerate() {
+                values[(m * rows + r) * k + j] = deep_share * deep.get(m % deep.members, r, j)
+                    + trees_share * trees.get(m % trees.members, r, j);
             }
         }
     }
@@ -107,6 +107,22 @@ pub fn combine(deep: Option<LinkValues>, trees: Option<LinkValues>, weights: &[f
         outcomes: k,
         values,
     }
+}
+
+/// How much of each outcome's link each family gives, `(deep, trees)`, as `combine` weighs
+/// them: by the blend's weights when both families are present, all of it to the one that is.
+pub fn family_shares(weights: &[f32], outcomes: usize, deep: bool, trees: bool) -> Vec<(f32, f32)> {
+    (0..outcomes)
+        .map(|j| match (deep, trees) {
+            (true, true) => {
+                let w = weights.get(j).copied().unwrap_or(1.0);
+                (w, 1.0 - w)
+            }
+            (true, false) => (1.0, 0.0),
+            (false, true) => (0.0, 1.0),
+            (false, false) => (0.0, 0.0),
+        })
+        .collect()
 }
 
 /// The proper score of one outcome's ensemble-mean predictions on `rows`.

@@ -30,7 +30,7 @@ use polars::prelude::DataFrame;
 
 use super::encode::EncodedRows;
 use super::forecast::{self, Forecast, RowDetail};
-use super::group_totals::GroupTotals;
+use super::group_totals::{GroupTotals, RowCells};
 use super::network::{EnsembleNet, LeverFreeParts};
 use super::predict::{
     LinkValues, MemberPredictions, chunk_rows, copy_outputs, member_inputs, wanted_outputs,
@@ -182,6 +182,12 @@ impl PreparedRows {
         self.group_totals.is_some()
     }
 
+    /// How many kinds of row the trees tell apart, when their sums are kept per kind.
+    pub fn tree_kinds(&self) -> Option<usize> {
+        let kinds = self.trees.as_ref()?.kind_of_rows()?;
+        Some(kinds.iter().max().map_or(0, |k| *k as usize + 1))
+    }
+
     /// How many groups of rows share the lift's parts, when the rows are kept in groups.
     pub fn effect_groups(&self) -> Option<usize> {
         match &self.deep {
@@ -240,33 +246,30 @@ impl ForecastModel {
             (None, None)
         };
         let shifts = self.meta.calibration.row_shifts(&baseline_rows, k);
-        // Totals by group need the networks alone, and the same lever inputs on every row
-        // under one setting (a basket-relative threshold differs by segment). Every baseline
-        // row has the first one's shifts.
-        let group_totals = match (&deep, &deep_baseline, shifts.get(..k)) {
-            (Some(DeepKept::Groups(grouped)), Some(link), Some(baseline_shifts))
-                if self.used_trees(&weights).is_none() && encoder.baskets.is_none() =>
-            {
-                GroupTotals::of(
-                    link,
-                    &grouped.row_group,
-                    grouped.groups(),
-                    &as_is,
-                    &encoder.outcomes,
-                    encoder.exposure.is_some(),
-                    baseline_shifts,
-                )
-            }
-            _ => None,
-        };
         let lever_positions = lift_inputs.lever_positions();
         let wanted = super::trees_wanted(&weights);
         let trees = self
             .used_trees(&weights)
             .filter(|_| lever_positions.len() == as_is.width)
             .map(|t| t.split_by_levers(&as_is, &lever_positions, &wanted));
-        let trees_baseline = self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights);
+        // The trees' baseline per kind of row, when the rows were told apart in kinds: what
+        // the totals by cell measure each setting's trees against.
+        let trees_by_kind = trees
+            .as_ref()
+            .zip(self.used_trees(&weights))
+            .and_then(|(split, family)| family.link_values_by_kind(split, &baseline_rows, &wanted));
+        let trees_baseline = match (&trees, &trees_by_kind) {
+            (Some(split), Some(by_kind)) => split.to_rows(by_kind),
+            _ => self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights),
+        };
         let link = blend::combine(deep_baseline, trees_baseline, &weights);
+        let group_totals = self.totals_by_cell(
+            deep.as_ref(),
+            trees.as_ref().zip(trees_by_kind),
+            &link,
+            &as_is,
+            shifts.get(..k),
+        );
         let baseline = self.means_of(&link, &baseline_rows, &shifts);
         Ok(PreparedRows {
             model: self.id,
@@ -277,6 +280,47 @@ impl ForecastModel {
             trees,
             group_totals,
         })
+    }
+
+    /// The sums behind totals by cell (`group_totals`), where the model and rows allow them:
+    /// the networks' parts kept in groups and the trees' sums in kinds (for the families the
+    /// blend uses), no basket-relative threshold (it differs by segment under one setting) and
+    /// no binary outcome. `link` is the rows' blended baseline link, `baseline_shifts` the
+    /// calibration shifts every baseline row shares.
+    fn totals_by_cell(
+        &self,
+        deep: Option<&DeepKept>,
+        trees: Option<(&TreeLeverSplit, LinkValues)>,
+        link: &LinkValues,
+        as_is: &EncodedRows,
+        baseline_shifts: Option<&[f32]>,
+    ) -> Option<GroupTotals> {
+        let encoder = &self.meta.encoder;
+        let k = encoder.outcomes.len();
+        let weights = blend::deep_weights(&self.meta.blend, k);
+        if encoder.baskets.is_some() {
+            return None;
+        }
+        let row_group = match deep {
+            Some(DeepKept::Groups(grouped)) => Some(grouped.row_group.as_slice()),
+            _ if self.uses_deep(&weights) => return None,
+            _ => None,
+        };
+        let trees = match trees {
+            Some((split, by_kind)) => Some((split.kind_of_rows()?, by_kind)),
+            None if self.used_trees(&weights).is_some() => return None,
+            None => None,
+        };
+        let shares = blend::family_shares(&weights, k, row_group.is_some(), trees.is_some());
+        let cells = RowCells::new(as_is.rows, row_group, trees, shares)?;
+        GroupTotals::of(
+            link,
+            cells,
+            as_is,
+            &encoder.outcomes,
+            encoder.exposure.is_some(),
+            baseline_shifts?,
+        )
     }
 
     /// The forecast of prepared rows with the levers in `settings` set on every row (the
@@ -312,30 +356,37 @@ impl ForecastModel {
     }
 
     /// The totals-only forecast of `with` (the prepared rows with their levers moved) from
-    /// the groups' sums (`group_totals`), when the rows allow it: one lever setting on every
+    /// the cells' sums (`group_totals`), when the rows allow it: one lever setting on every
     /// row. Scenario and baseline (summed when the rows were prepared) are summed the same way,
     /// so a setting at the baseline gives a lift of exactly zero.
     fn totals_by_group(&self, prepared: &PreparedRows, with: &EncodedRows) -> Option<Forecast> {
         let sums = prepared.group_totals.as_ref()?;
-        let Some(DeepKept::Groups(grouped)) = &prepared.deep else {
-            return None;
-        };
         let lift_inputs = &self.meta.shape.lift_inputs;
         if with.rows == 0 || !with.same_on_every_row(&lift_inputs.lever_positions()) {
             return None;
         }
         let k = self.meta.encoder.outcomes.len();
         let first = with.head(1);
-        let lifts = group_lifts(
-            &self.nets,
-            grouped,
-            &first,
-            &lift_inputs.lever,
-            k,
-            &self.device,
-        );
+        let lifts = match &prepared.deep {
+            Some(DeepKept::Groups(grouped)) => Some(group_lifts(
+                &self.nets,
+                grouped,
+                &first,
+                &lift_inputs.lever,
+                k,
+                &self.device,
+            )),
+            _ => None,
+        };
+        let weights = blend::deep_weights(&self.meta.blend, k);
+        let trees = match (&prepared.trees, self.used_trees(&weights)) {
+            (Some(split), Some(family)) => {
+                Some(family.link_values_by_kind(split, with, &super::trees_wanted(&weights))?)
+            }
+            _ => None,
+        };
         let shifts = self.meta.calibration.row_shifts(&first, k);
-        let scenario = sums.member_totals(Some(&lifts), &shifts)?;
+        let scenario = sums.member_totals(lifts.as_ref(), trees.as_ref(), &shifts)?;
         Some(forecast::summarise_totals(
             &self.meta,
             scenario,

@@ -110,6 +110,21 @@ impl RowKinds {
         })
     }
 
+    /// The codes of `row`'s inputs that `marked` marks: settings that code alike reach the same
+    /// leaves on the same rows.
+    pub fn codes_of(&self, row: &[f32], marked: &[bool]) -> Vec<u32> {
+        let inputs = row.len().min(self.thresholds.by_input.len());
+        (0..inputs)
+            .filter(|&c| marked.get(c).copied().unwrap_or(false))
+            .map(|c| self.thresholds.code(c, row[c]))
+            .collect()
+    }
+
+    /// Each row's kind.
+    pub fn of_row(&self) -> &[u32] {
+        &self.of_row
+    }
+
     pub fn kinds(&self) -> usize {
         self.representatives.len()
     }
