@@ -232,23 +232,43 @@ impl EncodedRows {
 
     /// The first `rows` rows (all of them when there are fewer).
     pub fn head(&self, rows: usize) -> EncodedRows {
-        let rows = rows.min(self.rows);
+        let rows: Vec<usize> = (0..rows.min(self.rows)).collect();
+        self.rows_at(&rows)
+    }
+
+    /// The rows at `rows` (each below `self.rows`), in that order.
+    pub fn rows_at(&self, rows: &[usize]) -> EncodedRows {
+        let rows: Vec<usize> = rows.iter().copied().filter(|&r| r < self.rows).collect();
+        let rows = rows.as_slice();
         let outcomes = self.targets.len() / self.rows.max(1);
-        let per_row =
-            |values: &[f32], width: usize| values[..(rows * width).min(values.len())].to_vec();
+        let per_row = |values: &[f32], width: usize| -> Vec<f32> {
+            rows.iter()
+                .filter_map(|&r| values.get(r * width..(r + 1) * width))
+                .flatten()
+                .copied()
+                .collect()
+        };
+        let each = |values: &[bool]| {
+            rows.iter()
+                .filter_map(|&r| values.get(r).copied())
+                .collect()
+        };
         EncodedRows {
-            rows,
+            rows: rows.len(),
             width: self.width,
             inputs: per_row(&self.inputs, self.width),
             offset: per_row(&self.offset, 1),
             targets: per_row(&self.targets, outcomes),
-            cold_start: self.cold_start.iter().take(rows).copied().collect(),
+            cold_start: each(&self.cold_start),
             categorical_slots: self
                 .categorical_slots
                 .iter()
-                .map(|slots| slots.iter().take(rows).copied().collect())
+                .map(|slots| rows.iter().filter_map(|&r| slots.get(r).copied()).collect())
                 .collect(),
-            baskets: self.baskets.iter().take(rows).copied().collect(),
+            baskets: rows
+                .iter()
+                .filter_map(|&r| self.baskets.get(r).copied())
+                .collect(),
         }
     }
 }
@@ -1097,6 +1117,29 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn rows_at_takes_each_rows_values_in_the_order_asked() {
+        let rows = EncodedRows {
+            offset: vec![0.1, 0.2, 0.3],
+            targets: vec![1.0, 10.0, 2.0, 20.0, 3.0, 30.0],
+            cold_start: vec![false, true, false],
+            categorical_slots: vec![vec![4, 5, 6]],
+            baskets: vec![100.0, 200.0, 300.0],
+            ..EncodedRows::inputs_only(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0], 2)
+        };
+        // Row 7 does not exist: left out, not a panic.
+        let picked = rows.rows_at(&[2, 0, 7]);
+        assert_eq!(picked.rows, 2);
+        assert_eq!(picked.inputs, [4.0, 5.0, 0.0, 1.0]);
+        assert_eq!(picked.offset, [0.3, 0.1]);
+        assert_eq!(picked.targets, [3.0, 30.0, 1.0, 10.0]);
+        assert_eq!(picked.cold_start, [false, false]);
+        assert_eq!(picked.categorical_slots, [vec![6, 4]]);
+        assert_eq!(picked.baskets, [300.0, 100.0]);
+        assert_eq!(rows.head(2).inputs, [0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(rows.head(9).rows, 3);
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct PreparedRows {
     /// The sums that give a totals-only forecast without a pass over the rows, where the
     /// model allows it (`group_totals`).
     group_totals: Option<GroupTotals>,
+    /// Where `group_totals` is set: the rows a setting shared by every row is encoded into
+    /// instead of all of them (`setting_rows`).
+    setting_rows: Vec<usize>,
 }
 
 /// The networks' lever-free parts of prepared rows.
@@ -271,6 +274,16 @@ impl ForecastModel {
             shifts.get(..k),
         );
         let baseline = self.means_of(&link, &baseline_rows, &shifts);
+        let setting_rows = match &group_totals {
+            Some(_) => setting_rows(
+                &as_is,
+                &lever_positions,
+                trees
+                    .as_ref()
+                    .and_then(TreeLeverSplit::kind_representatives),
+            ),
+            None => Vec::new(),
+        };
         Ok(PreparedRows {
             model: self.id,
             one_row,
@@ -279,6 +292,7 @@ impl ForecastModel {
             deep,
             trees,
             group_totals,
+            setting_rows,
         })
     }
 
@@ -344,28 +358,41 @@ impl ForecastModel {
                 "these rows were prepared by another model; prepare them again".into(),
             ));
         }
-        let encoder = &self.meta.encoder;
-        let with = encoder.with_settings(&prepared.as_is, &prepared.one_row, settings)?;
         if detail == RowDetail::TotalsOnly
-            && let Some(forecast) = self.totals_by_group(prepared, &with)
+            && let Some(forecast) = self.totals_by_cell_of(prepared, settings)?
         {
             return Ok(forecast);
         }
+        let encoder = &self.meta.encoder;
+        let with = encoder.with_settings(&prepared.as_is, &prepared.one_row, settings)?;
         let scenario = self.predict_prepared(prepared, &with);
         Ok(self.summarise_pair(&with, &scenario, &prepared.baseline, detail))
     }
 
-    /// The totals-only forecast of `with` (the prepared rows with their levers moved) from
-    /// the cells' sums (`group_totals`), when the rows allow it: one lever setting on every
-    /// row. Scenario and baseline (summed when the rows were prepared) are summed the same way,
-    /// so a setting at the baseline gives a lift of exactly zero.
-    fn totals_by_group(&self, prepared: &PreparedRows, with: &EncodedRows) -> Option<Forecast> {
-        let sums = prepared.group_totals.as_ref()?;
-        let lift_inputs = &self.meta.shape.lift_inputs;
-        if with.rows == 0 || !with.same_on_every_row(&lift_inputs.lever_positions()) {
-            return None;
+    /// The totals-only forecast of the prepared rows under `settings` from the cells' sums
+    /// (`group_totals`), when the rows allow it (`None` otherwise): one lever setting on every
+    /// row. The setting is encoded into the few rows a point reads (`setting_rows`), not into
+    /// every row. Scenario and baseline (summed when the rows were prepared) are summed the
+    /// same way, so a setting at the baseline gives a lift of exactly zero.
+    fn totals_by_cell_of(
+        &self,
+        prepared: &PreparedRows,
+        settings: &[LeverSetting],
+    ) -> Result<Option<Forecast>, ModelError> {
+        let Some(sums) = prepared.group_totals.as_ref() else {
+            return Ok(None);
+        };
+        if prepared.setting_rows.is_empty() {
+            return Ok(None);
         }
-        let k = self.meta.encoder.outcomes.len();
+        let lift_inputs = &self.meta.shape.lift_inputs;
+        let encoder = &self.meta.encoder;
+        let rows = prepared.as_is.rows_at(&prepared.setting_rows);
+        let with = encoder.with_settings(&rows, &prepared.one_row, settings)?;
+        if !with.same_on_every_row(&lift_inputs.lever_positions()) {
+            return Ok(None);
+        }
+        let k = encoder.outcomes.len();
         let first = with.head(1);
         let lifts = match &prepared.deep {
             Some(DeepKept::Groups(grouped)) => Some(group_lifts(
@@ -381,20 +408,31 @@ impl ForecastModel {
         let weights = blend::deep_weights(&self.meta.blend, k);
         let trees = match (&prepared.trees, self.used_trees(&weights)) {
             (Some(split), Some(family)) => {
-                Some(family.link_values_by_kind(split, with, &super::trees_wanted(&weights))?)
+                // `setting_rows` holds each kind's first row right after the first row.
+                let kinds = split.kind_representatives().map_or(0, <[usize]>::len);
+                let representatives: Vec<usize> = (1..=kinds).collect();
+                let wanted = super::trees_wanted(&weights);
+                match family.link_values_of_kinds(split, &with.rows_at(&representatives), &wanted) {
+                    Some(values) => Some(values),
+                    None => return Ok(None),
+                }
             }
             _ => None,
         };
         let shifts = self.meta.calibration.row_shifts(&first, k);
-        let scenario = sums.member_totals(lifts.as_ref(), trees.as_ref(), &shifts)?;
-        Some(forecast::summarise_totals(
+        let Some(scenario) = sums.member_totals(lifts.as_ref(), trees.as_ref(), &shifts) else {
+            return Ok(None);
+        };
+        // A setting moves only lever inputs: the rows' cold starts and exposure stay theirs.
+        let as_is = &prepared.as_is;
+        Ok(Some(forecast::summarise_totals(
             &self.meta,
             scenario,
             sums.baseline().to_vec(),
-            with.rows,
-            with.cold_start.iter().filter(|c| **c).count(),
-            self.exposure_total(with),
-        ))
+            as_is.rows,
+            as_is.cold_start.iter().filter(|c| **c).count(),
+            self.exposure_total(as_is),
+        )))
     }
 
     /// Calibrated predictions of `with`: the prepared rows with their levers moved.
@@ -476,6 +514,40 @@ impl ForecastModel {
             Ok(all)
         })
     }
+}
+
+/// The rows of `as_is` that a setting shared by every row is encoded into for totals by cell:
+/// the first row, then each tree kind's first row (what the trees walk), then, for each lever
+/// input whose value differs by row, the first row where it differs from the first. A setting
+/// that leaves such a lever as the rows have it then shows as not shared by every row, as it
+/// would over all the rows. Empty for no rows.
+fn setting_rows(
+    as_is: &EncodedRows,
+    lever: &[bool],
+    kind_representatives: Option<&[usize]>,
+) -> Vec<usize> {
+    let width = as_is.width;
+    if as_is.rows == 0 || as_is.inputs.len() != as_is.rows * width {
+        return Vec::new();
+    }
+    let mut rows = vec![0];
+    rows.extend(kind_representatives.unwrap_or_default());
+    let first = &as_is.inputs[..width];
+    // One pass over the rows (a pass per input would stride through them again and again).
+    let mut unmatched: Vec<usize> = (0..width)
+        .filter(|&c| lever.get(c).copied().unwrap_or(false))
+        .collect();
+    for (r, row) in as_is.inputs.chunks(width.max(1)).enumerate() {
+        if unmatched.is_empty() {
+            break;
+        }
+        let before = unmatched.len();
+        unmatched.retain(|&c| row[c].to_bits() == first[c].to_bits());
+        if unmatched.len() < before {
+            rows.push(r);
+        }
+    }
+    rows
 }
 
 /// Each chunk's lever-free parts per network, and the baseline's link values.

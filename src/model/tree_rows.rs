@@ -120,6 +120,11 @@ impl RowKinds {
             .collect()
     }
 
+    /// Each kind's first row.
+    pub fn representatives(&self) -> &[usize] {
+        &self.representatives
+    }
+
     /// Each row's kind.
     pub fn of_row(&self) -> &[u32] {
         &self.of_row

@@ -466,17 +466,35 @@ impl TreeFamily {
             .kinds
             .as_ref()
             .filter(|kinds| kinds.hold_for(encoded, &split.lever))?;
+        self.link_values_of_kinds(split, &kinds.representatives_of(encoded), wanted)
+    }
+
+    /// Link values of `representatives`, one row of each of `split`'s kinds in order (with at
+    /// most their lever inputs changed), `[member][kind][outcome]`; `None` without kinds or
+    /// when the rows are not one per kind.
+    pub fn link_values_of_kinds(
+        &self,
+        split: &TreeLeverSplit,
+        representatives: &EncodedRows,
+        wanted: &[bool],
+    ) -> Option<LinkValues> {
+        let kinds = split
+            .kinds
+            .as_ref()
+            .filter(|kinds| kinds.kinds() == representatives.rows)?;
         // One setting on every row: the values depend only on how the trees' thresholds code
         // the setting's lever inputs, so a setting that codes as an earlier one reuses its walk.
-        let key = encoded.same_on_every_row(&split.lever).then(|| {
-            let first = encoded.inputs.get(..encoded.width).unwrap_or_default();
+        let key = representatives.same_on_every_row(&split.lever).then(|| {
+            let first = representatives
+                .inputs
+                .get(..representatives.width)
+                .unwrap_or_default();
             (kinds.codes_of(first, &split.lever), wanted.to_vec())
         });
         if let Some(known) = key.as_ref().and_then(|key| split.walked(key)) {
             return Some(known);
         }
-        let firsts = kinds.representatives_of(encoded);
-        let values = self.walk_lever_trees(&split.parts, &split.lever, &firsts, wanted);
+        let values = self.walk_lever_trees(&split.parts, &split.lever, representatives, wanted);
         if let Some(key) = key {
             split.keep_walked(key, &values);
         }
@@ -622,6 +640,11 @@ struct WalkedSettings {
 const MAX_WALKED_BYTES: usize = 64 << 20;
 
 impl TreeLeverSplit {
+    /// Each kind's first row, when the rows were told apart in kinds.
+    pub fn kind_representatives(&self) -> Option<&[usize]> {
+        self.kinds.as_ref().map(RowKinds::representatives)
+    }
+
     /// The kinds' link values of a setting walked before, by its `key`.
     fn walked(&self, key: &(Vec<u32>, Vec<bool>)) -> Option<LinkValues> {
         let kept = self.by_setting.lock().ok()?;
