@@ -182,7 +182,7 @@ fn prepared_forecasts_equal_whole_forecasts() {
         // threshold sums row by row, as kept forecasts do.
         let trees_weigh = model.meta.blend.iter().any(|b| b.deep_weight < 1.0);
         assert_eq!(
-            prepared.sums_totals_by_group(),
+            prepared.sums_totals_by_cell(),
             !threshold_basket_input && (!trees_weigh || prepared.tree_kinds().is_some()),
             "{family:?}"
         );
@@ -196,11 +196,11 @@ fn prepared_forecasts_equal_whole_forecasts() {
             let twice = take_rows(frame, &twice).unwrap();
             let prepared_twice = model.prepare(&twice).unwrap();
             assert!(prepared_twice.tree_kinds().is_some(), "{family:?}");
-            assert!(prepared_twice.sums_totals_by_group(), "{family:?}");
+            assert!(prepared_twice.sums_totals_by_cell(), "{family:?}");
             assert_totals_as_kept(&model, &twice, &settings, &format!("{family:?}, twice"));
             assert_no_lift_in_totals_at_baseline(&model, &twice);
         }
-        if prepared.sums_totals_by_group() {
+        if prepared.sums_totals_by_cell() {
             assert_no_lift_in_totals_at_baseline(&model, frame);
         }
         // The scenarios are forecast on several threads, and come back in their order.

@@ -12,9 +12,10 @@
 //!   gives the trees weight;
 //! - the encoded rows: the settings are copied into the lever positions
 //!   (`Encoder::with_settings`), the baseline is predicted once;
-//! - for totals alone (a curve's points), where the networks alone forecast counts and
-//!   amounts, each group's sum of its rows' exponentiated base (`group_totals`): a setting
-//!   shared by every row then costs the groups' lifts, not a pass over the rows.
+//! - for totals alone (a curve's points) of counts and amounts, the sums of each cell of rows
+//!   (a lift group and, where the trees weigh in, a tree kind) of their exponentiated baseline
+//!   link (`group_totals`): a setting shared by every row is then encoded into a few rows and
+//!   costs the groups' lifts and the kinds' lever trees, not a pass over the rows.
 //!
 //! The numbers are those of `ForecastModel::forecast` up to float rounding (sums are grouped
 //! differently); tests/prepared_forecasts.rs compares them.
@@ -179,9 +180,9 @@ impl PreparedRows {
         self.deep.is_some()
     }
 
-    /// Whether a totals-only forecast of these rows under one setting sums their groups
+    /// Whether a totals-only forecast of these rows under one setting sums their cells
     /// instead of their rows (`group_totals`).
-    pub fn sums_totals_by_group(&self) -> bool {
+    pub fn sums_totals_by_cell(&self) -> bool {
         self.group_totals.is_some()
     }
 
@@ -266,7 +267,7 @@ impl ForecastModel {
             _ => self.trees_link_prepared(trees.as_ref(), &baseline_rows, &weights),
         };
         let link = blend::combine(deep_baseline, trees_baseline, &weights);
-        let group_totals = self.totals_by_cell(
+        let group_totals = self.cell_sums(
             deep.as_ref(),
             trees.as_ref().zip(trees_by_kind),
             &link,
@@ -301,7 +302,7 @@ impl ForecastModel {
     /// blend uses), no basket-relative threshold (it differs by segment under one setting) and
     /// no binary outcome. `link` is the rows' blended baseline link, `baseline_shifts` the
     /// calibration shifts every baseline row shares.
-    fn totals_by_cell(
+    fn cell_sums(
         &self,
         deep: Option<&DeepKept>,
         trees: Option<(&TreeLeverSplit, LinkValues)>,
@@ -359,7 +360,7 @@ impl ForecastModel {
             ));
         }
         if detail == RowDetail::TotalsOnly
-            && let Some(forecast) = self.totals_by_cell_of(prepared, settings)?
+            && let Some(forecast) = self.totals_by_cell(prepared, settings)?
         {
             return Ok(forecast);
         }
@@ -374,7 +375,7 @@ impl ForecastModel {
     /// row. The setting is encoded into the few rows a point reads (`setting_rows`), not into
     /// every row. Scenario and baseline (summed when the rows were prepared) are summed the
     /// same way, so a setting at the baseline gives a lift of exactly zero.
-    fn totals_by_cell_of(
+    fn totals_by_cell(
         &self,
         prepared: &PreparedRows,
         settings: &[LeverSetting],
