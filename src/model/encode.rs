@@ -239,38 +239,31 @@ impl EncodedRows {
     /// The rows at `rows` (each below `self.rows`), in that order.
     pub fn rows_at(&self, rows: &[usize]) -> EncodedRows {
         let rows: Vec<usize> = rows.iter().copied().filter(|&r| r < self.rows).collect();
-        let rows = rows.as_slice();
         let outcomes = self.targets.len() / self.rows.max(1);
-        let per_row = |values: &[f32], width: usize| -> Vec<f32> {
-            rows.iter()
-                .filter_map(|&r| values.get(r * width..(r + 1) * width))
-                .flatten()
-                .copied()
-                .collect()
-        };
-        let each = |values: &[bool]| {
-            rows.iter()
-                .filter_map(|&r| values.get(r).copied())
-                .collect()
-        };
         EncodedRows {
             rows: rows.len(),
             width: self.width,
-            inputs: per_row(&self.inputs, self.width),
-            offset: per_row(&self.offset, 1),
-            targets: per_row(&self.targets, outcomes),
-            cold_start: each(&self.cold_start),
+            inputs: pick_rows(&self.inputs, self.width, &rows),
+            offset: pick_rows(&self.offset, 1, &rows),
+            targets: pick_rows(&self.targets, outcomes, &rows),
+            cold_start: pick_rows(&self.cold_start, 1, &rows),
             categorical_slots: self
                 .categorical_slots
                 .iter()
-                .map(|slots| rows.iter().filter_map(|&r| slots.get(r).copied()).collect())
+                .map(|slots| pick_rows(slots, 1, &rows))
                 .collect(),
-            baskets: rows
-                .iter()
-                .filter_map(|&r| self.baskets.get(r).copied())
-                .collect(),
+            baskets: pick_rows(&self.baskets, 1, &rows),
         }
     }
+}
+
+/// The `width` values of each of `rows` from row-major `values` (none for a row it lacks).
+fn pick_rows<T: Copy>(values: &[T], width: usize, rows: &[usize]) -> Vec<T> {
+    rows.iter()
+        .filter_map(|&r| values.get(r * width..(r + 1) * width))
+        .flatten()
+        .copied()
+        .collect()
 }
 
 const CALENDAR_WIDTH: usize = 5;

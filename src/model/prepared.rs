@@ -72,6 +72,8 @@ pub struct PreparedRows {
     /// Where `group_totals` is set: the rows a setting shared by every row is encoded into
     /// instead of all of them (`setting_rows`).
     setting_rows: Vec<usize>,
+    /// The rows' summed exposure (`ForecastModel::exposure_total`): a setting does not move it.
+    exposure_total: Option<f64>,
 }
 
 /// The networks' lever-free parts of prepared rows.
@@ -188,8 +190,7 @@ impl PreparedRows {
 
     /// How many kinds of row the trees tell apart, when their sums are kept per kind.
     pub fn tree_kinds(&self) -> Option<usize> {
-        let kinds = self.trees.as_ref()?.kind_of_rows()?;
-        Some(kinds.iter().max().map_or(0, |k| *k as usize + 1))
+        Some(self.trees.as_ref()?.kind_representatives()?.len())
     }
 
     /// How many groups of rows share the lift's parts, when the rows are kept in groups.
@@ -285,6 +286,7 @@ impl ForecastModel {
             ),
             None => Vec::new(),
         };
+        let exposure_total = self.exposure_total(&as_is);
         Ok(PreparedRows {
             model: self.id,
             one_row,
@@ -294,6 +296,7 @@ impl ForecastModel {
             trees,
             group_totals,
             setting_rows,
+            exposure_total,
         })
     }
 
@@ -432,7 +435,7 @@ impl ForecastModel {
             sums.baseline().to_vec(),
             as_is.rows,
             as_is.cold_start.iter().filter(|c| **c).count(),
-            self.exposure_total(as_is),
+            prepared.exposure_total,
         )))
     }
 

@@ -169,15 +169,9 @@ impl RowKinds {
             })
     }
 
-    /// One row of each kind of `rows` (the inputs alone: what the trees read).
+    /// One row of each kind of `rows`, in the kinds' order.
     pub fn representatives_of(&self, rows: &EncodedRows) -> EncodedRows {
-        let width = rows.width;
-        let inputs = self
-            .representatives
-            .iter()
-            .flat_map(|&r| rows.inputs[r * width..(r + 1) * width].iter().copied())
-            .collect();
-        EncodedRows::inputs_only(inputs, width)
+        rows.rows_at(&self.representatives)
     }
 
     /// Per-kind values `[member][kind][outcome]` copied out to every row.
